@@ -1,0 +1,549 @@
+"""Bounce emails → one record per failed recipient.
+
+Reads RFC 3464 delivery status notifications (``message/delivery-status``), ARF feedback reports
+(RFC 5965), auto-replies (RFC 3834), Amazon SES notifications, and the plain-text layouts that
+MTAs such as Exim, qmail, Sendmail V5, Yahoo, Gmail or appliances write instead of a DSN.
+
+Never raises on bad input: a message we cannot read yields one record with ``category_hint``
+``None``, no diagnostic and a ``note`` saying why.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email import message_from_bytes
+from email.message import Message
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+
+from .smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status
+
+# A bounce's notification sits at the top; what follows is the returned original, which may be huge.
+MAX_PARSE_BYTES = 4 * 1024 * 1024
+MAX_PARTS = 200
+MAX_RECIPIENTS = 1000
+MAX_TEXT_CHARS = 200_000
+MAX_DIAGNOSTIC_CHARS = 1000
+
+
+@dataclass(slots=True)
+class BounceRecord:
+    index: int  # 1-based position of this recipient record within the message
+    recipient: str | None
+    action: str | None = None  # failed / delayed / delivered / relayed / expanded
+    status: str | None = None  # RFC 3463 "5.1.1"
+    reply_code: int | None = None
+    diagnostic: str | None = None
+    remote_mta: str | None = None
+    category_hint: str | None = None  # complaint / auto_reply / delivered when the layout says so
+    occurred_at: datetime | None = None
+    stage: str | None = None  # CONNECT / HELO / MAIL / RCPT / DATA
+    note: str | None = None  # why the record is incomplete (unreadable input)
+
+
+SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+
+_ADDRESS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
+_ROBOT = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|bounce[s]?|"
+                    r"no-?reply|double-bounce|root)@", re.I)
+# Where the returned original message begins in a plain-text bounce.
+_ORIGINAL_MARKER = re.compile(
+    r"^\s*(?:[-=_*]{2,}.*(?:original|returned|copy of|headers? of|below this line|unsent|"
+    r"undelivered message|message text|message follows)|"
+    r"(?:original|returned|unsent|undelivered) message (?:follows|header|text|below|is attached)|"
+    r"message headers follow|the header of the original message|"
+    r"content-type:\s*message/rfc822|"
+    r"(?:original-)?(?:received|return-path|dkim-signature|x-original-to):\s)",
+    re.I,
+)
+_ERROR_LINE = re.compile(
+    r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
+    r"refused|blocked|full|quota|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
+    r"policy|unavailable|failed|failure|error|problem|unable|could not|couldn't|can't|cannot)",
+    re.I,
+)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(?:auto(?:matic)?[\s_-]*(?:reply|response|antwort)|out of (?:the )?office|abwesenheit|"
+    r"absence|vacation|on leave|away from|autoreply|autoresponder|r[ée]ponse automatique|"
+    r"automatische antwort|自動応答|不在)",
+    re.I,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|delivery (?:status|fail|notification|report|problem)|returned mail|failure notice|"
+    r"mail delivery|non-?delivery|could not be delivered|returned to sender|bounce|rejected|"
+    r"delivery has failed|warning: could not send",
+    re.I,
+)
+_HTML_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def parse_message(data: bytes) -> list[BounceRecord]:
+    """Every recipient record in one bounce email (DSN, ARF, auto-reply or plain-text layout)."""
+    try:
+        return _parse(data)
+    except Exception as exc:  # noqa: BLE001 - bad input must never stop an import
+        return [BounceRecord(index=1, recipient=None, note=f"unreadable message: {type(exc).__name__}")]
+
+
+# ---------------------------------------------------------------------------------------------
+def _parse(data: bytes) -> list[BounceRecord]:
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError("parse_message expects bytes")
+    if not data.strip():
+        return [BounceRecord(index=1, recipient=None, note="empty message")]
+    truncated = len(data) > MAX_PARSE_BYTES
+    msg = message_from_bytes(bytes(data[:MAX_PARSE_BYTES]), policy=compat32)
+    parts = _Parts.collect(msg)
+    occurred_at = _date(msg.get("Date"))
+
+    records = (
+        _from_feedback_report(msg, parts, occurred_at)
+        or _from_amazon_json(parts)
+        or _from_delivery_status(msg, parts, occurred_at)
+        or _from_text(msg, parts, occurred_at)
+        or _from_auto_reply(msg, parts, occurred_at)
+    )
+    if not records:
+        note = "no bounce report found in this message"
+        if truncated:
+            note += f" (only the first {MAX_PARSE_BYTES // (1024 * 1024)} MB were read)"
+        return [BounceRecord(index=1, recipient=None, occurred_at=occurred_at, note=note)]
+    for i, record in enumerate(records[:MAX_RECIPIENTS], start=1):
+        record.index = i
+    return records[:MAX_RECIPIENTS]
+
+
+class _Parts:
+    """The parts of a bounce that matter, without descending into the returned original."""
+
+    __slots__ = ("delivery_status", "feedback", "texts", "originals", "count")
+
+    def __init__(self) -> None:
+        self.delivery_status: list[Message] = []
+        self.feedback: list[Message] = []
+        self.texts: list[str] = []
+        self.originals: list[Message | str] = []
+        self.count = 0
+
+    @classmethod
+    def collect(cls, msg: Message) -> "_Parts":
+        parts = cls()
+        parts._walk(msg, top=True)
+        return parts
+
+    def _walk(self, part: Message, top: bool = False) -> None:
+        self.count += 1
+        if self.count > MAX_PARTS:
+            return
+        ctype = part.get_content_type()
+        if ctype in ("message/delivery-status", "message/global-delivery-status", "text/delivery-status"):
+            self.delivery_status.append(part)
+        elif ctype == "message/feedback-report":
+            self.feedback.append(part)
+        elif ctype in ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+                       "message/global-headers") and not top:
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload:
+                self.originals.append(payload[0])
+            elif isinstance(payload, str):
+                self.originals.append(_decode(part))
+        elif part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                for sub in payload:
+                    if isinstance(sub, Message):
+                        self._walk(sub)
+        elif part.get_content_maintype() == "text" or top or ctype == "application/octet-stream" and not self.texts:
+            if part.get_filename() and not top and part.get_content_maintype() != "text":
+                return
+            text = _decode(part)
+            if ctype == "text/html":
+                text = _HTML_TAG.sub(" ", text).replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">")
+                # keep html only when there is no plain text
+                if self.texts:
+                    return
+            self.texts.append(text[:MAX_TEXT_CHARS])
+
+
+def _decode(part: Message) -> str:
+    try:
+        raw = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        raw = None
+    if raw is None:
+        payload = part.get_payload()
+        return payload if isinstance(payload, str) else ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return raw.decode(charset, errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(str(value).split(";")[-1].strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def _address(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = str(value)
+    if ";" in value:
+        value = value.split(";", 1)[1]
+    m = _ADDRESS.search(value)
+    if m:
+        return m.group(0).strip(".").lower() if False else m.group(0).strip(".")
+    value = value.strip().strip("<>").strip()
+    return value or None
+
+
+def _header_addresses(msg: Message, *names: str) -> set[str]:
+    found: set[str] = set()
+    for name in names:
+        for value in msg.get_all(name) or []:
+            for _, addr in getaddresses([str(value)]):
+                if addr:
+                    found.add(addr.lower())
+    return found
+
+
+# --- ARF --------------------------------------------------------------------------------------
+_ARF_FIELD = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
+
+
+def _fields(text: str) -> list[tuple[str, str]]:
+    """Header-style fields, continuation lines unfolded; blank lines are ignored."""
+    fields: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and fields and line.strip():
+            name, value = fields[-1]
+            fields[-1] = (name, f"{value} {line.strip()}")
+            continue
+        m = _ARF_FIELD.match(line.strip())
+        if m:
+            fields.append((m.group(1).lower(), m.group(2).strip()))
+    return fields
+
+
+def _part_fields(part: Message) -> list[tuple[str, str]]:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        fields: list[tuple[str, str]] = []
+        for block in payload:
+            if isinstance(block, Message):
+                fields.extend((k.lower(), " ".join(str(v).split())) for k, v in block.items())
+                body = block.get_payload()
+                if isinstance(body, str) and body.strip():
+                    fields.extend(_fields(body))
+        return fields
+    return _fields(_decode(part))
+
+
+def _original_to(parts: _Parts) -> str | None:
+    for original in parts.originals:
+        if isinstance(original, Message):
+            for name in ("To", "Delivered-To", "X-Original-To"):
+                if original.get(name):
+                    return _address(original.get(name))
+        else:
+            m = re.search(r"(?im)^(?:to|x-original-to|delivered-to):\s*(.+)$", original)
+            if m:
+                return _address(m.group(1))
+    return None
+
+
+def _from_feedback_report(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
+    report_type = (msg.get_param("report-type") or "") if msg.get_content_type() == "multipart/report" else ""
+    if not parts.feedback and str(report_type).lower() != "feedback-report":
+        if not re.search(r"(?im)^feedback-type:\s*\w", "\n".join(parts.texts[:3])):
+            return []
+    fields: list[tuple[str, str]] = []
+    for part in parts.feedback:
+        fields.extend(_part_fields(part))
+    if not fields:
+        fields = _fields("\n".join(parts.texts))
+    values = {}
+    for name, value in fields:
+        values.setdefault(name, value)
+    recipients = [_address(v) for n, v in fields if n in ("original-rcpt-to", "removal-recipient")]
+    recipients = [r for r in recipients if r] or [_original_to(parts)]
+    when = _date(values.get("arrival-date") or values.get("received-date")) or occurred_at
+    feedback_type = values.get("feedback-type", "abuse")
+    return [
+        BounceRecord(index=0, recipient=r, action=None, diagnostic=f"feedback report: {feedback_type}",
+                     remote_mta=values.get("reporting-mta", "").split(";")[-1].strip() or None,
+                     category_hint="complaint", occurred_at=when)
+        for r in dict.fromkeys(recipients)
+    ]
+
+
+# --- Amazon SES notification (JSON in the body) ------------------------------------------------
+def _from_amazon_json(parts: _Parts) -> list[BounceRecord]:
+    for text in parts.texts[:2]:
+        if '"notificationType"' not in text and '\\"notificationType\\"' not in text:
+            continue
+        start = text.find("{")
+        if start < 0:
+            continue
+        try:
+            doc, _ = json.JSONDecoder().raw_decode(text[start:].replace("\n ", "").replace("\r\n ", ""))
+        except ValueError:
+            try:
+                doc, _ = json.JSONDecoder().raw_decode(re.sub(r"\r?\n ", "", text[start:]))
+            except ValueError:
+                continue
+        if isinstance(doc, dict) and isinstance(doc.get("Message"), str):
+            try:
+                doc = json.loads(doc["Message"])
+            except ValueError:
+                continue
+        if isinstance(doc, dict):
+            return _ses_records(doc)
+    return []
+
+
+def _ses_records(doc: dict) -> list[BounceRecord]:
+    kind = str(doc.get("notificationType") or doc.get("eventType") or "").lower()
+    records: list[BounceRecord] = []
+    if kind == "bounce":
+        bounce = doc.get("bounce") or {}
+        when = _iso(bounce.get("timestamp"))
+        for rcpt in bounce.get("bouncedRecipients") or []:
+            diag = clean_diagnostic(rcpt.get("diagnosticCode"))
+            records.append(BounceRecord(
+                index=0, recipient=rcpt.get("emailAddress"), action=rcpt.get("action") or "failed",
+                status=find_status(rcpt.get("status")) or find_status(diag), reply_code=find_reply_code(diag),
+                diagnostic=diag, remote_mta=_mta(bounce.get("remoteMtaIp") or bounce.get("reportingMTA")),
+                occurred_at=when, stage=detect_stage(diag),
+                category_hint="suppressed" if str(bounce.get("bounceSubType", "")).lower()
+                in ("suppressed", "onaccountsuppressionlist") else None,
+            ))
+    elif kind == "complaint":
+        complaint = doc.get("complaint") or {}
+        for rcpt in complaint.get("complainedRecipients") or []:
+            records.append(BounceRecord(index=0, recipient=rcpt.get("emailAddress"), category_hint="complaint",
+                                        diagnostic="feedback report: " + str(complaint.get("complaintFeedbackType") or "abuse"),
+                                        occurred_at=_iso(complaint.get("timestamp"))))
+    elif kind == "delivery":
+        delivery = doc.get("delivery") or {}
+        for rcpt in delivery.get("recipients") or []:
+            diag = clean_diagnostic(delivery.get("smtpResponse"))
+            records.append(BounceRecord(index=0, recipient=rcpt, action="delivered", status=find_status(diag),
+                                        reply_code=find_reply_code(diag), diagnostic=diag,
+                                        remote_mta=delivery.get("reportingMTA"), category_hint="delivered",
+                                        occurred_at=_iso(delivery.get("timestamp"))))
+    return records
+
+
+def _iso(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _mta(value: object) -> str | None:
+    if not value:
+        return None
+    text = str(value)
+    return text.split(";", 1)[-1].strip() or None
+
+
+# --- RFC 3464 ---------------------------------------------------------------------------------
+_PER_RECIPIENT_START = ("original-recipient", "final-recipient")
+
+
+def _from_delivery_status(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
+    if not parts.delivery_status:
+        return []
+    fields: list[tuple[str, str]] = []
+    for part in parts.delivery_status:
+        fields.extend(_part_fields(part))
+    per_message: dict[str, str] = {}
+    recipients: list[dict[str, str]] = []
+    current: dict[str, str] | None = None
+    for name, value in fields:
+        if name in _PER_RECIPIENT_START:
+            if current is None or name in current or (name == "original-recipient" and "final-recipient" in current):
+                current = {}
+                recipients.append(current)
+            current[name] = value
+        elif current is None:
+            per_message.setdefault(name, value)
+        elif name in current and name == "diagnostic-code":
+            current[name] += " " + value
+        else:
+            current.setdefault(name, value)
+    text = _notification_text(parts)
+    text_records = {(_r.recipient or "").lower(): _r for _r in _text_records(msg, text)} if text else {}
+    records: list[BounceRecord] = []
+    for fields_of in recipients:
+        recipient = _address(fields_of.get("final-recipient") or fields_of.get("original-recipient"))
+        action = (fields_of.get("action") or "").strip().lower() or None
+        diagnostic = clean_diagnostic(fields_of.get("diagnostic-code"))
+        if diagnostic and diagnostic.lower() in ("", "none", "smtp;", "x-unix;"):
+            diagnostic = None
+        from_text = text_records.get((recipient or "").lower())
+        if from_text and from_text.diagnostic:
+            if not diagnostic or (find_reply_code(diagnostic) is None and len(diagnostic) < 25):
+                diagnostic = _join(diagnostic, from_text.diagnostic)
+        status = find_status(fields_of.get("status")) or find_status(diagnostic)
+        remote = _mta(fields_of.get("remote-mta")) or find_remote_mta(diagnostic)
+        when = _date(fields_of.get("last-attempt-date") or per_message.get("arrival-date")) or occurred_at
+        records.append(BounceRecord(
+            index=0, recipient=recipient, action=action, status=status, reply_code=find_reply_code(diagnostic),
+            diagnostic=_cap(diagnostic), remote_mta=remote,
+            category_hint="delivered" if action in SUCCESS_ACTIONS else None, occurred_at=when,
+            stage=detect_stage(diagnostic) or (from_text.stage if from_text else None),
+        ))
+    return records
+
+
+def _join(a: str | None, b: str | None) -> str | None:
+    if a and b and a not in b:
+        return f"{a} {b}"
+    return b or a
+
+
+def _cap(text: str | None) -> str | None:
+    if text and len(text) > MAX_DIAGNOSTIC_CHARS:
+        return text[:MAX_DIAGNOSTIC_CHARS]
+    return text
+
+
+# --- plain-text layouts -----------------------------------------------------------------------
+def _notification_text(parts: _Parts) -> str:
+    """The bounce's own words: the text parts, cut where the returned original begins."""
+    out: list[str] = []
+    for text in parts.texts[:3]:
+        lines = text.splitlines()
+        kept: list[str] = []
+        for i, line in enumerate(lines):
+            if i > 0 and _ORIGINAL_MARKER.match(line):
+                break
+            kept.append(line)
+        out.append("\n".join(kept))
+    return "\n".join(out)
+
+
+def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
+    text = _notification_text(parts)
+    if not text.strip():
+        return []
+    subject = str(msg.get("Subject") or "")
+    looks_like_bounce = bool(
+        _BOUNCE_SUBJECT.search(subject)
+        or msg.get("X-Failed-Recipients")
+        or _ROBOT.match(next(iter(_header_addresses(msg, "From")), "") or "")
+        or msg.get_content_type() == "multipart/report"
+    )
+    if not looks_like_bounce and _is_auto_reply(msg):
+        return []
+    records = _text_records(msg, text)
+    if not records and looks_like_bounce:
+        recipient = _original_to(parts)
+        errors = [line.strip() for line in text.splitlines() if _ERROR_LINE.search(line)]
+        if recipient or errors:
+            diag = _cap(clean_diagnostic(" ".join(errors[:6]))) if errors else None
+            records = [BounceRecord(index=0, recipient=recipient, diagnostic=diag,
+                                    status=find_status(diag), reply_code=find_reply_code(diag),
+                                    remote_mta=find_remote_mta(diag), stage=detect_stage(diag))]
+    if not looks_like_bounce and not any(r.reply_code or r.status for r in records):
+        return []
+    for r in records:
+        r.occurred_at = occurred_at
+        r.action = r.action or ("delayed" if (r.status or "").startswith("4") else "failed")
+    return records
+
+
+def _text_records(msg: Message, text: str) -> list[BounceRecord]:
+    """Recipients named in a bounce's text, each with the lines that talk about it."""
+    own = _header_addresses(msg, "To", "From", "Reply-To", "Return-Path", "Sender", "Cc")
+    failed = [a.strip() for a in ",".join(msg.get_all("X-Failed-Recipients") or []).split(",") if "@" in a]
+    lines = text.splitlines()
+    positions: list[tuple[int, str]] = []  # (line number, address) of each recipient's first mention
+    seen: set[str] = set()
+    for no, line in enumerate(lines):
+        for m in _ADDRESS.finditer(line):
+            addr = m.group(0).strip(".")
+            low = addr.lower()
+            if low in seen or low in own or _ROBOT.match(low):
+                continue
+            before = line[max(0, m.start() - 12):m.start()].lower()
+            if "from:" in before or "mail from" in line.lower() and "rcpt" not in line.lower():
+                continue
+            seen.add(low)
+            positions.append((no, addr))
+    if failed:
+        wanted = {a.lower() for a in failed}
+        positions = [p for p in positions if p[1].lower() in wanted] or []
+        known = {p[1].lower() for p in positions}
+        first_line = positions[0][0] if positions else 0
+        positions += [(first_line, a) for a in failed if a.lower() not in known]
+        positions.sort(key=lambda p: p[0])
+    if not positions:
+        return []
+    records: list[BounceRecord] = []
+    global_errors = [ln.strip() for ln in lines if _ERROR_LINE.search(ln) and _has_code(ln)]
+    for k, (start, addr) in enumerate(positions):
+        end = len(lines)
+        for later_start, _ in positions[k + 1:]:
+            if later_start > start:
+                end = later_start
+                break
+        block = [ln.strip() for ln in lines[start:end] if ln.strip()]
+        if block and block[0].strip(" <>:\t") == addr:
+            block = block[1:]
+        errors = [ln for ln in block if _ERROR_LINE.search(ln)]
+        if not any(_has_code(ln) for ln in errors):
+            errors = errors + [e for e in global_errors if e not in errors]
+        if not errors:
+            errors = block[:3]
+        diagnostic = _cap(clean_diagnostic(" ".join(errors[:8])))
+        stage = detect_stage(" ".join(block[:10])) or detect_stage(diagnostic)
+        records.append(BounceRecord(
+            index=0, recipient=addr, diagnostic=diagnostic, status=find_status(diagnostic),
+            reply_code=find_reply_code(diagnostic), remote_mta=find_remote_mta(" ".join(block[:10])),
+            stage=stage,
+        ))
+    return records
+
+
+def _has_code(line: str) -> bool:
+    return find_status(line) is not None or find_reply_code(line) is not None
+
+
+# --- RFC 3834 auto-replies --------------------------------------------------------------------
+def _is_auto_reply(msg: Message) -> bool:
+    auto = str(msg.get("Auto-Submitted") or "").lower()
+    return bool(
+        auto.startswith("auto-replied")
+        or msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Response-Suppress") and _AUTO_SUBJECT.search(str(msg.get("Subject") or ""))
+        or str(msg.get("Precedence") or "").lower() == "auto_reply"
+        or _AUTO_SUBJECT.search(str(msg.get("Subject") or ""))
+    )
+
+
+def _from_auto_reply(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
+    if not _is_auto_reply(msg):
+        return []
+    senders = [addr for _, addr in getaddresses([str(v) for v in msg.get_all("From") or []]) if addr]
+    subject = " ".join(str(msg.get("Subject") or "").split())
+    return [BounceRecord(index=0, recipient=senders[0] if senders else None, diagnostic=subject or "auto-reply",
+                         category_hint="auto_reply", occurred_at=occurred_at)]

@@ -1,0 +1,103 @@
+"""SMTP reply parsing: reply code, RFC 3463 enhanced status, diagnostic text, answering host.
+
+Replies reach us in many wrappings: ``smtp; 550 5.1.1 …``, multi-line ``550-5.1.1 …`` continuations,
+``#5.1.0`` (IronPort), ``(#5.7.1)`` (MessageLabs, qmail), or quoted inside an MTA's own sentence
+("host mx.example.com [192.0.2.1] said: 550 …").
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Reply(NamedTuple):
+    reply_code: int | None
+    status: str | None
+    diagnostic: str | None
+    remote_mta: str | None
+
+
+# X.Y.Z with class 2/4/5, subject 0-7; not part of an IP address or a version number.
+_STATUS = re.compile(r"(?<![\w./=])[#(]?([245])\.([0-7])\.(\d{1,3})(?![\d.]*\d)(?!\.\d)")
+# A reply code at a boundary: line start, after "smtp;", "said:", ":" or a bracket; not in a URL.
+_CODE = re.compile(r"(?:^|(?<=[\s;:(\[\"']))([245][0-5][0-9])(?=[\s\-]|$|[;:,.]\s)", re.M)
+_TYPE_PREFIX = re.compile(r"^\s*(?:smtp|x-[\w-]+|mta|x-unix|x-postfix|x-local)\s*;\s*", re.I)
+_CONTINUATION = re.compile(r"(?m)^([245]\d\d)[\- ](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
+_HOST_SAID = re.compile(
+    r"\b(?:host|server|from|by)\s+\[?([a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)+\.[a-z]{2,})\.?\]?"
+    r"(?:\s*\[[0-9a-f.:]+\])?\s*(?:said|says|replied|responded|gave|refused|:|did not like|\(|\[)",
+    re.I,
+)
+_BRACKET_HOST = re.compile(r"\[([a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.(?:prod\.)?protection\.outlook\.com)\]", re.I)
+_WS = re.compile(r"\s+")
+
+_STAGES = (
+    # (regex, stage); the first hit wins, so the specific ones come first.
+    (re.compile(r"end of data|final data|after data|after the data|data command|in reply to data|"
+                r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot", re.I), "DATA"),
+    (re.compile(r"rcpt to|rcpt\b|recipient command|\[rcpt_to\]", re.I), "RCPT"),
+    (re.compile(r"mail from|mail\b command|\[mail_from\]", re.I), "MAIL"),
+    (re.compile(r"\bhelo\b|\behlo\b|starttls", re.I), "HELO"),
+    (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection", re.I), "CONNECT"),
+)
+
+
+def find_status(text: str | None) -> str | None:
+    """The first RFC 3463 enhanced status code in ``text`` ("5.1.1"), or None."""
+    if not text:
+        return None
+    m = _STATUS.search(text)
+    return f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else None
+
+
+def find_reply_code(text: str | None) -> int | None:
+    if not text:
+        return None
+    m = _CODE.search(text)
+    return int(m.group(1)) if m else None
+
+
+def find_remote_mta(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = _BRACKET_HOST.search(text) or _HOST_SAID.search(text)
+    return m.group(1).lower().rstrip(".") if m else None
+
+
+def detect_stage(text: str | None) -> str | None:
+    """The SMTP command the reply answered (CONNECT, HELO, MAIL, RCPT, DATA), when the text says."""
+    if not text:
+        return None
+    for pattern, stage in _STAGES:
+        if pattern.search(text):
+            return stage
+    return None
+
+
+def clean_diagnostic(text: str | None) -> str | None:
+    """One line of diagnostic text: type prefix dropped, continuation prefixes folded."""
+    if text is None:
+        return None
+    text = _TYPE_PREFIX.sub("", text.strip())
+    if "\n" in text:
+        lines = text.splitlines()
+        if len(lines) > 1 and _CONTINUATION.match(lines[0]):
+            # "550-5.1.1 The email…\n550-5.1.1 …\n550 5.1.1 …": keep the first prefix only.
+            first = lines[0]
+            rest = [_CONTINUATION.sub("", line, count=1) for line in lines[1:]]
+            text = " ".join([first, *rest])
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def parse_reply(text: str | None) -> Reply:
+    """Split an SMTP reply (or a diagnostic quoting one) into its parts; never raises."""
+    diagnostic = clean_diagnostic(text)
+    if not diagnostic:
+        return Reply(None, None, None, None)
+    return Reply(
+        find_reply_code(diagnostic),
+        find_status(diagnostic),
+        diagnostic,
+        find_remote_mta(diagnostic),
+    )
