@@ -51,3 +51,19 @@ class RowError:
 
 class UnsupportedFormat(ValueError):
     """The file is not one of the formats we read; the message says what was expected."""
+
+# Canonical fields a user may map an unrecognised column to (upload page, --map COLUMN=FIELD).
+MAPPABLE_FIELDS = (
+    "email",
+    "event_type",
+    "occurred_at",
+    "campaign",
+    "esp_event_id",
+    "smtp_response",  # one string holding reply code, enhanced status and text
+    "reply_code",
+    "enhanced_status",
+    "diagnostic",
+    "remote_mta",
+    "esp_label",
+    "ignore",
+)

@@ -1,0 +1,326 @@
+"""The import pipeline: canonical records → the event store, in batches, at COPY speed.
+
+Readers (deliverability.ingest) stream records; this module normalises them, classifies
+each distinct diagnostic once (the engine caches by everything its decision reads),
+resolves campaigns, recipients and diagnostics through per-import dictionaries, and writes
+events with PostgreSQL COPY (executemany on SQLite). Each batch commits, so progress is
+visible; pages only show uploads that finished, and a re-run first removes what an
+interrupted run of the same upload left, so counts are exact whatever happened before.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterable, Iterator
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from deliverability.accounts.models import Organization
+from deliverability.bounces import classify
+from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, Upload
+from deliverability.ingest.records import EVENT_TYPES, Record, RowError
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 20_000
+MAX_ROW_ERRORS_KEPT = 100
+# Only these event types carry a receiving server's answer worth classifying.
+_CLASSIFIED_TYPES = frozenset({"bounce", "deferred", "dropped", "suppressed", "complaint"})
+_EVENT_TYPES = frozenset(EVENT_TYPES)
+_EVENT_COLUMNS = (
+    "organization_id", "campaign_id", "recipient_id", "upload_id", "esp_event_id", "type",
+    "occurred_at", "week", "domain", "reply_code", "enhanced_status", "diagnostic_id",
+    "remote_mta", "esp_labels", "category", "signature", "bounce_vendor", "hard",
+)
+MAX_DIAGNOSTIC_CHARS = 4000
+MAX_FIELD_CHARS = 250
+
+
+def normalise_email(raw: str) -> tuple[str, str] | None:
+    """'  John.Doe@Example.COM ' → ('john.doe@example.com', 'example.com'), or None if not an address."""
+    email = raw.strip().strip("<>").lower()
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "." not in domain or len(email) > 320 or " " in email:
+        return None
+    if domain.startswith(".") or domain.endswith(".") or ".." in domain:
+        return None
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+        email = f"{local}@{domain}"
+    return email, domain
+
+
+def monday_of(moment: datetime | None, tz) -> date | None:
+    if moment is None:
+        return None
+    day = moment.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _clip(text: str | None, limit: int) -> str:
+    if not text:
+        return ""
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[:limit]
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    events: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    row_errors: list[tuple[int, str]] = field(default_factory=list)
+    events_by_type: Counter = field(default_factory=Counter)
+    campaigns: dict[str, int] = field(default_factory=dict)  # name → id
+    new_recipients: int = 0
+    domains: set[str] = field(default_factory=set)
+    seconds: float = 0.0
+
+    def add_error(self, row: int, message: str) -> None:
+        self.skipped += 1
+        if len(self.row_errors) < MAX_ROW_ERRORS_KEPT:
+            self.row_errors.append((row, message))
+
+    def summary(self) -> dict:
+        return {
+            "rows": self.rows,
+            "events": self.events,
+            "skipped": self.skipped,
+            "duplicates": self.duplicates,
+            "events_by_type": dict(sorted(self.events_by_type.items())),
+            "campaigns": sorted(self.campaigns),
+            "new_recipients": self.new_recipients,
+            "domains": len(self.domains),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+class _Lookups:
+    """Per-import dictionaries from natural keys to ids, filled in bulk per batch."""
+
+    def __init__(self, org: Organization, default_campaign: Campaign | None):
+        self.org = org
+        self.default_campaign = default_campaign
+        self.campaigns: dict[str, int] = {}
+        self.recipients: dict[str, int] = {}
+        self.diagnostics: dict[str, int] = {}  # text → id
+
+    def campaign_id(self, name: str | None, esp: str) -> int | None:
+        if not name:
+            if self.default_campaign is None:
+                return None
+            name = self.default_campaign.name
+        name = _clip(name.strip(), 300)
+        found = self.campaigns.get(name)
+        if found is None:
+            campaign, _ = Campaign.objects.get_or_create(
+                organization=self.org, name=name, defaults={"esp": esp[:40]}
+            )
+            found = self.campaigns[name] = campaign.id
+        return found
+
+    def resolve_recipients(self, pairs: dict[str, str], result: ImportResult) -> None:
+        missing = [email for email in pairs if email not in self.recipients]
+        if not missing:
+            return
+        self._select_recipients(missing)
+        to_create = [email for email in missing if email not in self.recipients]
+        if to_create:
+            org_id = self.org.id
+            _insert_ignore(
+                "campaigns_recipient", ("organization_id", "email", "domain"),
+                [(org_id, email, pairs[email]) for email in to_create],
+                conflict="(organization_id, email)",
+            )
+            self._select_recipients(to_create)
+            result.new_recipients += len(to_create)
+
+    def _select_recipients(self, emails: list[str]) -> None:
+        for chunk in _chunks(emails, 900):
+            qs = Recipient.objects.filter(organization=self.org, email__in=chunk).values_list("email", "id")
+            self.recipients.update(qs)
+
+    def resolve_diagnostics(self, texts: set[str]) -> None:
+        missing = {hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest(): t for t in texts if t not in self.diagnostics}
+        if not missing:
+            return
+        _insert_ignore("campaigns_diagnostic", ("sha1", "text"), list(missing.items()), conflict="(sha1)")
+        for chunk in _chunks(list(missing), 900):
+            for sha1, pk in Diagnostic.objects.filter(sha1__in=chunk).values_list("sha1", "id"):
+                self.diagnostics[missing[sha1]] = pk
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _insert_ignore(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str) -> None:
+    """Insert rows, silently skipping those that violate the unique key `conflict`."""
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({placeholders}) ON CONFLICT {conflict} DO NOTHING", rows
+            )
+        else:
+            cursor.executemany(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({placeholders})", rows)
+
+
+_ESP_ID = _EVENT_COLUMNS.index("esp_event_id")
+
+
+def _write_events(rows: list[tuple]) -> int:
+    """Write event rows; returns how many were new (an ESP event id already stored is skipped)."""
+    if not rows:
+        return 0
+    cols = ", ".join(_EVENT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            placeholders = ", ".join(["%s"] * len(_EVENT_COLUMNS))
+            before = connection.connection.total_changes
+            cursor.executemany(f"INSERT OR IGNORE INTO campaigns_event ({cols}) VALUES ({placeholders})", rows)
+            return connection.connection.total_changes - before
+        plain = [row for row in rows if row[_ESP_ID] is None]
+        keyed = [row for row in rows if row[_ESP_ID] is not None] if len(plain) < len(rows) else []
+        if plain:
+            with cursor.cursor.copy(f"COPY campaigns_event ({cols}) FROM STDIN") as copy:
+                for row in plain:
+                    copy.write_row(row)
+        written = len(plain)
+        if keyed:
+            # ESP event ids repeat across overlapping exports: stage, then insert only what is new.
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS event_staging "
+                "(LIKE campaigns_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            with cursor.cursor.copy(f"COPY event_staging ({cols}) FROM STDIN") as copy:
+                for row in keyed:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO campaigns_event ({cols}) SELECT DISTINCT ON (esp_event_id) {cols} FROM event_staging "
+                "ON CONFLICT (organization_id, esp_event_id) WHERE esp_event_id IS NOT NULL DO NOTHING"
+            )
+            written += cursor.rowcount
+        return written
+
+
+def import_records(
+    upload: Upload,
+    records: Iterable[Record | RowError],
+    *,
+    esp: str = "",
+    on_batch: Callable[[ImportResult], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportResult:
+    """Load records into the event store for `upload`. Safe to run again for the same upload."""
+    started = time.monotonic()
+    org = upload.organization
+    tz = org.tzinfo
+    lookups = _Lookups(org, upload.campaign)
+    result = ImportResult()
+    Event.objects.filter(upload=upload).delete()  # what an interrupted earlier run left
+
+    batch: list[Record] = []
+    for item in records:
+        if isinstance(item, RowError):
+            result.rows += 1
+            result.add_error(item.row, item.message)
+            continue
+        result.rows += 1
+        batch.append(item)
+        if len(batch) >= batch_size:
+            _load_batch(batch, upload, lookups, tz, esp, result)
+            batch = []
+            if on_batch:
+                on_batch(result)
+    if batch:
+        _load_batch(batch, upload, lookups, tz, esp, result)
+        if on_batch:
+            on_batch(result)
+    result.campaigns = {name: pk for name, pk in lookups.campaigns.items()}
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _load_batch(batch: list[Record], upload: Upload, lookups: _Lookups, tz, esp: str, result: ImportResult) -> None:
+    prepared = []
+    pairs: dict[str, str] = {}
+    texts: set[str] = set()
+    for rec in batch:
+        normal = normalise_email(rec.email) if rec.email else None
+        if normal is None:
+            result.add_error(rec.row, f"not an email address: {_clip(rec.email, 80)!r}")
+            continue
+        if rec.event_type not in _EVENT_TYPES:
+            result.add_error(rec.row, f"unknown event type {_clip(rec.event_type, 40)!r}")
+            continue
+        campaign_id = lookups.campaign_id(rec.campaign, esp)
+        if campaign_id is None:
+            result.add_error(rec.row, "no campaign: the row names none and no default campaign was given")
+            continue
+        email, domain = normal
+        pairs[email] = domain
+        diagnostic = _clip(rec.diagnostic, MAX_DIAGNOSTIC_CHARS)
+        if diagnostic:
+            texts.add(diagnostic)
+        prepared.append((rec, campaign_id, email, domain, diagnostic))
+
+    with transaction.atomic():
+        lookups.resolve_recipients(pairs, result)
+        lookups.resolve_diagnostics(texts)
+        rows = []
+        org_id, upload_id = lookups.org.id, upload.id
+        recipients, diagnostics = lookups.recipients, lookups.diagnostics
+        for rec, campaign_id, email, domain, diagnostic in prepared:
+            category = signature = vendor = ""
+            hard = None
+            status = rec.enhanced_status
+            reply_code = rec.reply_code
+            if rec.event_type in _CLASSIFIED_TYPES and (diagnostic or status or reply_code):
+                verdict = classify(diagnostic or None, status or None, reply_code)
+                category = verdict.category
+                signature = verdict.signature or ""
+                vendor = verdict.vendor or ""
+                hard = verdict.hard
+                status = status or verdict.status
+                reply_code = reply_code or verdict.reply_code
+            elif rec.event_type == "complaint":
+                category = "complaint"
+            elif rec.event_type == "suppressed":
+                category = "suppressed"
+            if reply_code is not None and not (100 <= reply_code <= 599):
+                reply_code = None
+            rows.append((
+                org_id, campaign_id, recipients[email], upload_id,
+                _clip(rec.esp_event_id, 200) or None, rec.event_type,
+                rec.occurred_at, monday_of(rec.occurred_at, tz), domain, reply_code,
+                _clip(status, 16), diagnostics.get(diagnostic) if diagnostic else None,
+                _clip(rec.remote_mta, MAX_FIELD_CHARS), json.dumps(_clean_labels(rec.esp_labels)),
+                category, signature, vendor, hard,
+            ))
+            result.domains.add(domain)
+        written = _write_events(rows)
+    result.duplicates += len(rows) - written
+    result.events += written
+    for row in rows:
+        result.events_by_type[row[5]] += 1
+
+
+def _clean_labels(labels: dict) -> dict:
+    if not labels:
+        return {}
+    return {_clip(str(k), 60): _clip(str(v), MAX_FIELD_CHARS) for k, v in list(labels.items())[:20]}

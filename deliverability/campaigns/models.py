@@ -1,0 +1,147 @@
+"""Campaigns, uploads and the event store.
+
+Events are the bulk of the data: they are written by COPY (PostgreSQL) or executemany
+(SQLite), never one ORM object at a time, and carry their recipient's domain and week as
+indexed columns because deriving them at query time costs 1.5–3× and defeats the indexes.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from deliverability.accounts.models import Organization
+
+
+class Campaign(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=300)
+    esp = models.CharField(max_length=40, blank=True, help_text="The sending platform, e.g. SendGrid")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveIntegerField(null=True, blank=True, help_text="Total sends, when the file only holds bounces")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="campaign_name_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def upload_path(instance: "Upload", filename: str) -> str:
+    return f"uploads/{instance.organization_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Upload(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="uploads")
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads",
+        help_text="Default campaign for rows that name none",
+    )
+    file = models.FileField(upload_to=upload_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    requested_format = models.CharField(max_length=20, default="auto")
+    detected_format = models.CharField(max_length=20, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.BigIntegerField(null=True, blank=True)  # estimated from bytes until the end
+    rows_done = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)  # one user-meaningful sentence when the file failed
+    row_errors = models.JSONField(default=list, blank=True)  # first 100 [row, message]
+    rows_skipped = models.BigIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organization", "sha256"], name="one_upload_per_file")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_done / self.rows_total))
+
+
+class Recipient(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="recipients")
+    email = models.CharField(max_length=320)
+    domain = models.CharField(max_length=253, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "email"], name="recipient_per_org")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Diagnostic(models.Model):
+    """One row per distinct diagnostic text: bounce texts repeat massively."""
+
+    sha1 = models.CharField(max_length=40, unique=True)
+    text = models.TextField()
+
+
+class Event(models.Model):
+    class Type(models.TextChoices):
+        DELIVERED = "delivered"
+        BOUNCE = "bounce"
+        DEFERRED = "deferred"
+        DROPPED = "dropped"
+        SUPPRESSED = "suppressed"
+        OPEN = "open"
+        CLICK = "click"
+        COMPLAINT = "complaint"
+        UNSUBSCRIBE = "unsubscribe"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="events")
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="events")
+    esp_event_id = models.CharField(max_length=200, null=True, blank=True)
+    type = models.CharField(max_length=12, choices=Type.choices)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    week = models.DateField(null=True, blank=True)  # Monday of occurred_at in the organisation's time zone
+    domain = models.CharField(max_length=253)
+    reply_code = models.SmallIntegerField(null=True, blank=True)
+    enhanced_status = models.CharField(max_length=16, blank=True)
+    diagnostic = models.ForeignKey(Diagnostic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    remote_mta = models.CharField(max_length=255, blank=True)
+    esp_labels = models.JSONField(default=dict, blank=True)
+    # The bounce engine's reading of the diagnostic, filled at import time (cached per distinct text).
+    category = models.CharField(max_length=24, blank=True)
+    signature = models.CharField(max_length=40, blank=True)
+    bounce_vendor = models.CharField(max_length=40, blank=True)
+    hard = models.BooleanField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["campaign", "type"], name="event_campaign_type"),
+            models.Index(fields=["campaign", "domain"], name="event_campaign_domain"),
+            models.Index(fields=["organization", "week"], name="event_org_week"),
+            models.Index(fields=["recipient", "occurred_at"], name="event_recipient_time"),
+            models.Index(fields=["upload"], name="event_upload"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "esp_event_id"],
+                condition=models.Q(esp_event_id__isnull=False),
+                name="esp_event_id_per_org",
+            )
+        ]

@@ -1,0 +1,190 @@
+"""Uploads: receive a file, import it in the background, report progress, delete it cleanly."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from deliverability import ingest
+from deliverability.accounts.models import Organization
+from deliverability.campaigns.importer import ImportResult, import_records
+from deliverability.campaigns.models import Campaign, Event, Upload
+from deliverability.ingest.records import UnsupportedFormat
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Received:
+    upload: Upload
+    created: bool  # False: the same file was uploaded before to this organisation
+
+
+def receive_upload(
+    org: Organization,
+    source,  # a file-like object or a path
+    *,
+    original_name: str,
+    user=None,
+    campaign_name: str = "",
+    requested_format: str = "auto",
+    column_mapping: dict | None = None,
+) -> Received:
+    """Store the file on disk (streaming, hashing as it goes); the same file twice is recognised."""
+    digest = hashlib.sha256()
+    size = 0
+    tmp_dir = Path(settings.MEDIA_ROOT) / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    opened = open(source, "rb") if isinstance(source, (str, os.PathLike)) else None
+    stream = opened or source
+    try:
+        with tempfile.NamedTemporaryFile(dir=tmp_dir, delete=False) as tmp:
+            chunks = stream.chunks(CHUNK) if hasattr(stream, "chunks") else iter(lambda: stream.read(CHUNK), b"")
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                tmp.write(chunk)
+    finally:
+        if opened:
+            opened.close()
+    sha256 = digest.hexdigest()
+    existing = Upload.objects.filter(organization=org, sha256=sha256).first()
+    if existing:
+        os.unlink(tmp.name)
+        return Received(existing, created=False)
+    campaign = None
+    if campaign_name.strip():
+        campaign, _ = Campaign.objects.get_or_create(organization=org, name=campaign_name.strip()[:300])
+    upload = Upload(
+        organization=org, campaign=campaign, original_name=original_name[:255], size=size, sha256=sha256,
+        requested_format=requested_format or "auto", column_mapping=column_mapping or {}, created_by=user,
+    )
+    with open(tmp.name, "rb") as handle:
+        upload.file.save(sha256, File(handle), save=False)
+    os.unlink(tmp.name)
+    upload.save()
+    return Received(upload, created=True)
+
+
+def start_import(upload: Upload) -> None:
+    from deliverability.campaigns.tasks import import_upload
+    from deliverability.taskqueue import dispatch
+
+    dispatch(import_upload, upload.pk)
+
+
+def claim_upload(upload_id: int, claim: str) -> Upload | None:
+    """Take an upload for importing. A redelivered task (same claim) may take it again."""
+    from django.db.models import Q
+
+    claimed = Upload.objects.filter(
+        Q(status=Upload.Status.PENDING) | Q(status=Upload.Status.RUNNING, summary__claim=claim), pk=upload_id
+    ).update(status=Upload.Status.RUNNING, started_at=timezone.now(), summary={"claim": claim})
+    return Upload.objects.select_related("organization", "campaign").get(pk=upload_id) if claimed else None
+
+
+def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Upload | None:
+    """Import an upload's file. Idempotent: safe to run twice and after an interrupted run."""
+    upload = claim_upload(upload_id, claim or uuid.uuid4().hex)
+    if upload is None:
+        log.info("upload %s is not waiting for import; nothing to do", upload_id)
+        return None
+    path = upload.file.path
+    try:
+        fmt = upload.requested_format
+        if fmt == "auto":
+            fmt = ingest.detect_format(path)
+        Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
+        records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None)
+        bytes_per_row = _estimate_bytes_per_row(path)
+
+        def progress(result: ImportResult) -> None:
+            total = max(result.rows, int(upload.size / bytes_per_row)) if bytes_per_row else None
+            Upload.objects.filter(pk=upload.pk).update(rows_done=result.rows, rows_total=total)
+            if on_batch:
+                on_batch(result)
+
+        result = import_records(upload, records, esp=fmt if fmt not in ("csv", "dsn", "zip") else "", on_batch=progress)
+    except UnsupportedFormat as exc:
+        _fail(upload, str(exc), extra=_mapping_request(exc))
+        return upload
+    except Exception:  # a broken file must never break the worker: record it, keep the trace in the log
+        log.exception("import of upload %s failed", upload.pk)
+        _fail(upload, "The import stopped on an unexpected problem with this file; nothing from it is shown.")
+        return upload
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.DONE,
+        rows_done=result.rows,
+        rows_total=result.rows,
+        rows_skipped=result.skipped,
+        row_errors=[list(e) for e in result.row_errors],
+        summary=result.summary(),
+        finished_at=timezone.now(),
+        error="",
+    )
+    upload.refresh_from_db()
+    after_import(upload, result)
+    return upload
+
+
+def after_import(upload: Upload, result: ImportResult) -> None:
+    """Hook for the steps that follow an import (enrichment, verdicts, rollups)."""
+    from deliverability.campaigns.pipeline import after_import as pipeline_after_import
+
+    pipeline_after_import(upload, result)
+
+
+def _estimate_bytes_per_row(path: str) -> float:
+    try:
+        with open(path, "rb") as handle:
+            sample = handle.read(256 * 1024)
+    except OSError:
+        return 0.0
+    lines = sample.count(b"\n")
+    return len(sample) / lines if lines > 1 else 0.0
+
+
+def _mapping_request(exc: Exception) -> dict:
+    headers = getattr(exc, "headers", None)
+    if not headers:
+        return {}
+    return {"needs_mapping": True, "headers": list(headers)[:100], "sample": [list(r)[:100] for r in getattr(exc, "sample", [])][:5]}
+
+
+def _fail(upload: Upload, message: str, extra: dict | None = None) -> None:
+    with transaction.atomic():
+        Event.objects.filter(upload=upload).delete()
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.FAILED, error=message[:1000], summary=extra or {}, finished_at=timezone.now()
+        )
+
+
+def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
+    Upload.objects.filter(pk=upload.pk).update(
+        column_mapping=mapping, status=Upload.Status.PENDING, error="", summary={}, rows_done=0
+    )
+    upload.refresh_from_db()
+    start_import(upload)
+
+
+def delete_upload(upload: Upload) -> None:
+    """Remove exactly what this upload brought: its events, then derived figures are recomputed."""
+    from deliverability.campaigns.pipeline import after_delete
+
+    campaign_ids = set(Event.objects.filter(upload=upload).values_list("campaign_id", flat=True).distinct())
+    with transaction.atomic():
+        Event.objects.filter(upload=upload).delete()
+        upload.delete()
+    upload.file.delete(save=False)
+    after_delete(upload.organization, campaign_ids)

@@ -1,0 +1,118 @@
+"""Organisation, upload and campaign pages. Single-purpose views; tenancy through accounts.tenancy."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from deliverability import ingest
+from deliverability.accounts.tenancy import Access, can_manage, get_for_org, login_view, org_view, visible_organizations
+from deliverability.campaigns import services
+from deliverability.campaigns.models import Campaign, Event, Upload
+
+
+@login_view
+def home(request: HttpRequest) -> HttpResponse:
+    orgs = visible_organizations(request.user).annotate(
+        campaign_count=Count("campaigns", distinct=True), last_sent=Max("campaigns__sent_at")
+    )
+    if not request.user.is_staff and len(orgs) == 1:
+        return redirect("organization", org_slug=orgs[0].slug)
+    return render(request, "campaigns/home.html", {"organizations": orgs})
+
+
+@org_view(Access.VIEW)
+def organization(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    campaigns = Campaign.objects.filter(organization=org).annotate(event_count=Count("events"))
+    uploads = Upload.objects.filter(organization=org).select_related("created_by")[:20]
+    return render(request, "campaigns/organization.html", {
+        "org": org, "campaigns": campaigns, "uploads": uploads, "can_manage": can_manage(request.user, org),
+    })
+
+
+FORMAT_CHOICES = [("auto", "Detect automatically")] + [(name, name) for name in ingest.FORMATS]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV, ESP export (JSON/CSV), bounce emails (.eml, mbox) or a zip of them")
+    campaign = forms.CharField(
+        max_length=300, required=False,
+        help_text="Campaign name for rows that do not name one (a file may hold several campaigns)",
+    )
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
+
+
+@org_view(Access.MANAGE)
+def upload_new(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        received = services.receive_upload(
+            request.org, form.cleaned_data["file"], original_name=form.cleaned_data["file"].name,
+            user=request.user, campaign_name=form.cleaned_data["campaign"],
+            requested_format=form.cleaned_data["format"],
+        )
+        if received.created:
+            services.start_import(received.upload)
+        else:
+            messages.info(request, "This exact file was uploaded before; showing that import instead of counting it twice.")
+        return redirect("upload_detail", org_slug=request.org.slug, upload_id=received.upload.pk)
+    return render(request, "campaigns/upload_new.html", {"org": request.org, "form": form})
+
+
+@org_view(Access.VIEW)
+def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_for_org(Upload, request.org, pk=upload_id)
+    manage = can_manage(request.user, request.org)
+    needs_mapping = upload.status == Upload.Status.FAILED and upload.summary.get("needs_mapping")
+    if request.method == "POST":
+        if not manage or not needs_mapping:
+            return HttpResponse(status=403)
+        mapping = {
+            header: request.POST.get(f"map_{i}", "")
+            for i, header in enumerate(upload.summary.get("headers", []))
+            if request.POST.get(f"map_{i}") in ingest.MAPPABLE_FIELDS
+        }
+        services.retry_with_mapping(upload, mapping)
+        return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
+    campaigns = Campaign.objects.filter(organization=request.org, events__upload=upload).distinct()
+    return render(request, "campaigns/upload_detail.html", {
+        "org": request.org, "upload": upload, "can_manage": manage, "campaigns": campaigns,
+        "needs_mapping": needs_mapping, "mappable_fields": ingest.MAPPABLE_FIELDS,
+    })
+
+
+@org_view(Access.VIEW)
+def upload_status(request: HttpRequest, upload_id: int) -> JsonResponse:
+    upload = get_for_org(Upload, request.org, pk=upload_id)
+    return JsonResponse({
+        "status": upload.status, "status_label": upload.get_status_display(),
+        "rows_done": upload.rows_done, "rows_total": upload.rows_total, "percent": upload.progress_percent,
+        "finished": upload.status in (Upload.Status.DONE, Upload.Status.FAILED),
+    })
+
+
+@require_POST
+@org_view(Access.MANAGE)
+def upload_delete(request: HttpRequest, upload_id: int) -> HttpResponse:
+    upload = get_for_org(Upload, request.org, pk=upload_id)
+    name = upload.original_name
+    services.delete_upload(upload)
+    messages.success(request, f"Deleted {name} and every event it brought.")
+    return redirect("organization", org_slug=request.org.slug)
+
+
+upload_delete.access = Access.MANAGE
+
+
+@org_view(Access.VIEW)
+def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    camp = get_for_org(Campaign, request.org, pk=campaign_id)
+    counts = dict(
+        Event.objects.filter(campaign=camp, upload__status=Upload.Status.DONE)
+        .values_list("type").annotate(n=Count("id")).values_list("type", "n")
+    )
+    return render(request, "campaigns/campaign.html", {"org": request.org, "campaign": camp, "counts": counts})
