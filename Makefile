@@ -1,0 +1,36 @@
+# The two README commands: `make run` (the demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO_DNS_PORT ?= 5354
+
+.PHONY: setup run test check migrate clean bench
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Shared first step: virtualenv, packages, migrated default database.
+setup: $(STAMP)
+	mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+# The demo on the embedded defaults: SQLite, in-process tasks, the project's own loopback DNS.
+run: setup
+	DEBUG=1 $(PY) manage.py demo --dns-port $(DEMO_DNS_PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: setup
+	DEBUG=1 $(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	@echo "see bench/README.md"
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,128 @@
+"""Shared fixtures: the four kinds of user, a real Celery worker, strict mode for CI."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import make_campaign, make_membership, make_org, make_user
+
+STRICT = os.environ.get("STRICT_SKIPS") == "1"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (STRICT_SKIPS=1) a test skipped for something missing is a failure, not a pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"STRICT_SKIPS=1 turns this skip into a failure: {reason}"
+
+
+@pytest.fixture
+def org_a(db):
+    return make_org("Acme Industrial", "acme")
+
+
+@pytest.fixture
+def org_b(db):
+    return make_org("Borealis Foods", "borealis")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("staff", is_staff=True)
+
+
+@pytest.fixture
+def manager_a(org_a):
+    user = make_user("manager-a")
+    make_membership(user, org_a, "manager")
+    return user
+
+
+@pytest.fixture
+def viewer_a(org_a):
+    user = make_user("viewer-a")
+    make_membership(user, org_a, "viewer")
+    return user
+
+
+@pytest.fixture
+def viewer_b(org_b):
+    user = make_user("viewer-b")
+    make_membership(user, org_b, "viewer")
+    return user
+
+
+@pytest.fixture
+def campaign_a(org_a):
+    return make_campaign(org_a, "Q4 newsletter")
+
+
+def _worker_database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the real-worker tests need DATABASE_URL on PostgreSQL (a worker cannot share SQLite's test database)")
+    user = db.get("USER") or ""
+    auth = f"{user}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One real Celery worker (-P solo, every queue) against the test database and a flushed Redis db."""
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("REDIS_URL is not set: tasks run in-process, so the real-worker tests are skipped")
+    import redis
+
+    from deliverability.celery import app
+
+    database_url = _worker_database_url()
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.CELERY_BROKER_URL}
+    name = f"tests-{uuid.uuid4().hex[:8]}@%h"
+    queues = ",".join(settings.CELERY_TASK_QUEUES_NAMES)
+    command = [sys.executable, "-m", "celery", "-A", "deliverability", "worker", "-P", "solo", "-Q", queues,
+               "-n", name, "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
+    log_file = open(log_path, "w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited at start: {log_path.read_text()[-3000:]}")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        process.kill()
+        pytest.fail(f"the Celery worker did not answer a ping within 60 s: {log_path.read_text()[-3000:]}")
+    worker = WorkerHandle(process, command, env, log_path, log_file)
+    yield worker
+    worker.stop()
+
+
+class WorkerHandle:
+    def __init__(self, process, command, env, log_path, log_file):
+        self.process, self.command, self.env, self.log_path, self.log_file = process, command, env, log_path, log_file
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log_file.close()
