@@ -1,0 +1,520 @@
+"""The verdict rules: small named functions, each reading ``RecipientFacts`` and casting votes.
+
+Each rule returns a list of ``Evidence`` (possibly empty). A vote is a verdict and a weight from
+``weights.py``; a weight of 0 is a plain statement that helps the reader but decides nothing.
+Texts are sentences a client can read. Text from the receiving server is untrusted: it appears
+only through ``quote`` (one line, control characters removed, truncated, in quotes). No HTML is
+built here; escaping is the template's job.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from deliverability.bounces.vendors import vendor_name
+
+from . import weights as w
+from .facts import DomainPattern, RecipientFacts, reply_class
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    code: str  # stable identifier, e.g. "gateway_directory_unknown"
+    text: str  # a plain sentence for the client
+    verdict: str  # the verdict this supports
+    weight: float = 0.0  # log-odds vote; 0 = context only
+
+    def as_item(self) -> dict[str, str]:
+        return {"code": self.code, "text": self.text}
+
+
+Rule = Callable[[RecipientFacts], list[Evidence]]
+
+# Claims that a gateway may make for reasons other than the address: these are the answers a
+# domain- or vendor-wide pattern can explain away. Sender-side, temporary and DNS claims are not.
+SUSPECT_CATEGORIES = frozenset({"invalid_mailbox", "mailbox_disabled", "policy_block", "unknown", None})
+SAYS_UNKNOWN_USER = frozenset({"invalid_mailbox"})
+
+
+# --- Text helpers ------------------------------------------------------------------------------
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\s]+")
+
+
+def quote(text: str | None, limit: int = w.QUOTE_LIMIT) -> str:
+    """Untrusted text as one short quoted line: whitespace and control/bidi characters collapsed,
+    double quotes turned into single ones, cut at ``limit`` characters with an ellipsis."""
+    if not text:
+        return '""'
+    line = _INVISIBLE.sub(" ", str(text)).strip().replace('"', "'")
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return f'"{line}"'
+
+
+def with_quote(sentence: str, diagnostic: str | None) -> str:
+    """``sentence`` ends with a full stop; add ': "…"' when there is text to quote."""
+    if not diagnostic or not diagnostic.strip():
+        return sentence + "."
+    return f"{sentence}: {quote(diagnostic)}."
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "an unknown time"
+    if seconds < 90:
+        return plural(max(1, round(seconds)), "second")
+    if seconds < 90 * 60:
+        return plural(round(seconds / 60), "minute")
+    return plural(round(seconds / 3600), "hour")
+
+
+def day(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def _age(reference: datetime | None, moment: datetime | None) -> timedelta | None:
+    """reference − moment, tolerating a naive/aware mix (treated as the same clock)."""
+    if reference is None or moment is None:
+        return None
+    if (reference.tzinfo is None) != (moment.tzinfo is None):
+        reference, moment = reference.replace(tzinfo=None), moment.replace(tzinfo=None)
+    return reference - moment
+
+
+# --- What the text says about the sender --------------------------------------------------------
+
+# Phrases by which a receiving server names a sending-side problem (DESIGN "overlap" rule).
+# Sources: ../shared/research/vendors.md §2b (Microsoft, Google, Yahoo, Proofpoint, Barracuda,
+# Trend Micro strings). "anti-spam" is the name of a filter, not a verdict on the content.
+SENDER_MARKERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("blocklist", "a blocklist", re.compile(
+        r"\b(block\s?list(ed)?|black\s?list(ed)?|dnsbl|rbl\+?|spamhaus|spamcop|sorbs|uceprotect"
+        r"|cloudmark|barracuda\s+reputation|prs\.proofpoint|ipcheck\.proofpoint|dnsbl-lookup"
+        r"|blocked\s+using|listed\s+(at|on|in|by))\b", re.I)),
+    ("reputation", "the sending IP or domain", re.compile(
+        r"\b(reputation|banned\s+sending\s+ip|banned\s+sender|client\s+host\s+\S*\s*(is\s+)?(blocked|rejected)"
+        r"|(sending|your|sender'?s?)\s+(ip|host|domain|server)\b|sender\s+address\s+rejected"
+        r"|envelope\s+sender|sender\s+domain|ip\s+(address\s+)?(is\s+)?(blocked|listed|banned))", re.I)),
+    ("authentication", "SPF, DKIM or DMARC (the checks that prove a message comes from the sender's domain)",
+     re.compile(r"\b(spf|dkim|dmarc|unauthenticated|sender\s+authentication)\b", re.I)),
+    ("content", "spam or unsafe content", re.compile(
+        r"(?<!anti-)(?<!anti\s)\b(spam|unsolicited|phish\w*|virus|malware|bulk\s+mail)\b", re.I)),
+)
+_IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
+_BLOCK_WORD = re.compile(r"\b(blocked|block|listed|banned|reputation)\b", re.I)
+
+
+@lru_cache(maxsize=4096)
+def sender_problem_named(diagnostic: str | None) -> tuple[str, str] | None:
+    """(kind, plain name) of the sending-side problem the text names, or None."""
+    if not diagnostic:
+        return None
+    for kind, label, pattern in SENDER_MARKERS:
+        if pattern.search(diagnostic):
+            return kind, label
+    if _IPV4.search(diagnostic) and _BLOCK_WORD.search(diagnostic):
+        return "reputation", "the sending IP or domain"
+    return None
+
+
+def names_sender_problem(f: RecipientFacts) -> bool:
+    return sender_problem_named(f.diagnostic) is not None
+
+
+def _is_refusal(f: RecipientFacts) -> bool:
+    return f.outcome == "bounce"
+
+
+def _vendor_label(vendor_id: str | None) -> str | None:
+    return vendor_name(vendor_id) or vendor_id
+
+
+# --- Rules: the claim itself -------------------------------------------------------------------
+
+CATEGORY_SENTENCES: dict[str, str] = {
+    "invalid_mailbox": "The receiving server said the mailbox does not exist",
+    "invalid_domain": "The receiving side said the domain does not exist or accepts no mail",
+    "mailbox_disabled": "The receiving server said the mailbox is disabled or inactive",
+    "mailbox_full": "The mailbox is full (over its storage quota)",
+    "message_too_large": "The message was larger than the receiving server accepts",
+    "reputation_block": "The receiving server refused the sending IP or domain because of its reputation",
+    "policy_block": "The receiving side refused the message under its own policy or filter",
+    "sender_rejected": "The receiving server refused the sender address or the sending domain",
+    "spam_content": "The receiving server judged the content to be spam or unsafe",
+    "authentication": (
+        "The message failed SPF, DKIM or DMARC, the checks that prove a message really comes "
+        "from the sender's domain"
+    ),
+    "rate_limited": "The receiving server refused because too many messages arrived too fast",
+    "technical": "A technical or network problem stopped delivery",
+    "auto_reply": "This is an automatic reply (such as out of office): the mailbox exists and received the message",
+    "complaint": "This is a spam complaint, not a bounce: do not mail this address again",
+    "delivered": "The bounce record reads like a delivery report",
+    "suppressed": "The ESP did not send because the address was on its suppression list after an earlier bounce",
+    "unknown": "The bounce text does not say why the message was refused",
+}
+
+
+def category_claim(f: RecipientFacts) -> list[Evidence]:
+    """The base vote: what the receiving side claimed (the bounce category)."""
+    if not f.category or f.category not in w.CATEGORY_VOTES:
+        return []
+    verdict, weight = w.CATEGORY_VOTES[f.category]
+    if f.category == "invalid_mailbox" and f.signature_class == "gateway_directory_unknown":
+        weight = w.GATEWAY_DIRECTORY_INVALID_RESIDUAL
+    quoted = f.category not in ("auto_reply", "complaint", "suppressed")
+    text = with_quote(CATEGORY_SENTENCES[f.category], f.diagnostic if quoted else None)
+    votes = [Evidence(f"claim_{f.category}", text, verdict, weight)]
+    if f.category == "rate_limited":
+        votes.append(Evidence("rate_limited_volume", "Sending speed and volume are set on the sending side.",
+                              "sender_issue", w.RATE_LIMIT_SENDER_WEIGHT))
+    return votes
+
+
+def text_names_sender_problem(f: RecipientFacts) -> list[Evidence]:
+    """A text naming the sender's IP or domain, a blocklist, SPF/DKIM/DMARC or spam is a sender
+    issue, whatever the category (DESIGN, "where the two overlap")."""
+    named = sender_problem_named(f.diagnostic)
+    if named is None or f.outcome == "delivered":
+        return []
+    _kind, label = named
+    return [Evidence("names_sender_problem",
+                     f"The text names a problem on the sending side ({label}).",
+                     "sender_issue", w.SENDER_MENTION_WEIGHT)]
+
+
+def answering_vendor(f: RecipientFacts) -> list[Evidence]:
+    """Context: who answered (gateway or mailbox), with the MX host; decides nothing by itself."""
+    vendor = f.answering_vendor
+    if not vendor or f.outcome == "delivered":
+        return []
+    name = _vendor_label(vendor)
+    category = f.answering_vendor_category
+    mx = f" (MX {f.mx_host})" if f.mx_host and vendor == f.mx_vendor else ""
+    if category == "security_gateway":
+        behind = _vendor_label(f.provider) if f.provider and f.provider != vendor else None
+        tail = f", in front of {behind}" if behind else ""
+        text = f"The answering gateway is {name}{mx}{tail}."
+    elif category == "hosting":
+        text = f"The domain's mail is hosted by {name}{mx}, a web-hosting company."
+    else:
+        text = f"The domain's mail is handled by {name}{mx}."
+    return [Evidence("answering_vendor", text, "unknown", 0.0)]
+
+
+def gateway_directory_unknown(f: RecipientFacts) -> list[Evidence]:
+    """A gateway-directory "unknown user" is suspect: the gateway checks its own copy of the
+    directory, which can be stale, before the mailbox is ever asked."""
+    if f.signature_class != "gateway_directory_unknown" or not _is_refusal(f) or names_sender_problem(f):
+        return []
+    name = _vendor_label(f.answering_vendor)
+    who = f"{name}'s" if name else "the gateway's"
+    return [Evidence(
+        "gateway_directory_unknown",
+        f"The text is a gateway-directory rejection: the address was checked against {who} own "
+        "copy of the company directory, which can be out of date, not against the mailbox itself.",
+        "filter_rejection", w.GATEWAY_DIRECTORY_FILTER_WEIGHT)]
+
+
+def gateway_user_unknown(f: RecipientFacts) -> list[Evidence]:
+    """A plain "user unknown" answered by a security gateway, not by the mailbox itself."""
+    if f.category not in SAYS_UNKNOWN_USER or f.signature_class == "gateway_directory_unknown":
+        return []
+    if not _is_refusal(f) or f.answering_vendor_category != "security_gateway" or names_sender_problem(f):
+        return []
+    name = _vendor_label(f.answering_vendor)
+    return [Evidence(
+        "gateway_user_unknown",
+        f"{name} is a security gateway: it answers for the company's mail server and can refuse "
+        "an address for its own reasons, so its \"unknown user\" is not proof.",
+        "filter_rejection", w.GATEWAY_USER_UNKNOWN_FILTER_WEIGHT)]
+
+
+def policy_block_by_filter(f: RecipientFacts) -> list[Evidence]:
+    """A policy refusal without sender mention: the recipient's filter (gateway or business
+    tenant) refused; at a consumer provider, policy refusals are about the sender."""
+    if f.category != "policy_block" or not _is_refusal(f) or names_sender_problem(f):
+        return []
+    if f.is_consumer:
+        name = _vendor_label(f.answering_vendor) or f.domain
+        return [Evidence(
+            "consumer_policy",
+            f"{name} is a consumer mailbox provider; its policy refusals are about the sender's "
+            "reputation or content, not about one address.",
+            "sender_issue", w.CONSUMER_POLICY_SENDER_WEIGHT)]
+    category = f.answering_vendor_category
+    if category in ("security_gateway", "mailbox_provider"):
+        name = _vendor_label(f.answering_vendor)
+        kind = "a security gateway" if category == "security_gateway" else "the company's mail service"
+        return [Evidence(
+            "filter_policy",
+            f"{name}, {kind}, refused under the company's own policy without naming a problem "
+            "with the sender.",
+            "filter_rejection", w.GATEWAY_POLICY_FILTER_WEIGHT)]
+    return []
+
+
+# --- Rules: the domain's and the vendor's pattern in this campaign -----------------------------
+
+
+def _pattern_applies(f: RecipientFacts) -> bool:
+    return _is_refusal(f) and f.category in SUSPECT_CATEGORIES and not names_sender_problem(f)
+
+
+def _switch_text(pattern: DomainPattern, where: str) -> str:
+    before = plural(pattern.deliveries_before_first_rejection, "delivery", "deliveries")
+    if pattern.dense_burst and pattern.burst_seconds is not None:
+        return (f"{plural(pattern.burst_rejections, 'rejection')} {where} within "
+                f"{duration(pattern.burst_seconds)} after {before}.")
+    later = pattern.bounced + pattern.deliveries_after_first_rejection
+    return f"After {before}, {where.replace('at ', '', 1)} refused {pattern.bounced} of the next {later} messages."
+
+
+def _domain_switched(f: RecipientFacts) -> bool:
+    return f.pattern is not None and f.pattern.rejections_after_deliveries
+
+
+def domain_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
+    """A burst of rejections right after a run of deliveries to the same domain: the gateway
+    accepted the first messages, then started refusing (speed or reputation, unsaid)."""
+    if not _pattern_applies(f) or not _domain_switched(f):
+        return []
+    pattern = f.pattern
+    weight = w.DOMAIN_SWITCH_BURST_WEIGHT if pattern.dense_burst and pattern.burst_seconds is not None \
+        else w.DOMAIN_SWITCH_WEIGHT
+    return [Evidence("domain_burst_after_deliveries", _switch_text(pattern, "at this domain"),
+                     "filter_rejection", weight)]
+
+
+def vendor_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
+    """The same switch across all domains behind the answering vendor (small domains show no
+    pattern alone). Not counted again when the domain itself shows it."""
+    pattern = f.vendor_pattern
+    if pattern is None or not _pattern_applies(f) or _domain_switched(f):
+        return []
+    if not pattern.rejections_after_deliveries:
+        return []
+    name = _vendor_label(pattern.key) or "this vendor"
+    companies = f" ({pattern.domains} companies)" if pattern.domains >= w.VENDOR_SWITCH_MIN_DOMAINS_NOTE else ""
+    text = _switch_text(pattern, f"at companies protected by {name}")
+    weight = w.VENDOR_SWITCH_BURST_WEIGHT if pattern.dense_burst and pattern.burst_seconds is not None \
+        else w.VENDOR_SWITCH_WEIGHT
+    return [Evidence("vendor_burst_after_deliveries", text[:-1] + f" in this campaign{companies}.",
+                     "filter_rejection", weight)]
+
+
+def domain_refused_everything(f: RecipientFacts) -> list[Evidence]:
+    """Many recipients at one company, none delivered, all refused: a company where none of the
+    addresses exists is unlikely; a filter refusing the sender is not."""
+    pattern = f.pattern
+    if pattern is None or not _pattern_applies(f) or pattern.delivered:
+        return []
+    if pattern.bounced < w.REFUSED_EVERYTHING_MIN_REJECTIONS:
+        return []
+    return [Evidence(
+        "domain_refused_everything",
+        f"All {pattern.bounced} messages to this domain were refused and none was delivered; "
+        "a company where none of the addresses exists is unlikely.",
+        "filter_rejection", w.REFUSED_EVERYTHING_WEIGHT)]
+
+
+def _has_positive_history(f: RecipientFacts) -> bool:
+    """Delivered, opened or clicked in an earlier campaign, not too long ago."""
+    history = f.history
+    if history is None:
+        return False
+    dated = [d for d in (history.last_delivered_at, history.opened_at, history.clicked_at) if d]
+    if not dated:
+        return bool(history.delivered_before)
+    ages = [_age(f.occurred_at, d) for d in dated]
+    return any(age is None or age <= w.STALE for age in ages)
+
+
+def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
+    """A lone "user unknown" among many deliveries to the same domain, for an address with no
+    history, is most likely real: people leave companies."""
+    pattern = f.pattern
+    if pattern is None or not _is_refusal(f) or f.category not in ("invalid_mailbox", "mailbox_disabled"):
+        return []
+    if pattern.delivered < w.LONE_MIN_DELIVERIES or pattern.rejections_after_deliveries:
+        return []
+    if pattern.bounced > max(w.LONE_MAX_REJECTIONS, w.LONE_MAX_REJECTION_SHARE * pattern.recipients):
+        return []
+    if _has_positive_history(f):
+        return []
+    weight = w.LONE_MANY_WEIGHT if pattern.delivered >= w.LONE_MANY_DELIVERIES else w.LONE_WEIGHT
+    others = plural(pattern.delivered, "other recipient")
+    rejected = "this was the only rejection there" if pattern.bounced <= 1 else (
+        f"only {pattern.bounced} were rejected")
+    history = "; this address has no earlier delivery, open or click on record" if f.history is not None else ""
+    return [Evidence(
+        "lone_rejection_among_deliveries",
+        f"{others} at the same domain {'was' if pattern.delivered == 1 else 'were'} delivered in this "
+        f"campaign and {rejected}{history}. People leave companies; a single missing mailbox is common.",
+        "invalid_recipient", weight)]
+
+
+# --- Rules: the recipient's history ------------------------------------------------------------
+
+
+def history_contradicts_unknown(f: RecipientFacts) -> list[Evidence]:
+    """Recent delivery, open or click in other campaigns contradicts "does not exist"."""
+    history = f.history
+    if history is None or not _is_refusal(f) or f.category not in SAYS_UNKNOWN_USER:
+        return []
+    items: list[tuple[str, float, str, datetime | None]] = []
+    if history.clicked_at:
+        items.append(("recent_click", w.HISTORY_CLICK_WEIGHT,
+                      f"This recipient clicked a campaign on {day(history.clicked_at)}.", history.clicked_at))
+    if history.opened_at:
+        items.append(("recent_open", w.HISTORY_OPEN_WEIGHT,
+                      f"This recipient opened a campaign on {day(history.opened_at)}.", history.opened_at))
+    if history.delivered_before or history.last_delivered_at:
+        count = history.delivered_before
+        if count:
+            what = f"{plural(count, 'earlier campaign')} {'was' if count == 1 else 'were'} delivered to this address"
+        else:
+            what = "An earlier campaign was delivered to this address"
+        last = f", the last on {day(history.last_delivered_at)}" if history.last_delivered_at else ""
+        items.append(("recent_delivery", w.HISTORY_DELIVERY_WEIGHT, f"{what}{last}.", history.last_delivered_at))
+    votes: list[Evidence] = []
+    for code, base, text, moment in items:
+        age = _age(f.occurred_at, moment)
+        if age is None:
+            factor = w.HISTORY_OLD_FACTOR  # no dates to compare: it existed once, maybe not now
+        elif age <= w.RECENT:  # includes engagement AFTER the bounce (negative age)
+            factor = 1.0
+        elif age <= w.STALE:
+            factor = w.HISTORY_OLD_FACTOR
+        else:
+            factor = 0.0
+        if f.is_consumer:
+            factor *= w.HISTORY_CONSUMER_FACTOR
+        votes.append(Evidence(code, text, "filter_rejection", base * factor))
+    if not votes:
+        return []
+    # Only the strongest piece of history votes; the others are shown as context.
+    votes.sort(key=lambda e: -e.weight)
+    return votes[:1] + [Evidence(e.code, e.text, e.verdict, 0.0) for e in votes[1:]]
+
+
+def earlier_hard_bounces(f: RecipientFacts) -> list[Evidence]:
+    """The same address bounced hard before: repeated claims that it does not exist."""
+    history = f.history
+    if history is None or history.previous_hard_bounces <= 0 or f.outcome == "delivered":
+        return []
+    if f.category not in ("invalid_mailbox", "mailbox_disabled", "invalid_domain", "suppressed", "unknown", None):
+        return []
+    count = history.previous_hard_bounces
+    return [Evidence("earlier_hard_bounces",
+                     f"This address also bounced hard in {plural(count, 'earlier campaign')}.",
+                     "invalid_recipient", w.EARLIER_HARD_BOUNCE_WEIGHT)]
+
+
+# --- Rules: the recipient's domain -------------------------------------------------------------
+
+
+def consumer_provider_user_unknown(f: RecipientFacts) -> list[Evidence]:
+    """Consumer providers accept or spam-folder; they rarely fake an unknown user."""
+    if not _is_refusal(f) or f.category not in ("invalid_mailbox", "mailbox_disabled") or not f.is_consumer:
+        return []
+    name = _vendor_label(f.answering_vendor)
+    who = f"{f.domain} ({name})" if name else f.domain
+    return [Evidence(
+        "consumer_provider_user_unknown",
+        f"{who} is a consumer mailbox provider; these file unwanted mail as spam rather than "
+        "pretend an address does not exist.",
+        "invalid_recipient", w.CONSUMER_USER_UNKNOWN_WEIGHT)]
+
+
+def disposable_domain(f: RecipientFacts) -> list[Evidence]:
+    if f.domain_kind != "disposable" or f.outcome == "delivered":
+        return []
+    return [Evidence("disposable_domain",
+                     f"{f.domain} is a throwaway-address service; its addresses expire within hours or days.",
+                     "invalid_recipient", w.DISPOSABLE_WEIGHT)]
+
+
+DNS_SENTENCES: dict[str, str] = {
+    "nxdomain": "The domain {domain} does not exist in DNS (the internet's address book).",
+    "null_mx": "The domain {domain} publishes a \"null MX\" record, its official statement that it accepts no email.",
+    "no_mail": "The domain {domain} has no mail server: no MX record (mail-server entry) and no address.",
+}
+
+
+def dns_says_no_mail(f: RecipientFacts) -> list[Evidence]:
+    """The domain does not exist or accepts no mail: nothing can be delivered there."""
+    if f.outcome == "delivered" or not f.mx_status:
+        return []
+    if f.mx_status in w.DNS_NO_MAIL_STATUSES:
+        sentence = DNS_SENTENCES.get(f.mx_status, "The domain {domain} accepts no mail.")
+        return [Evidence(f"dns_{f.mx_status}", sentence.format(domain=f.domain),
+                         "invalid_recipient", w.DNS_NO_MAIL_WEIGHT)]
+    if f.mx_status == "mx_unresolvable":
+        host = f" ({f.mx_host})" if f.mx_host else ""
+        return [Evidence("dns_mx_unresolvable",
+                         f"The mail server named in {f.domain}'s MX record{host} does not resolve, so no mail can reach it.",
+                         "invalid_recipient", w.DNS_MX_UNRESOLVABLE_WEIGHT)]
+    if f.mx_status == "ok" and f.category == "invalid_domain":
+        return [Evidence("dns_contradicts_invalid_domain",
+                         f"{f.domain} has working mail servers today, so \"domain unknown\" may have been a "
+                         "passing DNS fault or a mail setup that has since been fixed.",
+                         "temporary", w.DNS_CONTRADICTS_INVALID_DOMAIN_WEIGHT)]
+    return []
+
+
+# --- Rules: outcome and reply code -------------------------------------------------------------
+
+
+def temporary_reply_code(f: RecipientFacts) -> list[Evidence]:
+    if f.outcome not in ("bounce", "deferred") or reply_class(f.reply_code, f.status) != 4:
+        return []
+    return [Evidence("temporary_reply_code",
+                     "The server answered with a temporary (4xx) code: it may accept a later attempt.",
+                     "temporary", w.TEMPORARY_REPLY_WEIGHT)]
+
+
+def last_attempt_deferred(f: RecipientFacts) -> list[Evidence]:
+    if f.outcome != "deferred":
+        return []
+    return [Evidence("last_attempt_deferred",
+                     "The last attempt was deferred (postponed) and never delivered; the ESP may still be retrying.",
+                     "temporary", w.DEFERRED_OUTCOME_WEIGHT)]
+
+
+def not_sent_by_esp(f: RecipientFacts) -> list[Evidence]:
+    if f.outcome not in ("dropped", "suppressed"):
+        return []
+    return [Evidence("not_sent_by_esp",
+                     f"The ESP did not send this message ({f.outcome}), so the receiving side never answered.",
+                     "unknown", w.NOT_SENT_WEIGHT)]
+
+
+RULES: tuple[Rule, ...] = (
+    category_claim,
+    text_names_sender_problem,
+    answering_vendor,
+    gateway_directory_unknown,
+    gateway_user_unknown,
+    policy_block_by_filter,
+    domain_burst_after_deliveries,
+    vendor_burst_after_deliveries,
+    domain_refused_everything,
+    lone_rejection_among_deliveries,
+    history_contradicts_unknown,
+    earlier_hard_bounces,
+    consumer_provider_user_unknown,
+    disposable_domain,
+    dns_says_no_mail,
+    temporary_reply_code,
+    last_attempt_deferred,
+    not_sent_by_esp,
+)
