@@ -224,13 +224,14 @@ def import_records(
     *,
     esp: str = "",
     on_batch: Callable[[ImportResult], None] | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportResult:
     """Load records into the event store for `upload`. Safe to run again for the same upload."""
     started = time.monotonic()
     org = upload.organization
     tz = org.tzinfo
     lookups = _Lookups(org, upload.campaign)
+    batch_size = batch_size or BATCH_SIZE
     result = ImportResult()
     Event.objects.filter(upload=upload).delete()  # what an interrupted earlier run left
 

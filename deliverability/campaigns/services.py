@@ -18,6 +18,7 @@ from deliverability import ingest
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult, import_records
 from deliverability.campaigns.models import Campaign, Event, Upload
+from deliverability.campaigns.signals import batch_committed
 from deliverability.ingest.records import UnsupportedFormat
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Uploa
         def progress(result: ImportResult) -> None:
             total = max(result.rows, int(upload.size / bytes_per_row)) if bytes_per_row else None
             Upload.objects.filter(pk=upload.pk).update(rows_done=result.rows, rows_total=total)
+            batch_committed.send(sender=Upload, upload_id=upload.pk, rows_done=result.rows)
             if on_batch:
                 on_batch(result)
 
