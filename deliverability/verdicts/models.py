@@ -1,0 +1,109 @@
+"""Stored verdicts and the per-campaign rollups every page reads (no page scans the event table)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from deliverability.accounts.models import Organization
+from deliverability.campaigns.models import Campaign, Recipient
+
+VERDICT_CHOICES = [
+    ("invalid_recipient", "Invalid recipient"),
+    ("filter_rejection", "Filter rejection"),
+    ("sender_issue", "Sender issue"),
+    ("temporary", "Temporary"),
+    ("unknown", "Unknown"),
+]
+
+
+class RecipientVerdict(models.Model):
+    """The product's answer for one bounced (or otherwise not delivered) recipient in one campaign."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="verdicts")
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="verdicts")
+    email = models.CharField(max_length=320)
+    domain = models.CharField(max_length=253)
+    outcome = models.CharField(max_length=12)  # the recipient's last send outcome in the campaign
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    # What the engine read and weighed.
+    category = models.CharField(max_length=24, blank=True)
+    signature = models.CharField(max_length=40, blank=True)
+    reply_code = models.SmallIntegerField(null=True, blank=True)
+    enhanced_status = models.CharField(max_length=16, blank=True)
+    diagnostic = models.TextField(blank=True)  # untrusted: escape everywhere
+    vendor = models.CharField(max_length=40, blank=True)  # the answering vendor id
+    domain_kind = models.CharField(max_length=12, blank=True)
+    esp_hard = models.BooleanField(null=True)
+    # The verdict: `verdict` is what every figure and export uses (an override wins over the engine).
+    computed_verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES)
+    confidence = models.FloatField()
+    evidence = models.JSONField(default=list)  # [{"code", "text"}]
+    verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES)
+    override_verdict = models.CharField(max_length=20, choices=VERDICT_CHOICES, blank=True)
+    override_note = models.TextField(blank=True)
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "recipient"], name="one_verdict_per_recipient")]
+        indexes = [
+            models.Index(fields=["campaign", "verdict"], name="verdict_campaign_verdict"),
+            models.Index(fields=["campaign", "domain"], name="verdict_campaign_domain"),
+            models.Index(fields=["organization", "email"], name="verdict_org_email"),
+        ]
+
+
+class CampaignDiagnosis(models.Model):
+    """The campaign's headline figures, recomputed after every import, enrichment or override."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="diagnosis")
+    recipients = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    reported_hard_bounce_rate = models.FloatField(default=0)
+    estimated_invalid_rate = models.FloatField(default=0)
+    b2b_recipients = models.PositiveIntegerField(default=0)
+    b2b_bounced = models.PositiveIntegerField(default=0)
+    b2c_recipients = models.PositiveIntegerField(default=0)
+    b2c_bounced = models.PositiveIntegerField(default=0)
+    by_verdict = models.JSONField(default=dict)
+    by_vendor = models.JSONField(default=dict)
+    headline = models.TextField(blank=True)
+    data = models.JSONField(default=dict)  # the full diagnosis (actions, top domains, notes)
+    computed_at = models.DateTimeField(auto_now=True)
+
+
+class CampaignDomainStat(models.Model):
+    """One row per (campaign, recipient domain): the domain table and vendor charts read these."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="domain_stats")
+    domain = models.CharField(max_length=253)
+    kind = models.CharField(max_length=12, blank=True)
+    vendor = models.CharField(max_length=40, blank=True)  # MX vendor id of the preferred MX
+    recipients = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    invalid_recipient = models.PositiveIntegerField(default=0)
+    filter_rejection = models.PositiveIntegerField(default=0)
+    sender_issue = models.PositiveIntegerField(default=0)
+    temporary = models.PositiveIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "domain"], name="one_stat_per_campaign_domain")]
+        indexes = [models.Index(fields=["campaign", "-bounced", "domain"], name="domainstat_campaign_bounced")]
+
+
+class CampaignTimeline(models.Model):
+    """Deliveries and bounces per minute of a campaign: gateway bursts show up here."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="timeline")
+    minute = models.DateTimeField()
+    delivered = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    deferred = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "minute"], name="one_bucket_per_minute")]
