@@ -89,7 +89,7 @@ def parse_message(data: bytes) -> list[BounceRecord]:
 
 
 # ---------------------------------------------------------------------------------------------
-def _parse(data: bytes) -> list[BounceRecord]:
+def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError("parse_message expects bytes")
     if not data.strip():
@@ -101,11 +101,14 @@ def _parse(data: bytes) -> list[BounceRecord]:
 
     records = (
         _from_feedback_report(msg, parts, occurred_at)
+        or _from_unsubscribe_or_jmrp(msg, parts, occurred_at)
         or _from_amazon_json(parts)
         or _from_delivery_status(msg, parts, occurred_at)
         or _from_text(msg, parts, occurred_at)
         or _from_auto_reply(msg, parts, occurred_at)
     )
+    if not records and depth < 3:
+        records = _from_forwarded_bounce(parts, depth)
     if not records:
         note = "no bounce report found in this message"
         if truncated:
@@ -252,6 +255,23 @@ def _part_fields(part: Message) -> list[tuple[str, str]]:
     return _fields(_decode(part))
 
 
+def _part_blocks(part: Message) -> list[list[tuple[str, str]]]:
+    """The field blocks of a delivery-status part (per-message block first, then per-recipient)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        blocks = []
+        for block in payload:
+            if isinstance(block, Message):
+                fields = [(k.lower(), " ".join(str(v).split())) for k, v in block.items()]
+                body = block.get_payload()
+                if isinstance(body, str) and body.strip():
+                    fields.extend(_fields(body))
+                blocks.append(fields)
+        return blocks
+    text = _decode(part)
+    return [_fields(chunk) for chunk in re.split(r"\r?\n\s*\r?\n", text) if chunk.strip()]
+
+
 def _original_to(parts: _Parts) -> str | None:
     for original in parts.originals:
         if isinstance(original, Message):
@@ -288,6 +308,34 @@ def _from_feedback_report(msg: Message, parts: _Parts, occurred_at: datetime | N
                      category_hint="complaint", occurred_at=when)
         for r in dict.fromkeys(recipients)
     ]
+
+
+def _from_unsubscribe_or_jmrp(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
+    """Apple Mail's one-click unsubscribe and Microsoft's JMRP reports: complaints without an ARF part."""
+    if str(msg.get("X-Apple-Unsubscribe") or "").lower() == "true":
+        senders = [a for _, a in getaddresses([str(v) for v in msg.get_all("From") or []]) if a]
+        return [BounceRecord(index=0, recipient=senders[0] if senders else None, category_hint="complaint",
+                             diagnostic="unsubscribe request (Apple Mail)", occurred_at=occurred_at)]
+    for original in parts.originals:
+        if isinstance(original, Message) and original.get("X-HmXmrOriginalRecipient"):
+            return [BounceRecord(index=0, recipient=_address(original.get("X-HmXmrOriginalRecipient")),
+                                 category_hint="complaint", diagnostic="feedback report: abuse (Microsoft JMRP)",
+                                 occurred_at=occurred_at)]
+    return []
+
+
+def _from_forwarded_bounce(parts: _Parts, depth: int) -> list[BounceRecord]:
+    """A bounce forwarded as an attachment: read the attached bounce."""
+    for original in parts.originals:
+        if not isinstance(original, Message):
+            continue
+        sender = str(original.get("From") or "")
+        if original.get_content_type() == "multipart/report" or _ROBOT.search(
+                next(iter(a for _, a in getaddresses([sender]) if a), "") or ""):
+            records = _parse(original.as_bytes(), depth + 1)
+            if records and records[0].recipient:
+                return records
+    return []
 
 
 # --- Amazon SES notification (JSON in the body) ------------------------------------------------
@@ -367,29 +415,39 @@ def _mta(value: object) -> str | None:
 
 # --- RFC 3464 ---------------------------------------------------------------------------------
 _PER_RECIPIENT_START = ("original-recipient", "final-recipient")
+_PER_RECIPIENT_FIELDS = frozenset({"action", "status", "diagnostic-code", "remote-mta", "last-attempt-date",
+                                   "will-retry-until", "x-actual-recipient"})
 
 
 def _from_delivery_status(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
     if not parts.delivery_status:
         return []
-    fields: list[tuple[str, str]] = []
+    blocks: list[list[tuple[str, str]]] = []
     for part in parts.delivery_status:
-        fields.extend(_part_fields(part))
+        blocks.extend(_part_blocks(part))
     per_message: dict[str, str] = {}
     recipients: list[dict[str, str]] = []
-    current: dict[str, str] | None = None
-    for name, value in fields:
-        if name in _PER_RECIPIENT_START:
-            if current is None or name in current or (name == "original-recipient" and "final-recipient" in current):
-                current = {}
-                recipients.append(current)
-            current[name] = value
-        elif current is None:
-            per_message.setdefault(name, value)
-        elif name in current and name == "diagnostic-code":
-            current[name] += " " + value
-        else:
-            current.setdefault(name, value)
+    for block in blocks:
+        current: dict[str, str] | None = None
+        pending: dict[str, str] = {}
+        for name, value in block:
+            if name in _PER_RECIPIENT_START:
+                if current is None or name in current:
+                    current = dict(pending)
+                    pending = {}
+                    recipients.append(current)
+                current.setdefault(name, value)
+            elif current is None:
+                if name in _PER_RECIPIENT_FIELDS:
+                    pending.setdefault(name, value)
+                else:
+                    per_message.setdefault(name, value)
+            elif name == "diagnostic-code" and name in current:
+                current[name] += " " + value
+            else:
+                current.setdefault(name, value)
+        if current is None:
+            per_message.update({k: v for k, v in pending.items() if k not in per_message})
     text = _notification_text(parts)
     text_records = {(_r.recipient or "").lower(): _r for _r in _text_records(msg, text)} if text else {}
     records: list[BounceRecord] = []
@@ -442,6 +500,14 @@ def _notification_text(parts: _Parts) -> str:
     return "\n".join(out)
 
 
+def _inline_original_to(parts: _Parts) -> str | None:
+    for text in parts.texts[:2]:
+        m = re.search(r"(?im)^to:\s*(.+)$", text)
+        if m:
+            return _address(m.group(1))
+    return None
+
+
 def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
     text = _notification_text(parts)
     if not text.strip():
@@ -457,7 +523,7 @@ def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> lis
         return []
     records = _text_records(msg, text)
     if not records and looks_like_bounce:
-        recipient = _original_to(parts)
+        recipient = _original_to(parts) or _inline_original_to(parts)
         errors = [line.strip() for line in text.splitlines() if _ERROR_LINE.search(line)]
         if recipient or errors:
             diag = _cap(clean_diagnostic(" ".join(errors[:6]))) if errors else None
@@ -474,22 +540,11 @@ def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> lis
 
 def _text_records(msg: Message, text: str) -> list[BounceRecord]:
     """Recipients named in a bounce's text, each with the lines that talk about it."""
-    own = _header_addresses(msg, "To", "From", "Reply-To", "Return-Path", "Sender", "Cc")
+    own = _header_addresses(msg, "To", "Reply-To", "Return-Path", "Sender", "Cc")
+    senders = _header_addresses(msg, "From")
     failed = [a.strip() for a in ",".join(msg.get_all("X-Failed-Recipients") or []).split(",") if "@" in a]
     lines = text.splitlines()
-    positions: list[tuple[int, str]] = []  # (line number, address) of each recipient's first mention
-    seen: set[str] = set()
-    for no, line in enumerate(lines):
-        for m in _ADDRESS.finditer(line):
-            addr = m.group(0).strip(".")
-            low = addr.lower()
-            if low in seen or low in own or _ROBOT.match(low):
-                continue
-            before = line[max(0, m.start() - 12):m.start()].lower()
-            if "from:" in before or "mail from" in line.lower() and "rcpt" not in line.lower():
-                continue
-            seen.add(low)
-            positions.append((no, addr))
+    positions = _mentions(lines, own | senders, strict=True) or _mentions(lines, senders, strict=False)
     if failed:
         wanted = {a.lower() for a in failed}
         positions = [p for p in positions if p[1].lower() in wanted] or []
@@ -507,22 +562,56 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
             if later_start > start:
                 end = later_start
                 break
-        block = [ln.strip() for ln in lines[start:end] if ln.strip()]
-        if block and block[0].strip(" <>:\t") == addr:
-            block = block[1:]
-        errors = [ln for ln in block if _ERROR_LINE.search(ln)]
-        if not any(_has_code(ln) for ln in errors):
-            errors = errors + [e for e in global_errors if e not in errors]
-        if not errors:
-            errors = block[:3]
+        block = _paragraph(lines, start, end, addr)
+        errors = block
+        if not any(_has_code(ln) or _ERROR_LINE.search(ln) for ln in block):
+            errors = block + [e for e in global_errors if e not in block]
+        elif not any(_has_code(ln) for ln in block):
+            errors = block + [e for e in global_errors if e not in block][:3]
         diagnostic = _cap(clean_diagnostic(" ".join(errors[:8])))
-        stage = detect_stage(" ".join(block[:10])) or detect_stage(diagnostic)
+        stage = detect_stage(" ".join(block)) or detect_stage(diagnostic)
         records.append(BounceRecord(
             index=0, recipient=addr, diagnostic=diagnostic, status=find_status(diagnostic),
-            reply_code=find_reply_code(diagnostic), remote_mta=find_remote_mta(" ".join(block[:10])),
+            reply_code=find_reply_code(diagnostic), remote_mta=find_remote_mta(" ".join(block)),
             stage=stage,
         ))
     return records
+
+
+def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
+    """The lines about one recipient: its own line (minus the address) and what follows, to a blank line."""
+    first = lines[start].replace(addr, " ").strip(" <>:\t()[]-")
+    out = [first] if len(first) > 3 else []
+    for line in lines[start + 1:end]:
+        if not line.strip():
+            if out:
+                break
+            continue
+        out.append(line.strip())
+        if len(out) >= 8:
+            break
+    return out
+
+
+def _mentions(lines: list[str], excluded: set[str], strict: bool) -> list[tuple[int, str]]:
+    """(line number, address) of each address's first mention; strict skips robots and own addresses."""
+    positions: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for no, line in enumerate(lines):
+        lowered = line.lower()
+        for m in _ADDRESS.finditer(line):
+            addr = m.group(0).strip(".")
+            low = addr.lower()
+            if low in seen or low in excluded or (strict and _ROBOT.match(low)):
+                continue
+            before = lowered[max(0, m.start() - 12):m.start()]
+            if "from:" in before or ("mail from" in lowered and "rcpt" not in lowered):
+                continue
+            seen.add(low)
+            positions.append((no, addr))
+            if len(positions) >= MAX_RECIPIENTS:
+                return positions
+    return positions
 
 
 def _has_code(line: str) -> bool:

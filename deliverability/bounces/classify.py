@@ -1,0 +1,221 @@
+"""classify(): the bounce category, vendor signature and explanation of one SMTP diagnostic.
+
+Evidence is weighed in this order: a vendor signature; text naming a specific cause (blocklist,
+spam, authentication, rate, full mailbox, unknown user…), because gateways answer 5.1.1 and 5.7.1
+as catch-alls; a specific enhanced status; generic wording; a generic status; the reply code.
+The SMTP stage refines the result: "unknown user" after DATA is a content filter speaking.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .explain import explain
+from .smtp import find_reply_code, find_status
+from .taxonomy import CATEGORIES, HARD_CATEGORIES
+
+DATA_DIR = Path(__file__).with_name("data")
+_WS = re.compile(r"\s+")
+_SISIMAI_PLACEHOLDER = re.compile(r"^[45]\.0\.9\d\d$")
+_STATUS_SHAPE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    category: str  # one of CATEGORIES
+    hard: bool  # True only for invalid_mailbox / invalid_domain
+    vendor: str | None  # vendors.json id
+    signature: str | None  # signature class: user_unknown, gateway_directory_unknown, …
+    explanation: str
+    status: str | None  # enhanced status as given or found in the text
+    reply_code: int | None
+    temporary: bool = False  # a 4xx reply / 4.x.x status
+    rule: str | None = None  # what decided: "signature:<vendor>", "text:<class>", "status", "reply_code"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    category: str
+    signature: str
+    vendor: str | None
+    regex: re.Pattern[str]
+
+
+def _load_signatures() -> tuple[_Rule, ...]:
+    doc = json.loads((DATA_DIR / "signatures.json").read_text(encoding="utf-8"))
+    return tuple(
+        _Rule(s["category"], s["class"], s["vendor"], re.compile(s["pattern"], re.I))
+        for s in doc["signatures"]
+    )
+
+
+def _load_hosts() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    doc = json.loads((DATA_DIR / "signatures.json").read_text(encoding="utf-8"))
+    out = []
+    for vendor, patterns in doc["answering_hosts"].items():
+        if vendor.startswith("_"):
+            continue
+        out.extend((vendor, re.compile(p, re.I)) for p in patterns)
+    return tuple(out)
+
+
+def _load_phrases() -> tuple[tuple[_Rule, ...], tuple[_Rule, ...], dict[str, str], frozenset[str], dict[int, str]]:
+    doc = json.loads((DATA_DIR / "phrases.json").read_text(encoding="utf-8"))
+    cause, generic = [], []
+    for rule in doc["rules"]:
+        compiled = _Rule(rule["category"], rule["signature"], None,
+                         re.compile("|".join(f"(?:{p})" for p in rule["patterns"]), re.I))
+        (cause if rule["strength"] == "cause" else generic).append(compiled)
+    statuses = {k: v for k, v in doc["statuses"].items() if not k.startswith("_")}
+    generic_statuses = frozenset(doc["generic_statuses"]["list"])
+    replies = {int(k): v for k, v in doc["reply_codes"].items() if not k.startswith("_")}
+    return tuple(cause), tuple(generic), statuses, generic_statuses, replies
+
+
+SIGNATURES = _load_signatures()
+ANSWERING_HOSTS = _load_hosts()
+CAUSE_RULES, GENERIC_RULES, STATUS_CATEGORY, GENERIC_STATUSES, REPLY_CATEGORY = _load_phrases()
+assert all(r.category in CATEGORIES for r in SIGNATURES + CAUSE_RULES + GENERIC_RULES)
+
+
+def normalize_status(status: str | None) -> str | None:
+    """'5.1.1' from '5.1.1', ' #5.1.1', '5.1.1 (foo)'; None for Sisimai's 5.0.9xx placeholders."""
+    if not status:
+        return None
+    found = find_status(str(status)) if not _STATUS_SHAPE.match(status) else status
+    if not found or _SISIMAI_PLACEHOLDER.match(found):
+        return None
+    return found
+
+
+def vendor_for_host(host: str | None) -> str | None:
+    if not host:
+        return None
+    host = host.strip().rstrip(".").lower()
+    for vendor, regex in ANSWERING_HOSTS:
+        if regex.search(host):
+            return vendor
+    return None
+
+
+def classify(
+    diagnostic: str | None,
+    status: str | None = None,
+    reply_code: int | None = None,
+    stage: str | None = None,
+    remote_mta: str | None = None,
+) -> Classification:
+    """Classify one bounce; cached on every argument the decision reads."""
+    return _classify(diagnostic, status, reply_code, stage.upper() if stage else None, remote_mta)
+
+
+@lru_cache(maxsize=200_000)
+def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:  # noqa: ANN001
+    text = _WS.sub(" ", diagnostic).strip() if diagnostic else ""
+    found_status = normalize_status(status) or normalize_status(find_status(text))
+    code = reply_code if isinstance(reply_code, int) else find_reply_code(text)
+    temporary = bool((found_status or "").startswith("4") or (code is not None and 400 <= code < 500))
+    vendor = None
+    category = signature = rule = None
+
+    if text:
+        for sig in SIGNATURES:
+            if sig.regex.search(text):
+                category, signature, vendor, rule = sig.category, sig.signature, sig.vendor, f"signature:{sig.vendor}"
+                break
+    if category is None and text:
+        for phrase in CAUSE_RULES:
+            if phrase.regex.search(text):
+                category, signature, rule = phrase.category, phrase.signature, f"text:{phrase.signature}"
+                break
+    detail = _status_key(found_status)
+    if category is None and detail and detail not in GENERIC_STATUSES and detail in STATUS_CATEGORY:
+        category, rule = STATUS_CATEGORY[detail], "status"
+    if category is None and text:
+        for phrase in GENERIC_RULES:
+            if phrase.regex.search(text):
+                category, signature, rule = phrase.category, phrase.signature, f"text:{phrase.signature}"
+                break
+    if category is None and detail in STATUS_CATEGORY and STATUS_CATEGORY[detail] != "unknown":
+        category, rule = STATUS_CATEGORY[detail], "status"
+    if category is None and code in REPLY_CATEGORY and REPLY_CATEGORY[code] != "unknown":
+        category, rule = REPLY_CATEGORY[code], "reply_code"
+    if category is None:
+        category, rule = ("technical", "status") if temporary else ("unknown", None)
+    if category == "unknown" and stage in ("CONNECT", "HELO", "MAIL"):
+        rule = "stage"
+
+    category, signature = _weigh_stage(category, signature, rule, stage, detail)
+    if signature is None:
+        signature = _default_signature(category)
+    if vendor is None:
+        vendor = vendor_for_host(remote_mta)
+    hard = category in HARD_CATEGORIES
+    return Classification(
+        category=category, hard=hard, vendor=vendor, signature=signature,
+        explanation=explain(category, signature, vendor, hard, temporary),
+        status=found_status, reply_code=code, temporary=temporary, rule=rule,
+    )
+
+
+_ADDRESS_STATUS = ("X.1.", "X.2.1", "X.2.2", "X.5.1")
+
+
+def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: str | None,
+                 detail: str | None) -> tuple[str, str | None]:
+    """What the SMTP stage adds to the text.
+
+    - A mailbox lookup answers at RCPT, with an X.1.x status. "Unknown user" after DATA, or with
+      neither RCPT nor an address status to back it, is how content filters refuse mail.
+    - A refusal at MAIL FROM is about the envelope sender; at the greeting, about the connecting IP.
+    """
+    from_text = bool(rule) and rule.startswith("text:")
+    if signature == "user_unknown" and from_text:
+        confirmed = stage == "RCPT" or (detail is not None and detail.startswith(_ADDRESS_STATUS))
+        if stage == "MAIL":
+            return "sender_rejected", "sender_rejected"
+        if stage == "DATA" or (not confirmed and stage in (None, "DATA")):
+            return "policy_block", "user_unknown_after_data" if stage == "DATA" else "user_unknown_unconfirmed"
+    if stage == "MAIL" and from_text and category in ("policy_block", "invalid_domain", "technical", "unknown"):
+        return "sender_rejected", "sender_rejected"
+    if stage in ("CONNECT", "HELO") and category in ("policy_block", "unknown") and signature in (None, "policy"):
+        return "reputation_block", "reputation_block"
+    return category, signature
+
+
+def _status_key(status: str | None) -> str | None:
+    if not status:
+        return None
+    _, subject, detail = status.split(".")
+    return f"X.{int(subject)}.{int(detail)}"
+
+
+_DEFAULT_SIGNATURE = {
+    "invalid_mailbox": "user_unknown", "invalid_domain": "domain_unknown", "mailbox_disabled": "user_disabled",
+    "mailbox_full": "mailbox_full", "message_too_large": "message_too_large", "reputation_block": "reputation_block",
+    "policy_block": "policy", "sender_rejected": "sender_rejected", "spam_content": "content_spam",
+    "authentication": "authentication", "rate_limited": "rate_limit", "technical": "technical",
+    "auto_reply": "auto_reply", "complaint": "complaint", "delivered": "delivered", "suppressed": "suppressed",
+}
+
+
+def _default_signature(category: str) -> str | None:
+    return _DEFAULT_SIGNATURE.get(category)
+
+
+def classify_record(record) -> Classification:  # noqa: ANN001 - a dsn.BounceRecord
+    """Classify a parsed bounce record, honouring what its layout already said (ARF, auto-reply…)."""
+    hint = record.category_hint
+    if hint in ("complaint", "auto_reply", "delivered", "suppressed"):
+        vendor = vendor_for_host(record.remote_mta)
+        return Classification(category=hint, hard=False, vendor=vendor, signature=hint,
+                              explanation=explain(hint, hint, vendor, False, False),
+                              status=normalize_status(record.status), reply_code=record.reply_code, rule=f"layout:{hint}")
+    if not record.diagnostic and not record.status and not record.reply_code:
+        reason = record.note or "the bounce gives no status and no diagnostic"
+        return Classification(category="unknown", hard=False, vendor=vendor_for_host(record.remote_mta), signature=None,
+                              explanation=f"Not enough information: {reason}.", status=None, reply_code=None)
+    return classify(record.diagnostic, record.status, record.reply_code, record.stage, record.remote_mta)
