@@ -148,7 +148,7 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
     if category == "unknown" and stage in ("CONNECT", "HELO", "MAIL"):
         rule = "stage"
 
-    category, signature = _weigh_stage(category, signature, rule, stage, detail)
+    category, signature = _weigh_stage(category, signature, rule, stage, detail, temporary)
     if signature is None:
         signature = _default_signature(category)
     if vendor is None:
@@ -165,7 +165,7 @@ _ADDRESS_STATUS = ("X.1.", "X.2.1", "X.2.2", "X.5.1")
 
 
 def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: str | None,
-                 detail: str | None) -> tuple[str, str | None]:
+                 detail: str | None, temporary: bool) -> tuple[str, str | None]:
     """What the SMTP stage adds to the text.
 
     - A mailbox lookup answers at RCPT, with an X.1.x status. "Unknown user" after DATA, or with
@@ -174,14 +174,21 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
     """
     from_text = bool(rule) and rule.startswith("text:")
     if signature == "user_unknown" and from_text:
-        confirmed = stage == "RCPT" or (detail is not None and detail.startswith(_ADDRESS_STATUS))
         if stage == "MAIL":
             return "sender_rejected", "sender_rejected"
-        if stage == "DATA" or (not confirmed and stage in (None, "DATA")):
-            return "policy_block", "user_unknown_after_data" if stage == "DATA" else "user_unknown_unconfirmed"
-    if stage == "MAIL" and from_text and category in ("policy_block", "invalid_domain", "technical", "unknown"):
+        if stage == "DATA":
+            return "policy_block", "user_unknown_after_data"
+        # A filter's status (X.2.0 "mailbox status", X.7.x "policy") under an "unknown user" text.
+        if stage is None and detail is not None and (detail == "X.2.0" or detail.startswith("X.7.")):
+            return "policy_block", "user_unknown_unconfirmed"
+    if temporary and category == "invalid_domain":
+        # A temporary DNS failure says nothing about whether the domain exists.
+        return "technical", "technical"
+    if stage == "MAIL" and from_text and signature != "relay_denied" and category in (
+            "policy_block", "invalid_domain", "technical", "unknown"):
         return "sender_rejected", "sender_rejected"
-    if stage in ("CONNECT", "HELO") and category in ("policy_block", "unknown") and signature in (None, "policy"):
+    if stage in ("CONNECT", "HELO") and (from_text or rule is None) and category in (
+            "policy_block", "unknown", "invalid_domain", "invalid_mailbox") and signature != "relay_denied":
         return "reputation_block", "reputation_block"
     return category, signature
 

@@ -61,7 +61,7 @@ _ORIGINAL_MARKER = re.compile(
 )
 _ERROR_LINE = re.compile(
     r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
-    r"refused|blocked|full|quota|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
+    r"refused|blocked|full|quota|exceed|limit|not (?:be )?(?:recognized|delivered|found)|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
     r"policy|unavailable|failed|failure|error|problem|unable|could not|couldn't|can't|cannot)",
     re.I,
 )
@@ -104,11 +104,10 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
         or _from_unsubscribe_or_jmrp(msg, parts, occurred_at)
         or _from_amazon_json(parts)
         or _from_delivery_status(msg, parts, occurred_at)
+        or (_from_forwarded_bounce(parts, depth) if depth < 3 else [])
         or _from_text(msg, parts, occurred_at)
         or _from_auto_reply(msg, parts, occurred_at)
     )
-    if not records and depth < 3:
-        records = _from_forwarded_bounce(parts, depth)
     if not records:
         note = "no bounce report found in this message"
         if truncated:
@@ -522,6 +521,9 @@ def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> lis
     if not looks_like_bounce and _is_auto_reply(msg):
         return []
     records = _text_records(msg, text)
+    for r in records:
+        if (r.recipient or "").lower().endswith("@googlegroups.com") and not (r.status or r.reply_code):
+            r.diagnostic = "Google Groups: the sender is not permitted to post to this group, or the group does not exist"
     if not records and looks_like_bounce:
         recipient = _original_to(parts) or _inline_original_to(parts)
         errors = [line.strip() for line in text.splitlines() if _ERROR_LINE.search(line)]
@@ -582,10 +584,13 @@ def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
     """The lines about one recipient: its own line (minus the address) and what follows, to a blank line."""
     first = lines[start].replace(addr, " ").strip(" <>:\t()[]-")
     out = [first] if len(first) > 3 else []
+    paragraphs = 0
     for line in lines[start + 1:end]:
         if not line.strip():
             if out:
-                break
+                paragraphs += 1
+                if paragraphs >= 2 or any(_has_code(x) or _ERROR_LINE.search(x) for x in out):
+                    break
             continue
         out.append(line.strip())
         if len(out) >= 8:

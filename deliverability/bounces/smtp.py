@@ -37,8 +37,8 @@ _STAGES = (
                 r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot", re.I), "DATA"),
     (re.compile(r"rcpt to|rcpt\b|recipient command|\[rcpt_to\]", re.I), "RCPT"),
     (re.compile(r"mail from|mail\b command|\[mail_from\]", re.I), "MAIL"),
-    (re.compile(r"\bhelo\b|\behlo\b|starttls", re.I), "HELO"),
-    (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection", re.I), "CONNECT"),
+    (re.compile(r"\bhelo\b|\behlo\b|starttls|my name was rejected", re.I), "HELO"),
+    (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection|refused to talk to me", re.I), "CONNECT"),
 )
 
 
@@ -46,15 +46,23 @@ def find_status(text: str | None) -> str | None:
     """The first RFC 3463 enhanced status code in ``text`` ("5.1.1"), or None."""
     if not text:
         return None
-    m = _STATUS.search(text)
-    return f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else None
+    first = None
+    for m in _STATUS.finditer(text):
+        if m.group(1) != "2":
+            return f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+        first = first or m
+    return f"{first.group(1)}.{first.group(2)}.{first.group(3)}" if first else None
 
 
 def find_reply_code(text: str | None) -> int | None:
     if not text:
         return None
-    m = _CODE.search(text)
-    return int(m.group(1)) if m else None
+    first = None
+    for m in _CODE.finditer(text):
+        if m.group(1)[0] != "2":
+            return int(m.group(1))
+        first = first or m
+    return int(first.group(1)) if first else None
 
 
 def find_remote_mta(text: str | None) -> str | None:
