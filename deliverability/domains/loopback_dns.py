@@ -130,6 +130,13 @@ class Authority:
                     node.delete_rdataset(dns.rdataclass.IN, rtype)
             self._wire_cache.clear()
 
+    def set_silent(self, name: str, silent: bool = True) -> None:
+        """Start or stop ignoring queries for `name` (a server that went dead)."""
+        qname = dns.name.from_text(name)
+        with self._lock:
+            (self.behaviour.silent.add if silent else self.behaviour.silent.discard)(qname)
+            self._wire_cache.clear()
+
     # -- answering ---------------------------------------------------------------------------
     def decide(self, wire: bytes) -> tuple[bytes | None, float]:
         """Return (response wire or None to stay silent, delay in seconds)."""
@@ -331,6 +338,9 @@ class LoopbackDNS:
 
     def set_records(self, name: str, rdtype: str, rdatas: list[str], ttl: int = 300) -> None:
         self.authority.set_records(name, rdtype, rdatas, ttl)
+
+    def set_silent(self, name: str, silent: bool = True) -> None:
+        self.authority.set_silent(name, silent)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> "LoopbackDNS":

@@ -46,3 +46,19 @@ def dns_server():
 @pytest.fixture(params=["udp", "tcp"])
 def resolver_config(request, dns_server) -> ResolverConfig:
     return ResolverConfig.for_tests([dns_server.nameserver], tcp=request.param == "tcp")
+
+
+@pytest.fixture
+def private_dns_server():
+    """A server of the test's own, for tests that change answers while running."""
+    with LoopbackDNS.from_text(zone_text()) as server:
+        yield server
+
+
+@pytest.fixture
+def dns_settings(settings, dns_server):
+    """Point the project's settings at the loopback server with test-short timeouts."""
+    settings.DNS_NAMESERVERS = [dns_server.nameserver]
+    settings.DNS_TIMEOUT = 0.3
+    settings.DNS_CONCURRENCY = 100
+    return settings

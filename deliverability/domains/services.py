@@ -1,0 +1,348 @@
+"""Enrichment: resolve, classify and fingerprint domains, and store the answers in bulk.
+
+`enrich_domains` is what the Celery task, the management command and the benchmark call. DNS runs
+on an asyncio loop in a helper thread (bounded concurrency, per-domain budget) while this thread
+writes finished answers to the database in batches, so DNS and database work overlap and one slow
+domain never holds back the writes of the others.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Iterable, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .fingerprint import fingerprint
+from .kinds import classify_kind
+from .models import Domain, DomainHistory, DomainKindOverride
+from .names import InvalidDomain, normalize_domain, registrable_domain
+from .resolver import TRANSIENT_STATUSES, DomainAnswer, MxResolver, ResolverConfig
+
+log = logging.getLogger(__name__)
+
+WRITE_BATCH = 500
+SQLITE_IN_CHUNK = 900  # stay under SQLite's bound-parameter limit in name__in lookups
+
+UPDATED_FIELDS = [
+    "registrable_domain",
+    "kind",
+    "kind_source",
+    "mx_status",
+    "mx",
+    "dns_detail",
+    "vendor_id",
+    "vendor_category",
+    "vendors",
+    "provider_id",
+    "provider_source",
+    "checked_at",
+    "expires_at",
+]
+
+
+@dataclass
+class EnrichSummary:
+    requested: int = 0
+    invalid: list[str] = field(default_factory=list)
+    skipped_fresh: int = 0
+    resolved: int = 0
+    changed: int = 0  # history rows written (first answers included)
+    by_status: dict[str, int] = field(default_factory=dict)
+    timeouts: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "requested": self.requested,
+            "invalid": self.invalid,
+            "skipped_fresh": self.skipped_fresh,
+            "resolved": self.resolved,
+            "changed": self.changed,
+            "by_status": dict(sorted(self.by_status.items())),
+            "timeouts": self.timeouts,
+            "elapsed": round(self.elapsed, 3),
+        }
+
+
+def resolver_config(nameservers: Sequence[str] | None = None, **overrides) -> ResolverConfig:
+    """Resolver settings from Django settings (DNS_NAMESERVERS, DNS_TIMEOUT, DNS_CONCURRENCY)."""
+    timeout = float(getattr(settings, "DNS_TIMEOUT", 2.0))
+    values = dict(
+        nameservers=tuple(nameservers if nameservers is not None else getattr(settings, "DNS_NAMESERVERS", ()) or ()),
+        timeout=timeout,
+        lifetime=timeout,
+        # an MX query, then host addresses or SPF: room for about two full query lifetimes
+        domain_budget=max(2.5 * timeout, 0.5),
+        concurrency=int(getattr(settings, "DNS_CONCURRENCY", 100)),
+    )
+    values.update(overrides)
+    return ResolverConfig(**values)
+
+
+def kind_overrides() -> dict[str, str]:
+    return dict(DomainKindOverride.objects.values_list("name", "kind"))
+
+
+def enrich_domains(
+    names: Iterable[str],
+    nameservers: Sequence[str] | None = None,
+    refresh: bool = False,
+    *,
+    config: ResolverConfig | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> EnrichSummary:
+    """Resolve and store every domain in `names` that has no fresh answer (all of them with refresh).
+
+    Names may be addresses' domains in any case or Unicode; invalid names are reported, not raised.
+    """
+    started = time.monotonic()
+    summary = EnrichSummary()
+    wanted: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        summary.requested += 1
+        try:
+            name = normalize_domain(raw)
+        except InvalidDomain:
+            summary.invalid.append(raw)
+            continue
+        if name not in seen:
+            seen.add(name)
+            wanted.append(name)
+
+    existing = _load_existing(wanted)
+    now = timezone.now()
+    todo = [n for n in wanted if refresh or n not in existing or not existing[n].is_fresh(now)]
+    summary.skipped_fresh = len(wanted) - len(todo)
+    if not todo:
+        summary.elapsed = time.monotonic() - started
+        return summary
+
+    config = config or resolver_config(nameservers)
+    overrides = kind_overrides()
+    done = 0
+    for batch in _resolve_in_background(todo, config):
+        _store(batch, existing, overrides, summary)
+        done += len(batch)
+        if on_progress is not None:
+            on_progress(done, len(todo))
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def _load_existing(names: list[str]) -> dict[str, Domain]:
+    found: dict[str, Domain] = {}
+    for start in range(0, len(names), SQLITE_IN_CHUNK):
+        for domain in Domain.objects.filter(name__in=names[start:start + SQLITE_IN_CHUNK]):
+            found[domain.name] = domain
+    return found
+
+
+_DONE = object()
+
+
+def _resolve_in_background(names: list[str], config: ResolverConfig, batch_size: int = WRITE_BATCH):
+    """Yield lists of DomainAnswer as they finish; DNS runs on an event loop in a helper thread.
+
+    (Django's ORM refuses to run inside a running event loop, so the loop gets its own thread.)
+    """
+    answers: queue.Queue = queue.Queue()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(MxResolver(config).resolve_many(names, on_answer=answers.put))
+        except BaseException as exc:  # surfaced in the caller's thread
+            failure.append(exc)
+        finally:
+            answers.put(_DONE)
+
+    thread = threading.Thread(target=run, name="dns-resolver", daemon=True)
+    thread.start()
+    batch: list[DomainAnswer] = []
+    while True:
+        item = answers.get()
+        if item is _DONE:
+            break
+        batch.append(item)
+        # write when a batch is full, or when the resolver has paused (tail of the run)
+        if len(batch) >= batch_size or (answers.empty() and len(batch) >= 50):
+            yield batch
+            batch = []
+    thread.join()
+    if failure:
+        raise failure[0]
+    if batch:
+        yield batch
+
+
+def _answer_key(status: str, mx: list, vendors: list, provider_id: str) -> tuple:
+    return (status, [list(x) for x in mx], list(vendors), provider_id or "")
+
+
+def _store(
+    answers: list[DomainAnswer],
+    existing: dict[str, Domain],
+    overrides: dict[str, str],
+    summary: EnrichSummary,
+) -> None:
+    now = timezone.now()
+    rows: list[Domain] = []
+    changed: list[Domain] = []
+    for answer in answers:
+        summary.resolved += 1
+        summary.by_status[answer.status] = summary.by_status.get(answer.status, 0) + 1
+        if answer.status == "timeout":
+            summary.timeouts.append(answer.domain)
+        previous = existing.get(answer.domain)
+        row = _row_for(answer, previous, overrides, now)
+        rows.append(row)
+        if previous is None or not previous.mx_status or _answer_key(
+            previous.mx_status, previous.mx, previous.vendors, previous.provider_id
+        ) != _answer_key(row.mx_status, row.mx, row.vendors, row.provider_id):
+            changed.append(row)
+        existing[answer.domain] = row
+
+    with transaction.atomic():
+        # one upsert per batch: rows the import registered (name only) get their enrichment
+        Domain.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["name"],
+            update_fields=UPDATED_FIELDS,
+            batch_size=WRITE_BATCH,
+        )
+        if changed:
+            missing_pk = [r.name for r in changed if r.pk is None]
+            if missing_pk:  # backends that do not return ids from an upsert
+                ids = dict(Domain.objects.filter(name__in=missing_pk).values_list("name", "id"))
+                for r in changed:
+                    if r.pk is None:
+                        r.pk = ids[r.name]
+            DomainHistory.objects.bulk_create(
+                [
+                    DomainHistory(
+                        domain_id=r.pk,
+                        observed_at=r.checked_at,
+                        mx_status=r.mx_status,
+                        mx=r.mx,
+                        vendor_id=r.vendor_id,
+                        vendors=r.vendors,
+                        provider_id=r.provider_id,
+                    )
+                    for r in changed
+                ],
+                batch_size=WRITE_BATCH,
+            )
+    summary.changed += len(changed)
+
+
+def _row_for(answer: DomainAnswer, previous: Domain | None, overrides: dict[str, str], now: datetime) -> Domain:
+    kind = classify_kind(answer.domain, overrides)
+    expires_at = now + timedelta(seconds=answer.ttl)
+    detail = {}
+    for key in ("spf_includes", "unresolvable_hosts", "cname_hosts", "addresses"):
+        value = getattr(answer, key)
+        if value:
+            detail[key] = value
+    if answer.detail:
+        detail["error"] = answer.detail
+
+    if answer.status in TRANSIENT_STATUSES and previous is not None and previous.mx_status not in ("", *TRANSIENT_STATUSES):
+        # No answer this time: keep the last real answer (and its vendor) rather than forget it,
+        # note the failure, and ask again soon.
+        row = Domain(
+            name=answer.domain,
+            registrable_domain=registrable_domain(answer.domain),
+            kind=kind.kind,
+            kind_source=kind.source,
+            mx_status=previous.mx_status,
+            mx=previous.mx,
+            dns_detail={**previous.dns_detail, "last_failure": answer.status, "error": answer.detail},
+            vendor_id=previous.vendor_id,
+            vendor_category=previous.vendor_category,
+            vendors=previous.vendors,
+            provider_id=previous.provider_id,
+            provider_source=previous.provider_source,
+            checked_at=now,
+            expires_at=expires_at,
+        )
+        return row
+
+    fp = fingerprint(answer.mx_hosts, answer.spf_includes) if answer.mx else None
+    return Domain(
+        name=answer.domain,
+        registrable_domain=registrable_domain(answer.domain),
+        kind=kind.kind,
+        kind_source=kind.source,
+        mx_status=answer.status,
+        mx=[[p, h] for p, h in answer.mx],
+        dns_detail=detail,
+        vendor_id=(fp.vendor_id or "") if fp else "",
+        vendor_category=(fp.vendor_category or "") if fp else "",
+        vendors=list(fp.vendors) if fp else [],
+        provider_id=(fp.provider_id or "") if fp else "",
+        provider_source=(fp.provider_source or "") if fp else "",
+        checked_at=now,
+        expires_at=expires_at,
+    )
+
+
+def apply_kind_overrides(names: Iterable[str] | None = None) -> int:
+    """Re-classify stored domains after an override changed (all domains when names is None)."""
+    overrides = kind_overrides()
+    qs = Domain.objects.all()
+    if names is not None:
+        names = [normalize_domain(n) for n in names]
+        qs = qs.filter(name__in=names) | qs.filter(registrable_domain__in=names)
+    updated = []
+    for domain in qs.only("id", "name", "kind", "kind_source").iterator(chunk_size=2000):
+        result = classify_kind(domain.name, overrides)
+        if (domain.kind, domain.kind_source) != (result.kind, result.source):
+            domain.kind, domain.kind_source = result.kind, result.source
+            updated.append(domain)
+    Domain.objects.bulk_update(updated, ["kind", "kind_source"], batch_size=WRITE_BATCH)
+    return len(updated)
+
+
+def domain_as_json(domain: Domain) -> dict:
+    """The command's --json shape (one object per domain)."""
+    from deliverability.bounces.vendors import vendor_name
+
+    return {
+        "domain": domain.name,
+        "registrable_domain": domain.registrable_domain,
+        "kind": domain.kind or None,
+        "mx_status": domain.mx_status or None,
+        "mx": domain.mx_hosts,
+        "vendor": vendor_name(domain.vendor_id),
+        "vendor_id": domain.vendor_id or None,
+        "vendors": domain.vendors,
+        "vendor_category": domain.vendor_category or None,
+        "provider": domain.provider_id or None,
+        "provider_name": vendor_name(domain.provider_id),
+        "provider_source": domain.provider_source or None,
+        "checked_at": domain.checked_at.isoformat() if domain.checked_at else None,
+        "expires_at": domain.expires_at.isoformat() if domain.expires_at else None,
+        "detail": domain.dns_detail,
+    }
+
+
+def enqueue_enrichment(names: Iterable[str], batch_size: int = 500) -> int:
+    """Dispatch enrichment of `names` in batches of hundreds (after the current transaction commits)."""
+    from deliverability.taskqueue import dispatch
+
+    from .tasks import enrich_domains_batch
+
+    ordered = sorted(set(names))
+    for start in range(0, len(ordered), batch_size):
+        dispatch(enrich_domains_batch, ordered[start:start + batch_size])
+    return (len(ordered) + batch_size - 1) // batch_size
