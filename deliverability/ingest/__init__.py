@@ -1,0 +1,99 @@
+"""Format readers: an uploaded file → a stream of canonical records (pure Python, no Django).
+
+    fmt = detect_format(path)                       # "csv", "sendgrid", "zip", …
+    for item in read_records(path, fmt, mapping):   # Record | RowError, streaming
+        ...
+
+``read_records`` raises ``UnsupportedFormat`` (one sentence for the user) when the file is not a
+format we read, and its subclass ``ColumnMappingNeeded`` when a CSV needs the user to say which
+column holds the email or status. Everything else — a bad row, a bad zip member, a truncated
+file — is a ``RowError`` in the stream; the good records around it are still yielded.
+
+Events that are not ours to store (SendGrid ``processed``, SES ``Send``, Mailgun ``accepted``,
+auto-replies in bounce mailboxes…) yield nothing; pass a ``collections.Counter`` as ``skipped``
+to learn how many of each were passed over and why.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from . import csv_generic, dsn, hubspot, mailchimp, mailgun, postmark, sendgrid, ses, zipped
+from .csv_generic import ColumnMappingNeeded
+from .detect import TRIED, detect_sample
+from .records import EVENT_TYPES, MAPPABLE_FIELDS, Record, RowError, UnsupportedFormat
+from .textio import Peeked
+
+FORMATS = ("csv", "dsn", "mailchimp", "hubspot", "sendgrid", "ses", "mailgun", "postmark", "zip")
+
+# Readers of one stream; "dsn" and "zip" also have path readers (folders, mbox, archives).
+STREAM_READERS = {
+    "csv": csv_generic.read,
+    "dsn": dsn.read,
+    "mailchimp": mailchimp.read,
+    "hubspot": hubspot.read,
+    "sendgrid": sendgrid.read,
+    "ses": ses.read,
+    "mailgun": mailgun.read,
+    "postmark": postmark.read,
+}
+
+__all__ = [
+    "EVENT_TYPES",
+    "FORMATS",
+    "MAPPABLE_FIELDS",
+    "ColumnMappingNeeded",
+    "Record",
+    "RowError",
+    "UnsupportedFormat",
+    "detect_format",
+    "read_records",
+]
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of the file (or folder of bounce emails) at ``path``, judged by its content."""
+    path = Path(path)
+    if path.is_dir():
+        return "dsn"
+    try:
+        with open(path, "rb") as handle:
+            return detect_sample(Peeked(handle).sample, path.name)
+    except OSError as exc:
+        raise UnsupportedFormat(f"The file {path.name!r} cannot be read ({exc.strerror}); expected {TRIED}.") from exc
+
+
+def read_records(
+    path: str | Path,
+    fmt: str = "auto",
+    mapping: dict[str, str] | None = None,
+    *,
+    skipped: Counter | None = None,
+) -> Iterator[Record | RowError]:
+    """Stream the records of the file at ``path``; constant memory whatever its size."""
+    path = Path(path)
+    if fmt != "auto" and fmt not in FORMATS:
+        raise UnsupportedFormat(f"Unknown format {fmt!r}; use auto or one of: {', '.join(FORMATS)}.")
+    if path.is_dir():
+        if fmt not in ("auto", "dsn"):
+            raise UnsupportedFormat(f"{path.name!r} is a folder; only raw bounce emails can be read from a folder.")
+        return dsn.read_path(path, skipped=skipped)
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt == "zip":
+        return zipped.read_path(path, mapping=mapping, skipped=skipped)
+    if fmt == "dsn":
+        return dsn.read_path(path, skipped=skipped)
+    handle = open(path, "rb")
+    try:
+        records = STREAM_READERS[fmt](Peeked(handle, path.name), mapping=mapping, skipped=skipped)
+    except BaseException:
+        handle.close()
+        raise
+    return _closing(records, handle)
+
+
+def _closing(records: Iterator[Record | RowError], handle) -> Iterator[Record | RowError]:
+    with handle:
+        yield from records

@@ -1,0 +1,120 @@
+"""Raw bounce emails (.eml, mbox, a folder of them, a zip) → records, through the bounce engine.
+
+The engine (``deliverability.bounces``) finds the messages (``sources.iter_messages``) and reads
+each one (``dsn.parse_message``: RFC 3464 DSNs, ARF complaints, auto-replies, plain-text
+layouts). This module only maps its records onto ours:
+
+- Action failed → ``bounce``; delayed → ``deferred``; delivered / relayed / expanded → ``delivered``;
+  no Action (plain-text bounces) → from the status class (4 → deferred, else bounce).
+- category hint ``complaint`` (an ARF report) → ``complaint``.
+- category hint ``auto_reply`` (out of office, vacation): **skipped**, counted in ``skipped`` as
+  "auto-reply (not a delivery failure)". An auto-reply proves the mailbox exists but it is not an
+  event about the send; storing it as a bounce is the classic mistake (Mailtrain#114,
+  mautic#2761), and EVENT_TYPES has no slot for it.
+- a message the engine cannot read, or one with no recipient → RowError naming the message.
+
+Rows are message numbers (1-based, in the order the source yields them); the message's name
+(file in a folder or zip, position in an mbox) is kept in ``esp_labels["source"]``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+from .esp import note_skip, record
+from .records import Record, RowError, UnsupportedFormat
+from .textio import Peeked
+
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # the engine reads the first 4 MB; the rest is the returned original
+_ACTIONS = {"failed": "bounce", "delayed": "deferred", "delivered": "delivered", "relayed": "delivered",
+            "expanded": "delivered"}
+AUTO_REPLY_SKIP = "auto-reply (not a delivery failure)"
+
+
+def read_path(path: str | Path, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+    """Every bounce message in a file, mbox, folder or zip at ``path``."""
+    try:
+        from deliverability.bounces.sources import iter_messages
+    except ImportError:  # the engine's mailbox reader is not there: read a single file ourselves
+        iter_messages = None
+    if iter_messages is None:
+        path = Path(path)
+        if path.is_dir():
+            raise UnsupportedFormat("Folders of bounce emails cannot be read yet; upload a zip or an mbox file.")
+        return _read_file(path, skipped)
+    return _from_sources(iter_messages(str(path)), skipped)
+
+
+def _read_file(path: Path, skipped: Counter | None) -> Iterator[Record | RowError]:
+    with open(path, "rb") as handle:
+        yield from read(Peeked(handle, path.name), skipped=skipped)
+
+
+def _from_sources(messages, skipped: Counter | None) -> Iterator[Record | RowError]:
+    for number, (label, data, error) in enumerate(messages, start=1):
+        if error or data is None:
+            yield RowError(number, f"{label}: {error or 'unreadable message'}")
+            continue
+        yield from message_records(number, data, label, skipped)
+
+
+def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+    """One stream: a single message, or an mbox of many (split on the ``From `` lines)."""
+    if peeked.sample.lstrip().startswith(b"From "):
+        for number, data in enumerate(_split_mbox(peeked.stream()), start=1):
+            yield from message_records(number, data, f"{peeked.name or 'mbox'} message {number}", skipped)
+    else:
+        yield from message_records(1, peeked.read_all(MAX_MESSAGE_BYTES), peeked.name or "message", skipped)
+
+
+def _split_mbox(stream) -> Iterator[bytes]:
+    """Messages of an mbox, each capped at MAX_MESSAGE_BYTES; memory bounded by one message."""
+    lines: list[bytes] = []
+    size = 0
+    previous_blank = True
+    for line in stream:
+        if line.startswith(b"From ") and previous_blank:
+            if lines:
+                yield b"".join(lines)
+            lines, size = [], 0
+            previous_blank = False
+            continue  # the separator line is not part of the message
+        previous_blank = not line.strip()
+        if size < MAX_MESSAGE_BYTES:
+            lines.append(line[:MAX_MESSAGE_BYTES])
+            size += len(line)
+    if lines:
+        yield b"".join(lines)
+
+
+def message_records(number: int, data: bytes, source: str, skipped: Counter | None) -> Iterator[Record | RowError]:
+    from deliverability.bounces.dsn import parse_message
+
+    for found in parse_message(data):
+        if found.recipient is None:
+            yield RowError(number, f"{source}: {found.note or 'no recipient found in this message'}")
+            continue
+        if found.category_hint == "auto_reply":
+            note_skip(skipped, AUTO_REPLY_SKIP)
+            continue
+        action = (found.action or "").lower()
+        if found.category_hint == "complaint":
+            event_type = "complaint"
+        elif action in _ACTIONS:
+            event_type = _ACTIONS[action]
+        elif found.category_hint == "delivered":
+            event_type = "delivered"
+        else:
+            klass = (found.status or str(found.reply_code or ""))[:1]
+            event_type = "deferred" if klass == "4" else "bounce"
+        yield record(
+            number, found.recipient, event_type,
+            occurred_at=found.occurred_at,
+            diagnostic=found.diagnostic,
+            reply_code=found.reply_code,
+            enhanced_status=found.status,
+            remote_mta=found.remote_mta,
+            labels={"source": source[:200], "action": found.action, "category_hint": found.category_hint,
+                    "stage": getattr(found, "stage", None), "note": getattr(found, "note", None)},
+        )

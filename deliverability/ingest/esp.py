@@ -1,0 +1,145 @@
+"""What the ESP readers share: rows as dicts with normalised keys, and one way to build a record.
+
+ESP files are read as "items" — JSON objects or CSV rows — whose keys are normalised the same way
+as CSV headers (``sg_event_id``, ``sgEventId`` and ``SG Event ID`` are all ``sgeventid``), so each
+reader handles its webhook JSON and its CSV export with one function.
+"""
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+from .csv_generic import normalise_header
+from .jsonstream import iter_json
+from .records import Record, RowError
+from .textio import Peeked, open_csv, open_text
+from .values import capped, clean_email, label, parse_timestamp, reply_code_from, split_reply
+
+Item = tuple[int, dict[str, Any]]
+
+
+def is_json(peeked: Peeked) -> bool:
+    return peeked.sample.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
+
+
+def items(peeked: Peeked, wrapper_keys: tuple[str, ...] = ()) -> Iterator[Item | RowError]:
+    """(row number, normalised dict) for every JSON record or CSV row; RowError for the unreadable."""
+    if is_json(peeked):
+        source: Iterable = iter_json(open_text(peeked), wrapper_keys)
+        for entry in source:
+            if isinstance(entry, RowError):
+                yield entry
+                continue
+            row, value = entry
+            for obj in value if isinstance(value, list) else (value,):
+                if isinstance(obj, dict):
+                    yield row, normalise_keys(obj)
+                else:
+                    yield RowError(row, f"expected a JSON object, found {type(obj).__name__}")
+    else:
+        yield from csv_items(peeked)
+
+
+def normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:
+    return {normalise_header(key): value for key, value in obj.items()}
+
+
+def csv_items(peeked: Peeked) -> Iterator[Item | RowError]:
+    table = open_csv(peeked, sample_rows=0)
+    keys = [normalise_header(h) for h in table.header]
+    row_number = 1
+    errors = 0
+    while True:
+        try:
+            for row in table.rows:
+                row_number += 1
+                if any(row):
+                    yield row_number, dict(zip(keys, row))
+            return
+        except csv.Error as exc:
+            row_number += 1
+            errors += 1
+            yield RowError(row_number, f"unreadable CSV row ({exc})")
+            if errors >= 10_000:
+                return
+
+
+def unwrap(obj: dict[str, Any], *keys: str) -> list[dict[str, Any]] | None:
+    """The records inside a wrapper object (``items``, ``bounces``…) when ``obj`` is one."""
+    for key in keys:
+        inner = obj.get(key)
+        if isinstance(inner, list):
+            return [normalise_keys(x) if isinstance(x, dict) else x for x in inner]
+    return None
+
+
+def note_skip(skipped: Counter | None, reason: str) -> None:
+    if skipped is not None:
+        skipped[reason] += 1
+
+
+def record(
+    row: int,
+    email: Any,
+    event_type: str,
+    *,
+    occurred_at: Any = None,
+    campaign: Any = None,
+    esp_event_id: Any = None,
+    diagnostic: Any = None,
+    reply_code: Any = None,
+    enhanced_status: Any = None,
+    remote_mta: Any = None,
+    labels: dict[str, Any] | None = None,
+) -> Record | RowError:
+    """A Record from loosely typed ESP values, or the RowError that explains why not."""
+    address = clean_email(email)
+    if address is None:
+        shown = email[:80] if isinstance(email, str) else email
+        return RowError(row, f"invalid email address {shown!r}")
+    try:
+        when = parse_timestamp(occurred_at) if occurred_at not in (None, "") else None
+    except (ValueError, TypeError):
+        return RowError(row, f"unreadable date {str(occurred_at)[:80]!r}")
+    esp_labels = {k: v for k, v in ((k, label(v)) for k, v in (labels or {}).items()) if v is not None}
+    text = capped(diagnostic, esp_labels, "diagnostic") if not isinstance(diagnostic, (dict, list)) else None
+    code = reply_code_from(reply_code)
+    enhanced = split_reply(str(enhanced_status))[1] if enhanced_status not in (None, "") else None
+    if text and (code is None or enhanced is None):
+        parsed_code, parsed_enhanced = split_reply(text)
+        code = code or parsed_code
+        enhanced = enhanced or parsed_enhanced
+    return Record(
+        row=row,
+        email=address,
+        event_type=event_type,
+        occurred_at=when,
+        campaign=_short(campaign),
+        esp_event_id=_short(esp_event_id),
+        reply_code=code,
+        enhanced_status=enhanced,
+        diagnostic=text,
+        remote_mta=_short(remote_mta),
+        esp_labels=esp_labels,
+    )
+
+
+def _short(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value).strip()[:255]
+    return text or None
+
+
+def first(obj: dict[str, Any], *keys: str) -> Any:
+    """The first present, non-empty value among ``keys``."""
+    for key in keys:
+        value = obj.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return normalise_keys(value) if isinstance(value, dict) else {}

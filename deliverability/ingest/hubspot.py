@@ -1,0 +1,133 @@
+"""HubSpot: Email Events API JSON (``{"events": […], "hasMore": …}``) and CSV exports.
+
+Facts (formats.md §1.7): events have ``type`` (SENT, DROPPED, PROCESSED, DELIVERED, DEFERRED,
+BOUNCE, OPEN, CLICK, PRINT, FORWARD, STATUSCHANGE, SPAMREPORT, SUGGESTION, UNBOUNCE), ``recipient``,
+``created`` (epoch ms), ``id``, ``emailCampaignId``. BOUNCE carries ``category``, ``response``,
+``status``; DROPPED carries ``dropReason`` (PREVIOUSLY_BOUNCED is an echo → ``suppressed``).
+
+Two CSV shapes are read: one event per row (the API's columns), and the UI's per-recipient
+export (Recipient, Sent At, Delivered, Opened, Clicked, Bounce, Bounce Reason, Not Sent Reason,
+Spam Report, Unsubscribed — column names from code that parses real exports, unverified), where
+each filled-in flag column becomes one event.
+
+``emailCampaignId`` is a number, not a campaign name: it is kept as a label and the campaign is
+left to the import command.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterator
+
+from .esp import first, items, note_skip, record, unwrap
+from .records import Record, RowError
+from .textio import Peeked
+
+_TYPES = {
+    "DELIVERED": "delivered", "DEFERRED": "deferred", "BOUNCE": "bounce", "DROPPED": "dropped",
+    "OPEN": "open", "CLICK": "click", "SPAMREPORT": "complaint",
+}
+_NOT_STORED = {"SENT", "PROCESSED", "PRINT", "FORWARD", "SUGGESTION", "UNBOUNCE"}
+_ECHO_DROPS = {"PREVIOUSLY_BOUNCED", "PREVIOUS_SPAM", "PREVIOUSLY_SPAMMED"}
+# The UI export: flag column → event type.
+_FLAG_COLUMNS = (("delivered", "delivered"), ("opened", "open"), ("clicked", "click"),
+                 ("bounce", "bounce"), ("bounced", "bounce"), ("spamreport", "complaint"),
+                 ("unsubscribed", "unsubscribe"))
+_FALSE = {"", "no", "false", "0", "-", "n", "none", "null"}
+
+
+def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+    for item in items(peeked, ("events", "results")):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        row, obj = item
+        inner = unwrap(obj, "events", "results")
+        for event in inner if inner is not None else (obj,):
+            if not isinstance(event, dict):
+                yield RowError(row, "a HubSpot event is not an object")
+            elif "type" in event or "eventtype" in event:
+                result = event_record(row, event, skipped)
+                if result is not None:
+                    yield result
+            else:
+                yield from summary_records(row, event)
+
+
+def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:
+    raw_type = str(first(event, "type", "eventtype") or "").strip()
+    key = raw_type.upper()
+    if key in _NOT_STORED:
+        note_skip(skipped, f"HubSpot {key}")
+        return None
+    labels: dict[str, Any] = {"emailCampaignId": event.get("emailcampaignid")}
+    diagnostic = enhanced = None
+    if key == "STATUSCHANGE":
+        if not _unsubscribed(event):
+            note_skip(skipped, "HubSpot STATUSCHANGE (not an unsubscribe)")
+            return None
+        event_type = "unsubscribe"
+    else:
+        event_type = _TYPES.get(key)
+        if event_type is None:
+            return RowError(row, f"unknown HubSpot event type {raw_type[:40]!r}")
+    if event_type == "bounce":
+        labels.update({"category": event.get("category"), "status": event.get("status")})
+        diagnostic = event.get("response")
+        enhanced = event.get("status")
+    elif event_type in ("deferred", "delivered"):
+        diagnostic = event.get("response")
+        labels["attempt"] = event.get("attempt")
+    elif event_type == "dropped":
+        drop_reason = str(event.get("dropreason") or "")
+        labels.update({"dropReason": drop_reason, "dropMessage": event.get("dropmessage")})
+        if drop_reason.upper() in _ECHO_DROPS:
+            event_type = "suppressed"
+    return record(
+        row, first(event, "recipient", "email"), event_type,
+        occurred_at=first(event, "created", "timestamp"),
+        esp_event_id=event.get("id"),
+        diagnostic=diagnostic,
+        enhanced_status=enhanced,
+        labels=labels,
+    )
+
+
+def _unsubscribed(event: dict[str, Any]) -> bool:
+    if str(event.get("portalsubscriptionstatus") or "").upper() == "UNSUBSCRIBED":
+        return True
+    for sub in event.get("subscriptions") or []:
+        if isinstance(sub, dict) and str(sub.get("status") or "").upper() == "UNSUBSCRIBED":
+            return True
+    return str(event.get("changetype") or event.get("requestedchangetype") or "").upper() in (
+        "UNSUBSCRIBE", "UNSUBSCRIBED", "PORTAL_UNSUBSCRIBE")
+
+
+def summary_records(row: int, entry: dict[str, Any]) -> Iterator[Record | RowError]:
+    """The UI export: one row per recipient, one event per filled-in flag column."""
+    email = first(entry, "recipient", "email")
+    sent_at = next((v for k, v in entry.items() if k.startswith("sentat") and v), None)
+    found = False
+    for column, event_type in _FLAG_COLUMNS:
+        value = entry.get(column)
+        if value is None or str(value).strip().lower() in _FALSE:
+            continue
+        found = True
+        when = value if _looks_like_time(value) else sent_at
+        labels: dict[str, Any] = {}
+        diagnostic = None
+        if event_type == "bounce":
+            diagnostic = entry.get("bouncereason")
+            labels["Bounce"] = value if not _looks_like_time(value) else None
+        yield record(row, email, event_type, occurred_at=when, diagnostic=diagnostic, labels=labels)
+    not_sent = str(entry.get("notsentreason") or "").strip()
+    if not_sent:
+        found = True
+        event_type = "suppressed" if not_sent.upper() in _ECHO_DROPS else "dropped"
+        yield record(row, email, event_type, occurred_at=sent_at, labels={"dropReason": not_sent})
+    if not found:
+        yield RowError(row, "no event in this HubSpot row (no Delivered/Bounce/… value)")
+
+
+def _looks_like_time(value: Any) -> bool:
+    text = str(value).strip()
+    return len(text) >= 8 and text[:4].isdigit() or (text[:1].isdigit() and "/" in text and ":" in text)

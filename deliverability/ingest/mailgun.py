@@ -1,0 +1,93 @@
+"""Mailgun: Events API pages (``{"items": […], "paging": …}``) and webhooks (``{"event-data": …}``).
+
+Facts (formats.md §1.3, mailgun/documentation api-events.rst): ``event`` is accepted, rejected,
+delivered, failed, opened, clicked, unsubscribed, complained, stored. ``failed`` events carry
+``severity`` permanent | temporary and a ``reason`` (bounce, suppress-bounce, generic, espblock,
+old, hardfail, greylisted…). ``suppress-bounce`` is Mailgun refusing an address that bounced
+before: an echo, stored as ``suppressed``. ``delivery-status.code`` may be a Mailgun-internal
+code (605 "previously bounced", 498/499 no MX/connect); only 200–599 become reply codes.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterator
+
+from .esp import as_dict, first, items, note_skip, record, unwrap
+from .records import Record, RowError
+from .textio import Peeked
+
+_EVENTS = {
+    "delivered": "delivered",
+    "rejected": "dropped",
+    "opened": "open",
+    "clicked": "click",
+    "unsubscribed": "unsubscribe",
+    "complained": "complaint",
+}
+_NOT_STORED = {"accepted": "Mailgun accepted (queued for sending)", "stored": "Mailgun stored (inbound)",
+               "listmemberuploaded": "Mailgun list member upload"}
+
+
+def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+    for item in items(peeked, ("items",)):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        row, obj = item
+        inner = unwrap(obj, "items")  # a page on one line of a JSON-lines dump
+        for event in inner if inner is not None else (obj,):
+            if not isinstance(event, dict):
+                yield RowError(row, "a Mailgun page item is not an object")
+                continue
+            result = event_record(row, event, skipped)
+            if result is not None:
+                yield result
+
+
+def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:
+    if "eventdata" in event:
+        event = as_dict(event["eventdata"])
+    raw_event = str(event.get("event") or "")
+    key = raw_event.lower().replace("_", "").replace("-", "")
+    if key in _NOT_STORED:
+        note_skip(skipped, _NOT_STORED[key])
+        return None
+    severity = str(event.get("severity") or "")
+    reason = str(event.get("reason") or "")
+    if key == "failed":
+        if reason.lower() == "suppress-bounce":
+            event_type = "suppressed"
+        elif reason.lower().startswith("suppress-"):
+            event_type = "dropped"  # refused because of an earlier unsubscribe or complaint
+        elif severity.lower() == "temporary":
+            event_type = "deferred"
+        else:
+            event_type = "bounce"
+    else:
+        event_type = _EVENTS.get(key)
+        if event_type is None:
+            return RowError(row, f"unknown Mailgun event {raw_event[:40]!r}")
+    status = as_dict(event.get("deliverystatus"))
+    message = status.get("message")
+    description = status.get("description")
+    code = status.get("code")
+    campaigns = event.get("campaigns")
+    campaign = None
+    if isinstance(campaigns, list) and campaigns and isinstance(campaigns[0], dict):
+        campaign = campaigns[0].get("name") or campaigns[0].get("id")
+    return record(
+        row,
+        first(event, "recipient"),
+        event_type,
+        occurred_at=event.get("timestamp"),
+        campaign=campaign or as_dict(event.get("uservariables")).get("campaign"),
+        esp_event_id=event.get("id"),
+        diagnostic=message or description or None,
+        reply_code=code,
+        enhanced_status=first(status, "enhancedcode"),
+        remote_mta=first(status, "mxhost"),
+        labels={"event": raw_event if raw_event != event_type else None, "severity": severity,
+                "reason": reason, "delivery_status_code": code,
+                "description": description if message and description != message else None,
+                "attempt": status.get("attemptno")},
+    )

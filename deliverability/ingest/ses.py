@@ -1,0 +1,176 @@
+"""Amazon SES: SNS notifications, raw SNS envelopes, and event-publishing records.
+
+Facts (formats.md §1.1, awsdocs notification-contents.md): ``notificationType`` Bounce, Complaint,
+Delivery (notifications) or ``eventType`` (event publishing: also Send, Reject, DeliveryDelay,
+Open, Click, Rendering Failure, Subscription). An SNS envelope carries the notification as a JSON
+*string* in ``Message``. Bounce sub-types Suppressed / OnAccountSuppressionList (and the newer
+OnTenantSuppressionList) are SES declining to send because of an earlier bounce: ``suppressed``.
+SES's bounceType is kept as a label only: it files invalid domains as Transient and out-of-office
+replies as Undetermined (listmonk#1463, Mailtrain#114).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Iterator
+
+from .esp import as_dict, first, items, note_skip, record
+from .records import Record, RowError
+from .textio import Peeked
+
+_SUPPRESSION_SUBTYPES = {"suppressed", "onaccountsuppressionlist", "ontenantsuppressionlist"}
+_NOT_STORED = {"send": "SES Send (accepted for sending)",
+               "renderingfailure": "SES Rendering Failure (never sent)"}
+
+
+def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+    for item in items(peeked, ("Records", "records", "events", "Messages")):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        row, obj = item
+        yield from notification_records(row, obj, skipped)
+
+
+def notification_records(row: int, obj: dict[str, Any], skipped: Counter | None) -> Iterator[Record | RowError]:
+    message = obj.get("message")
+    if isinstance(message, str) and ("topicarn" in obj or obj.get("type") in ("Notification", "SubscriptionConfirmation")):
+        if obj.get("type") not in (None, "Notification"):
+            note_skip(skipped, f"SNS {obj.get('type')}")
+            return
+        try:
+            inner = json.loads(message)
+        except ValueError:
+            yield RowError(row, "the SNS envelope's Message is not JSON")
+            return
+        if not isinstance(inner, dict):
+            yield RowError(row, "the SNS envelope's Message is not a notification")
+            return
+        obj = as_dict(inner)
+    kind = str(first(obj, "notificationtype", "eventtype") or "")
+    key = kind.lower().replace(" ", "")
+    mail = as_dict(obj.get("mail"))
+    if key in _NOT_STORED:
+        note_skip(skipped, _NOT_STORED[key])
+        return
+    handler = _HANDLERS.get(key)
+    if handler is None:
+        yield RowError(row, f"not an SES notification (notificationType/eventType {kind[:40]!r})")
+        return
+    yield from handler(row, obj, mail)
+
+
+def _campaign(mail: dict[str, Any]) -> str | None:
+    tags = as_dict(mail.get("tags"))
+    for name in ("campaign", "campaignname", "campaignid"):
+        value = tags.get(name)
+        if isinstance(value, list) and value:
+            return value[0]
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _event_id(base: Any, *parts: Any) -> str | None:
+    return ":".join(str(p) for p in (base, *parts)) if base else None
+
+
+def _bounce(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+    bounce = as_dict(obj.get("bounce"))
+    subtype = str(bounce.get("bouncesubtype") or "")
+    event_type = "suppressed" if subtype.lower() in _SUPPRESSION_SUBTYPES else "bounce"
+    recipients = bounce.get("bouncedrecipients") or []
+    if not recipients:
+        yield RowError(row, "SES bounce without bouncedRecipients")
+    for recipient in recipients:
+        r = as_dict(recipient)
+        yield record(
+            row, r.get("emailaddress"), event_type,
+            occurred_at=first(bounce, "timestamp") or mail.get("timestamp"),
+            campaign=_campaign(mail),
+            esp_event_id=_event_id(bounce.get("feedbackid"), r.get("emailaddress")),
+            diagnostic=r.get("diagnosticcode"),
+            enhanced_status=r.get("status"),
+            remote_mta=bounce.get("remotemtaip"),
+            labels={"bounceType": bounce.get("bouncetype"), "bounceSubType": subtype,
+                    "action": r.get("action"), "reportingMTA": bounce.get("reportingmta")},
+        )
+
+
+def _complaint(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+    complaint = as_dict(obj.get("complaint"))
+    subtype = str(complaint.get("complaintsubtype") or "")
+    event_type = "suppressed" if subtype.lower() in _SUPPRESSION_SUBTYPES else "complaint"
+    for recipient in complaint.get("complainedrecipients") or []:
+        r = as_dict(recipient)
+        yield record(
+            row, r.get("emailaddress"), event_type,
+            occurred_at=first(complaint, "timestamp", "arrivaldate") or mail.get("timestamp"),
+            campaign=_campaign(mail),
+            esp_event_id=_event_id(complaint.get("feedbackid"), r.get("emailaddress")),
+            labels={"complaintFeedbackType": complaint.get("complaintfeedbacktype"),
+                    "complaintSubType": subtype, "userAgent": complaint.get("useragent")},
+        )
+
+
+def _delivery(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+    delivery = as_dict(obj.get("delivery"))
+    for email in delivery.get("recipients") or []:
+        yield record(
+            row, email, "delivered",
+            occurred_at=first(delivery, "timestamp") or mail.get("timestamp"),
+            campaign=_campaign(mail),
+            esp_event_id=_event_id(mail.get("messageid"), "delivery", email),
+            diagnostic=delivery.get("smtpresponse"),
+            remote_mta=delivery.get("remotemtaip"),
+            labels={"reportingMTA": delivery.get("reportingmta")},
+        )
+
+
+def _delay(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+    delay = as_dict(obj.get("deliverydelay"))
+    for recipient in delay.get("delayedrecipients") or []:
+        r = as_dict(recipient)
+        when = first(delay, "timestamp") or mail.get("timestamp")
+        yield record(
+            row, r.get("emailaddress"), "deferred",
+            occurred_at=when,
+            campaign=_campaign(mail),
+            esp_event_id=_event_id(mail.get("messageid"), "delay", r.get("emailaddress"), when),
+            diagnostic=r.get("diagnosticcode"),
+            enhanced_status=r.get("status"),
+            remote_mta=delay.get("remotemtaip"),
+            labels={"delayType": delay.get("delaytype"), "expirationTime": delay.get("expirationtime"),
+                    "reportingMTA": delay.get("reportingmta")},
+        )
+
+
+def _per_destination(event_type: str, member: str):
+    def handler(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+        detail = as_dict(obj.get(member))
+        when = first(detail, "timestamp") or mail.get("timestamp")
+        labels = {"reason": detail.get("reason"), "link": detail.get("link"),
+                  "userAgent": detail.get("useragent")}
+        for email in mail.get("destination") or []:
+            yield record(row, email, event_type, occurred_at=when, campaign=_campaign(mail),
+                         esp_event_id=_event_id(mail.get("messageid"), member, email, when), labels=labels)
+    return handler
+
+
+def _subscription(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+    detail = as_dict(obj.get("subscription"))
+    preferences = as_dict(detail.get("newtopicpreferences"))
+    if preferences.get("unsubscribeall") is True:
+        yield from _per_destination("unsubscribe", "subscription")(row, obj, mail)
+
+
+_HANDLERS = {
+    "bounce": _bounce,
+    "complaint": _complaint,
+    "delivery": _delivery,
+    "deliverydelay": _delay,
+    "reject": _per_destination("dropped", "reject"),
+    "open": _per_destination("open", "open"),
+    "click": _per_destination("click", "click"),
+    "subscription": _subscription,
+}
