@@ -181,7 +181,7 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
         # A filter's status (X.2.0 "mailbox status", X.7.x "policy") under an "unknown user" text.
         if stage is None and detail is not None and (detail == "X.2.0" or detail.startswith("X.7.")):
             return "policy_block", "user_unknown_unconfirmed"
-    if temporary and category == "invalid_domain":
+    if temporary and signature == "domain_unknown":
         # A temporary DNS failure says nothing about whether the domain exists.
         return "technical", "technical"
     if stage == "MAIL" and from_text and signature != "relay_denied" and category in (

@@ -20,6 +20,7 @@ _BY_SIGNATURE = {
     ),
     "user_disabled": "{who} says the mailbox exists but is disabled or inactive",
     "domain_unknown": "{who} says the recipient's domain does not exist or does not accept email",
+    "null_mx": "The recipient's domain publishes a null MX record: it declares that it accepts no email at all",
     "mailbox_full": "{who} says the recipient's mailbox is full; a later send may succeed",
     "message_too_large": "{who} refused the message because it is larger than it accepts",
     "reputation_block": "{who} refused the mail because of the sending IP address's or domain's reputation (a blocklist or missing reverse DNS)",
