@@ -6,6 +6,7 @@ come from ../shared/research/vendors.md.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from deliverability.bounces.vendors import get_vendor
@@ -122,7 +123,8 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
         "what_it_is": "Proofpoint is a security gateway used by many large companies.",
         "why_it_rejects": (
             "It blocks sending IPs with a poor reputation (\"Blocked - see ipcheck.proofpoint.com\") "
-            "and can verify addresses against the company's directory before accepting mail."
+            "and can check addresses against the company's directory (its list of valid addresses) before "
+            "accepting mail."
         ),
     },
     "proofpoint_essentials": {
@@ -135,9 +137,9 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
     "mimecast": {
         "what_it_is": "Mimecast is a security gateway that checks every message before the company's mail server.",
         "why_it_rejects": (
-            "\"Invalid Recipient\" means its own recipient check (directory copy or call-forward to "
-            "the mail server) did not find the address; it also refuses on IP reputation, "
-            "anti-spoofing and content policies."
+            "\"Invalid Recipient\" means its own recipient check (its copy of the company directory, "
+            "or a question to the company's mail server) did not find the address; it also refuses "
+            "on the sending IP's reputation, forged-sender rules and content policies."
         ),
     },
     "barracuda": {
@@ -150,15 +152,15 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
     "cisco": {
         "what_it_is": "Cisco Secure Email (formerly IronPort) is a security gateway run by many enterprises.",
         "why_it_rejects": (
-            "It scores senders with Cisco Talos reputation and can refuse addresses missing from "
-            "its directory copy (\"#5.1.0 Address rejected\")."
+            "It scores senders with Cisco Talos reputation data and can refuse addresses missing from "
+            "its copy of the company directory (\"#5.1.0 Address rejected\")."
         ),
     },
     "microsoft365": {
         "what_it_is": "Microsoft 365 hosts the company's mailboxes and filters mail in front of them.",
         "why_it_rejects": (
             "\"550 5.4.1 Access denied\" comes from Directory-Based Edge Blocking: the address is "
-            "missing from the tenant's directory, which is usually right but can lag behind; "
+            "missing from the company's Microsoft 365 directory, which is usually right but can lag behind; "
             "\"banned sending IP\" and \"blocked using Spamhaus\" are about your sending IP."
         ),
         "what_fixes_it": (
@@ -174,7 +176,7 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
         "what_it_is": "Trend Micro Email Security is a security gateway.",
         "why_it_rejects": (
             "\"Recipient address rejected: Access denied\" means the address is missing from the "
-            "directory the company imported into the gateway, often only for some addresses."
+            "list of valid addresses the company loaded into the gateway, often only for some addresses."
         ),
         "what_fixes_it": "Ask the company's IT team to add the refused addresses to the gateway's directory.",
     },
@@ -184,7 +186,7 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
     },
     "sophos": {
         "what_it_is": "Sophos Email is a security gateway.",
-        "why_it_rejects": "It refuses recipients not found in the company's Sophos Central directory.",
+        "why_it_rejects": "It refuses recipients not found in the company's Sophos Central directory (its list of valid addresses).",
     },
     "gmail": {
         "what_it_is": "Gmail is a consumer mailbox provider.",
@@ -207,11 +209,23 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
 }
 
 
-def explain_verdict(verdict: str) -> dict[str, str]:
-    return dict(VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS["unknown"]))
+def terms_in(*texts: str | None) -> dict[str, str]:
+    """The glossary entries for the terms the texts use (for a tooltip or a footnote)."""
+    joined = " ".join(t for t in texts if t).lower()
+    found = {}
+    for term, gloss in GLOSSARY.items():
+        words = term.lower().split("/") if "/" in term else [term.lower()]
+        if any(re.search(rf"\b{re.escape(word)}\b", joined) for word in words):
+            found[term] = gloss
+    return found
 
 
-def explain_vendor(vendor_id: str | None) -> dict[str, str | None]:
+def explain_verdict(verdict: str) -> dict:
+    texts = dict(VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS["unknown"]))
+    return {**texts, "glossary": terms_in(*texts.values())}
+
+
+def explain_vendor(vendor_id: str | None) -> dict:
     """What the vendor is, why it rejects, what fixes it; category texts fill the gaps."""
     vendor = get_vendor(vendor_id)
     if vendor is None:
@@ -220,10 +234,11 @@ def explain_vendor(vendor_id: str | None) -> dict[str, str | None]:
             "why_it_rejects": "It may refuse for any of the usual reasons; the bounce text says which.",
             "what_fixes_it": "Follow the verdict for each address.",
         }
-        return {"name": None, "category": None, "lookup_url": None, **base}
+        return {"name": None, "category": None, "lookup_url": None, **base, "glossary": {}}
     texts = dict(VENDOR_CATEGORY_EXPLANATIONS.get(vendor.category, VENDOR_CATEGORY_EXPLANATIONS["mailbox_provider"]))
     texts.update(VENDOR_EXPLANATIONS.get(vendor.id, {}))
-    return {"name": vendor.name, "category": vendor.category, "lookup_url": vendor.lookup_url, **texts}
+    return {"name": vendor.name, "category": vendor.category, "lookup_url": vendor.lookup_url, **texts,
+            "glossary": terms_in(*texts.values())}
 
 
 def _points(rate: float) -> str:
