@@ -59,7 +59,7 @@ _BY_CATEGORY = {
 
 def explain(category: str, signature: str | None, vendor: str | None, hard: bool, temporary: bool) -> str:
     if category == "unknown":
-        return "The bounce does not say enough to tell why the message was refused"
+        return "The bounce does not say enough to tell why the message was refused."
     key = signature if signature in _BY_SIGNATURE else _BY_CATEGORY.get(category, "technical")
     name = vendor_name(vendor)
     who = f"The recipient's {name} server" if name else "The receiving server"
