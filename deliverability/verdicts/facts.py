@@ -71,12 +71,19 @@ class DomainPattern:
     def rejections_after_deliveries(self) -> bool:
         """True when the rejections came after a run of deliveries and then (almost) everything
         was refused: the signature of a gateway that accepted the first messages, then switched."""
-        if self.bounced < weights.BURST_MIN_REJECTIONS:
+        if self.bounced < weights.BURST_MIN_REJECTIONS or self.few_rejections:
             return False
         if self.deliveries_before_first_rejection < weights.SWITCH_MIN_DELIVERIES_BEFORE:
             return False
         after = self.bounced + self.deliveries_after_first_rejection
         return self.bounced / after >= weights.SWITCH_MIN_REJECTION_SHARE
+
+    @property
+    def few_rejections(self) -> bool:
+        """A handful of rejections among the domain's recipients: what staff turnover looks like
+        (also when the bounces arrive late, after all the deliveries, as asynchronous reports do)."""
+        allowance = max(weights.LONE_MAX_REJECTIONS, weights.LONE_MAX_REJECTION_SHARE * self.recipients)
+        return self.bounced <= allowance
 
     @property
     def dense_burst(self) -> bool:

@@ -170,6 +170,8 @@ def category_claim(f: RecipientFacts) -> list[Evidence]:
     verdict, weight = w.CATEGORY_VOTES[f.category]
     if f.category == "invalid_mailbox" and f.signature_class == "gateway_directory_unknown":
         weight = w.GATEWAY_DIRECTORY_INVALID_RESIDUAL
+    if verdict == "filter_rejection" and names_sender_problem(f):
+        verdict = "sender_issue"  # a refusal that names the sender is a sender issue (DESIGN overlap)
     quoted = f.category not in ("auto_reply", "complaint", "suppressed")
     text = with_quote(CATEGORY_SENTENCES[f.category], f.diagnostic if quoted else None)
     votes = [Evidence(f"claim_{f.category}", text, verdict, weight)]
@@ -326,16 +328,21 @@ def domain_refused_everything(f: RecipientFacts) -> list[Evidence]:
         "filter_rejection", w.REFUSED_EVERYTHING_WEIGHT)]
 
 
-def _has_positive_history(f: RecipientFacts) -> bool:
-    """Delivered, opened or clicked in an earlier campaign, not too long ago."""
+def _history_age(f: RecipientFacts) -> str:
+    """"none", "recent", "old" (RECENT..STALE) or "stale": the freshest delivery, open or click
+    in other campaigns. Undated history counts as old."""
     history = f.history
     if history is None:
-        return False
+        return "none"
     dated = [d for d in (history.last_delivered_at, history.opened_at, history.clicked_at) if d]
     if not dated:
-        return bool(history.delivered_before)
+        return "old" if history.delivered_before else "none"
     ages = [_age(f.occurred_at, d) for d in dated]
-    return any(age is None or age <= w.STALE for age in ages)
+    if any(age is not None and age <= w.RECENT for age in ages):
+        return "recent"
+    if any(age is None or age <= w.STALE for age in ages):
+        return "old"
+    return "stale"
 
 
 def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
@@ -344,17 +351,20 @@ def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
     pattern = f.pattern
     if pattern is None or not _is_refusal(f) or f.category not in ("invalid_mailbox", "mailbox_disabled"):
         return []
-    if pattern.delivered < w.LONE_MIN_DELIVERIES or pattern.rejections_after_deliveries:
+    if pattern.delivered < w.LONE_MIN_DELIVERIES or not pattern.few_rejections:
         return []
-    if pattern.bounced > max(w.LONE_MAX_REJECTIONS, w.LONE_MAX_REJECTION_SHARE * pattern.recipients):
-        return []
-    if _has_positive_history(f):
+    age = _history_age(f)
+    if age == "recent":  # left to history_contradicts_unknown
         return []
     weight = w.LONE_MANY_WEIGHT if pattern.delivered >= w.LONE_MANY_DELIVERIES else w.LONE_WEIGHT
+    if age == "old":
+        weight *= w.LONE_OLD_HISTORY_FACTOR
     others = plural(pattern.delivered, "other recipient")
     rejected = "this was the only rejection there" if pattern.bounced <= 1 else (
         f"only {pattern.bounced} were rejected")
-    history = "; this address has no earlier delivery, open or click on record" if f.history is not None else ""
+    history = {"none": "; this address has no earlier delivery, open or click on record",
+               "stale": "; this address had no delivery, open or click for over a year",
+               "old": ""}[age] if f.history is not None else ""
     return [Evidence(
         "lone_rejection_among_deliveries",
         f"{others} at the same domain {'was' if pattern.delivered == 1 else 'were'} delivered in this "

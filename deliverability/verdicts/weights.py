@@ -80,6 +80,8 @@ LONE_MAX_REJECTIONS = 2  # absolute allowance…
 LONE_MAX_REJECTION_SHARE = 0.1  # …or this share of the domain's recipients, whichever is larger
 LONE_WEIGHT = 1.75  # from LONE_MIN_DELIVERIES deliveries
 LONE_MANY_WEIGHT = 2.5  # from LONE_MANY_DELIVERIES deliveries
+# History newer than RECENT silences the lone rule; history between RECENT and STALE weakens it.
+LONE_OLD_HISTORY_FACTOR = 0.5
 
 # --- The recipient's history across campaigns --------------------------------------------------
 RECENT = timedelta(days=90)

@@ -65,3 +65,11 @@ def test_a_hand_built_pattern_behaves_like_a_computed_one():
     p = DomainPattern(key="x.example", delivered=5, bounced=9, deliveries_before_first_rejection=5,
                       burst_rejections=9, burst_seconds=60)
     assert p.rejections_after_deliveries and p.dense_burst
+
+
+def test_a_few_late_bounces_after_many_deliveries_are_not_a_switch():
+    """GIVEN 40 deliveries and 4 bounces that arrived after all of them (asynchronous reports)
+    WHEN reading the pattern THEN it is a few rejections, not a gateway switching to refusal."""
+    p = pattern(delivered_before=40, rejections=4)
+    assert p.few_rejections
+    assert not p.rejections_after_deliveries

@@ -160,7 +160,7 @@ def test_lone_rule_needs_enough_deliveries():
     assert rules.lone_rejection_among_deliveries(bounce("a@s.example", pattern=scattered(2, {1}))) == []
 
 
-def test_lone_rule_is_silent_when_the_address_has_recent_history():
+def test_lone_rule_leaves_recent_history_to_the_history_rule():
     history = RecipientHistory(delivered_before=3, last_delivered_at=T0 - timedelta(days=20))
     assert rules.lone_rejection_among_deliveries(bounce("a@big.example", pattern=scattered(20, {3}),
                                                         history=history)) == []
@@ -255,3 +255,22 @@ def test_every_rule_is_silent_for_a_delivered_recipient():
                                history=RecipientHistory(previous_hard_bounces=3))
     for rule in rules.RULES:
         assert rule(delivered) == [], rule.__name__
+
+
+def test_policy_category_naming_a_blocklist_votes_sender_issue():
+    facts = bounce("a@acme.example", category="policy_block", diagnostic=SPAMHAUS, **corporate_behind("barracuda"))
+    assert [v for _c, v, _w in votes(rules.category_claim, facts)] == ["sender_issue"]
+
+
+def test_lone_rule_counts_for_less_with_old_history():
+    history = RecipientHistory(delivered_before=2, last_delivered_at=T0 - timedelta(days=200))
+    [evidence] = rules.lone_rejection_among_deliveries(bounce("a@big.example", pattern=scattered(20, {3}),
+                                                              history=history))
+    assert evidence.weight == weights.LONE_MANY_WEIGHT * weights.LONE_OLD_HISTORY_FACTOR
+
+
+def test_lone_rule_ignores_history_older_than_a_year():
+    history = RecipientHistory(delivered_before=2, last_delivered_at=T0 - timedelta(days=700))
+    [evidence] = rules.lone_rejection_among_deliveries(bounce("a@big.example", pattern=scattered(20, {3}),
+                                                              history=history))
+    assert evidence.weight == weights.LONE_MANY_WEIGHT and "for over a year" in evidence.text
