@@ -36,7 +36,23 @@ Rule = Callable[[RecipientFacts], list[Evidence]]
 # Claims that a gateway may make for reasons other than the address: these are the answers a
 # domain- or vendor-wide pattern can explain away. Sender-side, temporary and DNS claims are not.
 SUSPECT_CATEGORIES = frozenset({"invalid_mailbox", "mailbox_disabled", "policy_block", "unknown", None})
-SAYS_UNKNOWN_USER = frozenset({"invalid_mailbox"})
+# Signature classes (bounce engine) that claim the user does not exist, wherever the category
+# put them: an "unknown user" after DATA or under a 5.7.x status is filed as policy_block.
+UNKNOWN_USER_SIGNATURES = frozenset({
+    "user_unknown", "gateway_directory_unknown", "user_unknown_unconfirmed", "user_unknown_after_data",
+    "user_moved",
+})
+
+
+def says_unknown_user(f: RecipientFacts) -> bool:
+    """The answer claims the mailbox does not exist (the claim history can contradict)."""
+    return f.category == "invalid_mailbox" or (
+        f.signature_class in UNKNOWN_USER_SIGNATURES and f.category in SUSPECT_CATEGORIES)
+
+
+def says_mailbox_gone(f: RecipientFacts) -> bool:
+    """…or that it is disabled: either way, the person may have left."""
+    return says_unknown_user(f) or f.category == "mailbox_disabled"
 
 
 # --- Text helpers ------------------------------------------------------------------------------
@@ -98,15 +114,18 @@ SENDER_MARKERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("blocklist", "a blocklist", re.compile(
         r"\b(block\s?list(ed)?|black\s?list(ed)?|dnsbl|rbl\+?|spamhaus|spamcop|sorbs|uceprotect"
         r"|cloudmark|barracuda\s+reputation|prs\.proofpoint|ipcheck\.proofpoint|dnsbl-lookup"
-        r"|blocked\s+using|listed\s+(at|on|in|by))\b", re.I)),
+        r"|blocked\s+using|(?<!not\s)listed\s+(at|on|in|by)(?!\s+(the\s+)?\w*\s*(directory|address\s+book)))\b",
+        re.I)),
     ("reputation", "the sending IP or domain", re.compile(
         r"\b(reputation|banned\s+sending\s+ip|banned\s+sender|client\s+host\s+\S*\s*(is\s+)?(blocked|rejected)"
         r"|(sending|your|sender'?s?)\s+(ip|host|domain|server)\b|sender\s+address\s+rejected"
-        r"|envelope\s+sender|sender\s+domain|ip\s+(address\s+)?(is\s+)?(blocked|listed|banned))", re.I)),
+        r"|envelope\s+sender|sender\s+domain|ip\s+(address\s+)?(is\s+)?(blocked|listed|banned)"
+        r"|reverse\s+dns|ptr\b|rdns\b|ip\s+name\s+lookup)", re.I)),
     ("authentication", "SPF, DKIM or DMARC (the checks that prove a message comes from the sender's domain)",
      re.compile(r"\b(spf|dkim|dmarc|unauthenticated|sender\s+authentication)\b", re.I)),
     ("content", "spam or unsafe content", re.compile(
-        r"(?<!anti-)(?<!anti\s)\b(spam|unsolicited|phish\w*|virus|malware|bulk\s+mail)\b", re.I)),
+        r"(?<!anti-)(?<!anti\s)\b(spam|unsolicited|phish\w*|virus|malware|bulk\s+mail|ube|uce"
+        r"|content\s+rejected)\b", re.I)),
 )
 _IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
 _BLOCK_WORD = re.compile(r"\b(blocked|block|listed|banned|reputation)\b", re.I)
@@ -175,6 +194,11 @@ def category_claim(f: RecipientFacts) -> list[Evidence]:
     quoted = f.category not in ("auto_reply", "complaint", "suppressed")
     text = with_quote(CATEGORY_SENTENCES[f.category], f.diagnostic if quoted else None)
     votes = [Evidence(f"claim_{f.category}", text, verdict, weight)]
+    residual = w.SIGNATURE_SECOND_VOTES.get(f.signature_class or "")
+    if residual and f.category != "invalid_mailbox":
+        votes.append(Evidence("claims_unknown_user",
+                              "The text says the user is unknown, although not where a mailbox check happens.",
+                              residual[0], residual[1]))
     if f.category == "rate_limited":
         votes.append(Evidence("rate_limited_volume", "Sending speed and volume are set on the sending side.",
                               "sender_issue", w.RATE_LIMIT_SENDER_WEIGHT))
@@ -228,7 +252,7 @@ def gateway_directory_unknown(f: RecipientFacts) -> list[Evidence]:
 
 def gateway_user_unknown(f: RecipientFacts) -> list[Evidence]:
     """A plain "user unknown" answered by a security gateway, not by the mailbox itself."""
-    if f.category not in SAYS_UNKNOWN_USER or f.signature_class == "gateway_directory_unknown":
+    if not says_unknown_user(f) or f.signature_class == "gateway_directory_unknown":
         return []
     if not _is_refusal(f) or f.answering_vendor_category != "security_gateway" or names_sender_problem(f):
         return []
@@ -349,7 +373,7 @@ def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
     """A lone "user unknown" among many deliveries to the same domain, for an address with no
     history, is most likely real: people leave companies."""
     pattern = f.pattern
-    if pattern is None or not _is_refusal(f) or f.category not in ("invalid_mailbox", "mailbox_disabled"):
+    if pattern is None or not _is_refusal(f) or not says_mailbox_gone(f):
         return []
     if pattern.delivered < w.LONE_MIN_DELIVERIES or not pattern.few_rejections:
         return []
@@ -378,7 +402,7 @@ def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
 def history_contradicts_unknown(f: RecipientFacts) -> list[Evidence]:
     """Recent delivery, open or click in other campaigns contradicts "does not exist"."""
     history = f.history
-    if history is None or not _is_refusal(f) or f.category not in SAYS_UNKNOWN_USER:
+    if history is None or not _is_refusal(f) or not says_unknown_user(f):
         return []
     items: list[tuple[str, float, str, datetime | None]] = []
     if history.clicked_at:
@@ -434,7 +458,7 @@ def earlier_hard_bounces(f: RecipientFacts) -> list[Evidence]:
 
 def consumer_provider_user_unknown(f: RecipientFacts) -> list[Evidence]:
     """Consumer providers accept or spam-folder; they rarely fake an unknown user."""
-    if not _is_refusal(f) or f.category not in ("invalid_mailbox", "mailbox_disabled") or not f.is_consumer:
+    if not _is_refusal(f) or not says_mailbox_gone(f) or not f.is_consumer:
         return []
     name = _vendor_label(f.answering_vendor)
     who = f"{f.domain} ({name})" if name else f.domain

@@ -49,6 +49,12 @@ RATE_LIMIT_SENDER_WEIGHT = 0.5
 GATEWAY_DIRECTORY_FILTER_WEIGHT = 2.0
 # …and the invalid_mailbox category vote shrinks to this when the signature is gateway-directory.
 GATEWAY_DIRECTORY_INVALID_RESIDUAL = 0.5
+# "Unknown user" texts the bounce engine files as policy_block (after DATA, or under a 5.7.x /
+# X.2.0 status): mostly filters, but they do claim the address is missing. A second, small vote.
+SIGNATURE_SECOND_VOTES: dict[str, tuple[str, float]] = {
+    "user_unknown_unconfirmed": ("invalid_recipient", 0.75),
+    "user_unknown_after_data": ("invalid_recipient", 0.5),
+}
 # A plain "user unknown" answered by a security gateway (not the mailbox itself).
 GATEWAY_USER_UNKNOWN_FILTER_WEIGHT = 0.75
 # The text itself names the sender's IP/domain, a blocklist, SPF/DKIM/DMARC or spam content.

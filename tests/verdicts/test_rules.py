@@ -274,3 +274,31 @@ def test_lone_rule_ignores_history_older_than_a_year():
     [evidence] = rules.lone_rejection_among_deliveries(bounce("a@big.example", pattern=scattered(20, {3}),
                                                               history=history))
     assert evidence.weight == weights.LONE_MANY_WEIGHT and "for over a year" in evidence.text
+
+
+def test_sender_markers_from_the_sisimai_corpus():
+    """Texts from ../shared/data/sisimai-dev: reverse-DNS and UBE refusals name the sender;
+    a Lotus Domino "not listed in Domino Directory" is an unknown user, not a blocklist."""
+    assert rules.sender_problem_named("554 5.7.1 Reverse DNS lookup for host 203.0.113.2 failed") is not None
+    assert rules.sender_problem_named("571 No PTR Record found. Reverse DNS required: 203.0.113.22") is not None
+    assert rules.sender_problem_named("550 5.7.1 Message content rejected, UBE, id=00000-00-000") is not None
+    assert rules.sender_problem_named(
+        "because: User some.name (kijitora@example.jp) not listed in Domino Directory") is None
+
+
+def test_unknown_user_filed_as_policy_still_counts_as_an_unknown_user_claim():
+    """GIVEN "User unknown" under a 5.7.1 status (the bounce engine files it as policy_block)
+    WHEN the recipient clicked last week THEN history contradicts it, and the claim gets a small
+    invalid vote of its own."""
+    facts = bounce("a@acme.example", category="policy_block", signature="user_unknown_unconfirmed", status="5.7.1",
+                   diagnostic="550 5.7.1 <a@acme.example>: Recipient address rejected: User unknown",
+                   history=RecipientHistory(clicked_at=T0 - timedelta(days=5)))
+    assert rules.says_unknown_user(facts)
+    assert rules.history_contradicts_unknown(facts)[0].code == "recent_click"
+    assert ("claims_unknown_user", "invalid_recipient", weights.SIGNATURE_SECOND_VOTES["user_unknown_unconfirmed"][1]) \
+        in votes(rules.category_claim, facts)
+
+
+def test_a_sender_side_category_is_never_read_as_an_unknown_user():
+    facts = bounce("a@x.example", category="reputation_block", signature="user_unknown", diagnostic=SPAMHAUS)
+    assert not rules.says_unknown_user(facts)
