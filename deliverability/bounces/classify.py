@@ -19,6 +19,7 @@ from .taxonomy import CATEGORIES, HARD_CATEGORIES
 
 DATA_DIR = Path(__file__).with_name("data")
 _WS = re.compile(r"\s+")
+MAX_TEXT = 4000
 _SISIMAI_PLACEHOLDER = re.compile(r"^[45]\.0\.9\d\d$")
 _STATUS_SHAPE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
 
@@ -114,7 +115,8 @@ def classify(
 
 @lru_cache(maxsize=200_000)
 def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:  # noqa: ANN001
-    text = _WS.sub(" ", diagnostic).strip() if diagnostic else ""
+    # Replies are short; a longer "diagnostic" is a pasted blob, and only its start is read.
+    text = _WS.sub(" ", diagnostic[:MAX_TEXT]).strip() if isinstance(diagnostic, str) else ""
     found_status = normalize_status(status) or normalize_status(find_status(text))
     code = reply_code if isinstance(reply_code, int) else find_reply_code(text)
     temporary = bool((found_status or "").startswith("4") or (code is not None and 400 <= code < 500))

@@ -26,6 +26,7 @@ MAX_PARTS = 200
 MAX_RECIPIENTS = 1000
 MAX_TEXT_CHARS = 200_000
 MAX_DIAGNOSTIC_CHARS = 1000
+MAX_LINE_CHARS = 2000  # a longer "line" is an encoded blob, not an SMTP reply
 
 
 @dataclass(slots=True)
@@ -45,7 +46,7 @@ class BounceRecord:
 
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
-_ADDRESS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+_ADDRESS = re.compile(r"(?<![A-Za-z0-9._%+\-=/!#$&'*?^`{|}~])[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
 _ROBOT = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|bounce[s]?|"
                     r"no-?reply|double-bounce|root)@", re.I)
@@ -489,7 +490,7 @@ def _notification_text(parts: _Parts) -> str:
     """The bounce's own words: the text parts, cut where the returned original begins."""
     out: list[str] = []
     for text in parts.texts[:3]:
-        lines = text.splitlines()
+        lines = [line[:MAX_LINE_CHARS] for line in text.splitlines()]
         kept: list[str] = []
         for i, line in enumerate(lines):
             if i > 0 and _ORIGINAL_MARKER.match(line):
