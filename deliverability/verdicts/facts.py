@@ -79,6 +79,13 @@ class DomainPattern:
         return self.bounced / after >= weights.SWITCH_MIN_REJECTION_SHARE
 
     @property
+    def clean_switch(self) -> bool:
+        """The gateway refused (nearly) everything after its first rejection, many times over."""
+        if not self.rejections_after_deliveries or self.bounced < weights.SWITCH_CLEAN_MIN_REJECTIONS:
+            return False
+        return self.bounced / (self.bounced + self.deliveries_after_first_rejection) >= weights.SWITCH_CLEAN_SHARE
+
+    @property
     def few_rejections(self) -> bool:
         """A handful of rejections among the domain's recipients: what staff turnover looks like
         (also when the bounces arrive late, after all the deliveries, as asynchronous reports do)."""

@@ -316,6 +316,8 @@ def domain_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
     pattern = f.pattern
     weight = w.DOMAIN_SWITCH_BURST_WEIGHT if pattern.dense_burst and pattern.burst_seconds is not None \
         else w.DOMAIN_SWITCH_WEIGHT
+    if not pattern.clean_switch:
+        weight *= w.SWITCH_WEAK_FACTOR
     return [Evidence("domain_burst_after_deliveries", _switch_text(pattern, "at this domain"),
                      "filter_rejection", weight)]
 
@@ -333,6 +335,8 @@ def vendor_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
     text = _switch_text(pattern, f"at companies protected by {name}")
     weight = w.VENDOR_SWITCH_BURST_WEIGHT if pattern.dense_burst and pattern.burst_seconds is not None \
         else w.VENDOR_SWITCH_WEIGHT
+    if not pattern.clean_switch:
+        weight *= w.SWITCH_WEAK_FACTOR
     return [Evidence("vendor_burst_after_deliveries", text[:-1] + f" in this campaign{companies}.",
                      "filter_rejection", weight)]
 

@@ -71,6 +71,11 @@ SWITCH_MIN_DELIVERIES_BEFORE = 1  # the gateway had accepted at least this many 
 # After the first rejection, at least this share of the domain's outcomes are rejections:
 # the gateway "switched" to refusing rather than rejecting the odd missing mailbox.
 SWITCH_MIN_REJECTION_SHARE = 0.7
+# A clean switch: (nearly) everything after the first rejection refused, and enough rejections
+# to rule out a cluster of real missing mailboxes. Anything less votes SWITCH_WEAK_FACTOR as much.
+SWITCH_CLEAN_SHARE = 0.9
+SWITCH_CLEAN_MIN_REJECTIONS = 5
+SWITCH_WEAK_FACTOR = 0.5
 DOMAIN_SWITCH_BURST_WEIGHT = 3.0  # switch + dense burst inside BURST_WINDOW
 DOMAIN_SWITCH_WEIGHT = 2.25  # switch, rejections spread over a longer time (or no timestamps)
 VENDOR_SWITCH_BURST_WEIGHT = 2.0  # the same across all domains behind one vendor

@@ -302,3 +302,12 @@ def test_unknown_user_filed_as_policy_still_counts_as_an_unknown_user_claim():
 def test_a_sender_side_category_is_never_read_as_an_unknown_user():
     facts = bounce("a@x.example", category="reputation_block", signature="user_unknown", diagnostic=SPAMHAUS)
     assert not rules.says_unknown_user(facts)
+
+
+def test_a_switch_with_deliveries_after_it_or_few_rejections_votes_less():
+    """GIVEN 6 deliveries, then 3 rejections and 1 more delivery (3 real missing mailboxes out of 10
+    can look like this) WHEN weighing the switch THEN it counts half."""
+    messy = scattered(7, {6, 8, 9})
+    assert messy.rejections_after_deliveries and not messy.clean_switch
+    [evidence] = rules.domain_burst_after_deliveries(bounce("a@big.example", pattern=messy))
+    assert evidence.weight == weights.DOMAIN_SWITCH_BURST_WEIGHT * weights.SWITCH_WEAK_FACTOR
