@@ -270,6 +270,8 @@ def policy_block_by_filter(f: RecipientFacts) -> list[Evidence]:
     if f.category != "policy_block" or not _is_refusal(f) or names_sender_problem(f):
         return []
     if f.is_consumer:
+        if says_unknown_user(f):  # an "unknown user" filed as policy: consumer_provider_user_unknown
+            return []
         name = _vendor_label(f.answering_vendor) or f.domain
         return [Evidence(
             "consumer_policy",

@@ -171,3 +171,10 @@ def test_staff_override_wins_and_keeps_the_computed_evidence():
 def test_override_with_an_unknown_verdict_is_refused():
     with pytest.raises(ValueError):
         apply_override(None, "fine")
+
+
+def test_consumer_unknown_user_filed_as_policy_is_still_invalid():
+    verdict = judge(bounce("a@sfr.fr", category="policy_block", signature="user_unknown_unconfirmed", status="5.7.1",
+                           diagnostic="550 5.7.1 <a@sfr.fr>: Recipient address rejected: User unknown",
+                           domain_kind="consumer"))
+    assert verdict.verdict == "invalid_recipient"
