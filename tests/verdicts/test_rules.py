@@ -100,7 +100,7 @@ def test_policy_block_by_a_gateway_without_sender_mention_is_a_filter_rejection(
 
 
 def test_policy_block_at_a_consumer_provider_is_about_the_sender():
-    facts = bounce("a@yahoo.com", category="policy_block", domain_kind="consumer", mx_vendor="yahoo",
+    facts = bounce("a@yahoo.com", category="policy_block", signature="policy", domain_kind="consumer", mx_vendor="yahoo",
                    diagnostic="554 5.7.9 Message not accepted for policy reasons.")
     assert [v for _c, v, _w in votes(rules.policy_block_by_filter, facts)] == ["sender_issue"]
 
