@@ -19,10 +19,15 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def bounce(email: str, *, category: str = "invalid_mailbox", signature: str | None = "user_unknown",
+_DEFAULT = object()
+
+
+def bounce(email: str, *, category: str = "invalid_mailbox", signature=_DEFAULT,
            diagnostic: str | None = None, reply_code: int | None = 550, status: str | None = "5.1.1",
            occurred_at: datetime | None = T0, **fields) -> RecipientFacts:
     domain = email.split("@", 1)[1]
+    if signature is _DEFAULT:
+        signature = "user_unknown" if category == "invalid_mailbox" else None
     if diagnostic is None and category == "invalid_mailbox":
         diagnostic = USER_UNKNOWN.format(email=email)
     return RecipientFacts(email=email, domain=domain, outcome="bounce", occurred_at=occurred_at,
