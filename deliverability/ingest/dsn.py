@@ -18,12 +18,13 @@ Rows are message numbers (1-based, in the order the source yields them); the mes
 """
 from __future__ import annotations
 
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
 from .esp import note_skip, record
-from .records import Record, RowError, UnsupportedFormat
+from .records import Record, RowError
 from .textio import Peeked
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # the engine reads the first 4 MB; the rest is the returned original
@@ -33,17 +34,17 @@ AUTO_REPLY_SKIP = "auto-reply (not a delivery failure)"
 
 
 def read_path(path: str | Path, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    """Every bounce message in a file, mbox, folder or zip at ``path``."""
-    try:
-        from deliverability.bounces.sources import iter_messages
-    except ImportError:  # the engine's mailbox reader is not there: read a single file ourselves
-        iter_messages = None
-    if iter_messages is None:
-        path = Path(path)
-        if path.is_dir():
-            raise UnsupportedFormat("Folders of bounce emails cannot be read yet; upload a zip or an mbox file.")
+    """Every bounce message in a file, mbox, folder or zip at ``path``.
+
+    A single file (one message or an mbox) is streamed here, message by message; folders and zips
+    go through the engine's ``iter_messages``, which walks them safely.
+    """
+    path = Path(path)
+    if path.is_file() and not zipfile.is_zipfile(path):
         return _read_file(path, skipped)
-    return _from_sources(iter_messages(str(path)), skipped)
+    from deliverability.bounces.sources import iter_messages
+
+    return _from_sources(iter_messages(path), str(path.parent) + "/", skipped)
 
 
 def _read_file(path: Path, skipped: Counter | None) -> Iterator[Record | RowError]:
@@ -51,8 +52,9 @@ def _read_file(path: Path, skipped: Counter | None) -> Iterator[Record | RowErro
         yield from read(Peeked(handle, path.name), skipped=skipped)
 
 
-def _from_sources(messages, skipped: Counter | None) -> Iterator[Record | RowError]:
+def _from_sources(messages, prefix: str, skipped: Counter | None) -> Iterator[Record | RowError]:
     for number, (label, data, error) in enumerate(messages, start=1):
+        label = label[len(prefix):] if label.startswith(prefix) else label  # no server paths in labels
         if error or data is None:
             yield RowError(number, f"{label}: {error or 'unreadable message'}")
             continue
@@ -63,7 +65,7 @@ def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter
     """One stream: a single message, or an mbox of many (split on the ``From `` lines)."""
     if peeked.sample.lstrip().startswith(b"From "):
         for number, data in enumerate(_split_mbox(peeked.stream()), start=1):
-            yield from message_records(number, data, f"{peeked.name or 'mbox'} message {number}", skipped)
+            yield from message_records(number, data, f"{peeked.name or 'mbox'}#{number}", skipped)
     else:
         yield from message_records(1, peeked.read_all(MAX_MESSAGE_BYTES), peeked.name or "message", skipped)
 

@@ -115,10 +115,11 @@ def iter_json(text: TextIO, wrapper_keys: tuple[str, ...] = ()) -> Iterator[tupl
         buf.take()
         yield from _array(buf, 0)
         return
+    count = 0
     if first == "{" and wrapper_keys:
         count = yield from _wrapper(buf, wrapper_keys)
-    else:
-        count = 0
+        if count is None:
+            return  # the wrapper was broken or truncated; what follows cannot be trusted
     yield from _sequence(buf, count)
 
 
@@ -167,7 +168,7 @@ def _wrapper(buf: _Buffer, keys: tuple[str, ...]):
                 for item in _array(buf, count):
                     if isinstance(item, RowError):
                         yield item
-                        return count + 1
+                        return None
                     count = item[0]
                     yield item
                 streamed = True
@@ -181,7 +182,7 @@ def _wrapper(buf: _Buffer, keys: tuple[str, ...]):
             raise json.JSONDecodeError("expected ',' or '}'", buf.buf, buf.pos)
     except json.JSONDecodeError as exc:
         yield RowError(count + 1, _describe(exc, buf))
-        return count + 1
+        return None
     if not streamed:
         count += 1
         yield count, members
