@@ -73,6 +73,8 @@ class _Buffer:
         while True:
             try:
                 obj, end = _decoder.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise json.JSONDecodeError("nested too deeply", self.buf, self.pos) from None
             except json.JSONDecodeError as exc:
                 if self.eof or len(self.buf) - self.pos > MAX_VALUE_CHARS:
                     raise
