@@ -13,6 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+try:  # the regex parser, to find each pattern's required literal
+    import re._constants as _sre_constants
+    import re._parser as _sre_parser
+except ImportError:  # pragma: no cover - Python < 3.11
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
+
 from .explain import explain
 from .smtp import find_reply_code, find_status
 from .taxonomy import CATEGORIES, HARD_CATEGORIES
@@ -37,18 +44,78 @@ class Classification:
     rule: str | None = None  # what decided: "signature:<vendor>", "text:<class>", "status", "reply_code"
 
 
+class _Matcher:
+    """Patterns with their longest required literal: a substring test skips most regex runs."""
+
+    __slots__ = ("checks",)
+
+    def __init__(self, patterns: list[str]) -> None:
+        # Texts are lower-cased once, so patterns compile without re.I (which disables re's fast paths).
+        branches = [b for p in patterns for b in _top_level_branches(p)]
+        self.checks = tuple((_anchor(b), re.compile(b)) for b in branches)
+
+    def search(self, lowered: str) -> bool:
+        for anchor, regex in self.checks:
+            if (anchor is None or anchor in lowered) and regex.search(lowered):
+                return True
+        return False
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """Split "a|b(c|d)" into ["a", "b(c|d)"]: each branch then gets its own literal anchor."""
+    branches, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    branches.append(pattern[start:])
+    return [b.lower() if b == b.lower() else b for b in branches]
+
+
+def _anchor(pattern: str) -> str | None:
+    """The longest literal run every match must contain, or None when there is none worth testing."""
+    try:
+        parsed = _sre_parser.parse(pattern, re.I)
+    except re.error:
+        return None
+    best, run = "", []
+    for op, arg in list(parsed):
+        if op is _sre_constants.LITERAL:
+            run.append(chr(arg))
+            continue
+        best = max(best, "".join(run), key=len)
+        run = []
+    best = max(best, "".join(run), key=len).lower()
+    return best if len(best) >= 3 else None
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     category: str
     signature: str
     vendor: str | None
-    regex: re.Pattern[str]
+    regex: _Matcher
 
 
 def _load_signatures() -> tuple[_Rule, ...]:
     doc = json.loads((DATA_DIR / "signatures.json").read_text(encoding="utf-8"))
     return tuple(
-        _Rule(s["category"], s["class"], s["vendor"], re.compile(s["pattern"], re.I))
+        _Rule(s["category"], s["class"], s["vendor"], _Matcher([s["pattern"]]))
         for s in doc["signatures"]
     )
 
@@ -67,8 +134,7 @@ def _load_phrases() -> tuple[tuple[_Rule, ...], tuple[_Rule, ...], dict[str, str
     doc = json.loads((DATA_DIR / "phrases.json").read_text(encoding="utf-8"))
     cause, generic = [], []
     for rule in doc["rules"]:
-        compiled = _Rule(rule["category"], rule["signature"], None,
-                         re.compile("|".join(f"(?:{p})" for p in rule["patterns"]), re.I))
+        compiled = _Rule(rule["category"], rule["signature"], None, _Matcher(rule["patterns"]))
         (cause if rule["strength"] == "cause" else generic).append(compiled)
     statuses = {k: v for k, v in doc["statuses"].items() if not k.startswith("_")}
     generic_statuses = frozenset(doc["generic_statuses"]["list"])
@@ -79,6 +145,45 @@ def _load_phrases() -> tuple[tuple[_Rule, ...], tuple[_Rule, ...], dict[str, str
 SIGNATURES = _load_signatures()
 ANSWERING_HOSTS = _load_hosts()
 CAUSE_RULES, GENERIC_RULES, STATUS_CATEGORY, GENERIC_STATUSES, REPLY_CATEGORY = _load_phrases()
+
+
+class _Index:
+    """Every check of every rule in priority order, found through the 3-gram its literal anchor starts with.
+
+    A text's 3-grams select the few checks worth running, so classifying a new text costs a set
+    intersection and a handful of regex runs instead of hundreds of them.
+    """
+
+    def __init__(self, tiers: list[tuple[str, tuple[_Rule, ...]]]) -> None:
+        self.checks: list[tuple[str, _Rule, str | None, re.Pattern[str]]] = []
+        for tier, rules in tiers:
+            for rule in rules:
+                for anchor, regex in rule.regex.checks:
+                    self.checks.append((tier, rule, anchor, regex))
+        self.by_trigram: dict[str, list[int]] = {}
+        always = []
+        for i, (_, _, anchor, _) in enumerate(self.checks):
+            if anchor is None:
+                always.append(i)
+            else:
+                self.by_trigram.setdefault(anchor[:3], []).append(i)
+        self.always = frozenset(always)
+        self.keys = frozenset(self.by_trigram)
+
+    def first_match(self, lowered: str) -> tuple[str, _Rule] | None:
+        grams = {lowered[i:i + 3] for i in range(len(lowered) - 2)} & self.keys
+        candidates = set(self.always)
+        for gram in grams:
+            candidates.update(self.by_trigram[gram])
+        checks = self.checks
+        for i in sorted(candidates):
+            tier, rule, anchor, regex = checks[i]
+            if (anchor is None or anchor in lowered) and regex.search(lowered):
+                return tier, rule
+        return None
+
+
+INDEX = _Index([("signature", SIGNATURES), ("cause", CAUSE_RULES), ("generic", GENERIC_RULES)])
 assert all(r.category in CATEGORIES for r in SIGNATURES + CAUSE_RULES + GENERIC_RULES)
 
 
@@ -117,30 +222,23 @@ def classify(
 def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:  # noqa: ANN001
     # Replies are short; a longer "diagnostic" is a pasted blob, and only its start is read.
     text = _WS.sub(" ", diagnostic[:MAX_TEXT]).strip() if isinstance(diagnostic, str) else ""
+    lowered = text.lower()
     found_status = normalize_status(status) or normalize_status(find_status(text))
     code = reply_code if isinstance(reply_code, int) else find_reply_code(text)
     temporary = bool((found_status or "").startswith("4") or (code is not None and 400 <= code < 500))
     vendor = None
     category = signature = rule = None
 
-    if text:
-        for sig in SIGNATURES:
-            if sig.regex.search(text):
-                category, signature, vendor, rule = sig.category, sig.signature, sig.vendor, f"signature:{sig.vendor}"
-                break
-    if category is None and text:
-        for phrase in CAUSE_RULES:
-            if phrase.regex.search(text):
-                category, signature, rule = phrase.category, phrase.signature, f"text:{phrase.signature}"
-                break
+    hit = INDEX.first_match(lowered) if lowered else None
+    if hit and hit[0] != "generic":
+        tier, found = hit
+        category, signature, vendor = found.category, found.signature, found.vendor
+        rule = f"signature:{found.vendor}" if tier == "signature" else f"text:{found.signature}"
     detail = _status_key(found_status)
     if category is None and detail and detail not in GENERIC_STATUSES and detail in STATUS_CATEGORY:
         category, rule = STATUS_CATEGORY[detail], "status"
-    if category is None and text:
-        for phrase in GENERIC_RULES:
-            if phrase.regex.search(text):
-                category, signature, rule = phrase.category, phrase.signature, f"text:{phrase.signature}"
-                break
+    if category is None and hit:
+        category, signature, rule = hit[1].category, hit[1].signature, f"text:{hit[1].signature}"
     if category is None and detail in STATUS_CATEGORY and STATUS_CATEGORY[detail] != "unknown":
         category, rule = STATUS_CATEGORY[detail], "status"
     if category is None and code in REPLY_CATEGORY and REPLY_CATEGORY[code] != "unknown":
