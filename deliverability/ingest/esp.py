@@ -141,5 +141,10 @@ def first(obj: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else nothing to iterate (hostile or odd JSON)."""
+    return value if isinstance(value, list) else []
+
+
 def as_dict(value: Any) -> dict[str, Any]:
     return normalise_keys(value) if isinstance(value, dict) else {}

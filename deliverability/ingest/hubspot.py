@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import first, items, note_skip, record, unwrap
+from .esp import as_list, first, items, note_skip, record, unwrap
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -95,7 +95,7 @@ def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Re
 def _unsubscribed(event: dict[str, Any]) -> bool:
     if str(event.get("portalsubscriptionstatus") or "").upper() == "UNSUBSCRIBED":
         return True
-    for sub in event.get("subscriptions") or []:
+    for sub in as_list(event.get("subscriptions")):
         if isinstance(sub, dict) and str(sub.get("status") or "").upper() == "UNSUBSCRIBED":
             return True
     return str(event.get("changetype") or event.get("requestedchangetype") or "").upper() in (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import first, items, note_skip, record, unwrap
+from .esp import as_list, first, items, note_skip, record, unwrap
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -56,7 +56,7 @@ def member_record(row: int, member: dict[str, Any], skipped: Counter | None) -> 
 
 def activity_records(row: int, entry: dict[str, Any], skipped: Counter | None) -> Iterator[Record | RowError]:
     email = first(entry, "emailaddress", "email")
-    for activity in entry.get("activity") or []:
+    for activity in as_list(entry.get("activity")):
         if not isinstance(activity, dict):
             continue
         action = str(activity.get("action") or "").lower()

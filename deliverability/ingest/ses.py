@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import as_dict, first, items, note_skip, record
+from .esp import as_dict, as_list, first, items, note_skip, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -79,7 +79,7 @@ def _bounce(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Rec
     bounce = as_dict(obj.get("bounce"))
     subtype = str(bounce.get("bouncesubtype") or "")
     event_type = "suppressed" if subtype.lower() in _SUPPRESSION_SUBTYPES else "bounce"
-    recipients = bounce.get("bouncedrecipients") or []
+    recipients = as_list(bounce.get("bouncedrecipients"))
     if not recipients:
         yield RowError(row, "SES bounce without bouncedRecipients")
     for recipient in recipients:
@@ -101,7 +101,7 @@ def _complaint(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[
     complaint = as_dict(obj.get("complaint"))
     subtype = str(complaint.get("complaintsubtype") or "")
     event_type = "suppressed" if subtype.lower() in _SUPPRESSION_SUBTYPES else "complaint"
-    for recipient in complaint.get("complainedrecipients") or []:
+    for recipient in as_list(complaint.get("complainedrecipients")):
         r = as_dict(recipient)
         yield record(
             row, r.get("emailaddress"), event_type,
@@ -115,7 +115,7 @@ def _complaint(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[
 
 def _delivery(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
     delivery = as_dict(obj.get("delivery"))
-    for email in delivery.get("recipients") or []:
+    for email in as_list(delivery.get("recipients")):
         yield record(
             row, email, "delivered",
             occurred_at=first(delivery, "timestamp") or mail.get("timestamp"),
@@ -129,7 +129,7 @@ def _delivery(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[R
 
 def _delay(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
     delay = as_dict(obj.get("deliverydelay"))
-    for recipient in delay.get("delayedrecipients") or []:
+    for recipient in as_list(delay.get("delayedrecipients")):
         r = as_dict(recipient)
         when = first(delay, "timestamp") or mail.get("timestamp")
         yield record(
@@ -151,7 +151,7 @@ def _per_destination(event_type: str, member: str):
         when = first(detail, "timestamp") or mail.get("timestamp")
         labels = {"reason": detail.get("reason"), "link": detail.get("link"),
                   "userAgent": detail.get("useragent")}
-        for email in mail.get("destination") or []:
+        for email in as_list(mail.get("destination")):
             yield record(row, email, event_type, occurred_at=when, campaign=_campaign(mail),
                          esp_event_id=_event_id(mail.get("messageid"), member, email, when), labels=labels)
     return handler
