@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/login/", login, name="login"),
     path("accounts/logout/", logout, name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("deliverability.dashboard.urls")),
     path("", include("deliverability.campaigns.urls")),
 ]

@@ -9,7 +9,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from deliverability.accounts.tenancy import Access
-from deliverability.campaigns.models import Upload
+from deliverability.campaigns.models import Recipient, Upload
+from deliverability.domains.models import Domain
+from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
 from tests.factories import PASSWORD, make_campaign, make_membership, make_org, make_user
 
 USERS = ["anonymous", "staff", "manager_a", "viewer_a", "viewer_b"]
@@ -42,7 +44,20 @@ def world(db):
     campaign = make_campaign(org_a, "Q4 newsletter")
     upload = Upload.objects.create(organization=org_a, campaign=campaign, original_name="a.csv", sha256="a" * 64,
                                    file="uploads/none", status=Upload.Status.DONE)
-    return {"org_a": org_a, "org_b": org_b, "users": users, "campaign": campaign, "upload": upload}
+    # A bounced recipient with its verdict and the campaign's rollups (for the dashboard pages).
+    recipient = Recipient.objects.create(organization=org_a, email="jane@northwind-freight.com",
+                                         domain="northwind-freight.com")
+    Domain.objects.create(name="northwind-freight.com", kind="corporate", vendor_id="proofpoint")
+    RecipientVerdict.objects.create(organization=org_a, campaign=campaign, recipient=recipient, email=recipient.email,
+                                    domain=recipient.domain, outcome="bounce", vendor="proofpoint",
+                                    computed_verdict="filter_rejection", verdict="filter_rejection", confidence=0.8)
+    CampaignDomainStat.objects.create(campaign=campaign, domain=recipient.domain, kind="corporate", vendor="proofpoint",
+                                      recipients=1, bounced=1, filter_rejection=1)
+    CampaignDiagnosis.objects.create(campaign=campaign, recipients=1, bounced=1, by_verdict={"filter_rejection": 1},
+                                     by_vendor={"Proofpoint": {"vendor_id": "proofpoint", "bounced": 1, "recipients": 1,
+                                                               "by_verdict": {"filter_rejection": 1}}})
+    return {"org_a": org_a, "org_b": org_b, "users": users, "campaign": campaign, "upload": upload,
+            "recipient": recipient}
 
 
 # Values for every URL keyword argument, taken from the world (objects of organisation A).
@@ -50,6 +65,9 @@ KWARGS = {
     "org_slug": lambda w: w["org_a"].slug,
     "campaign_id": lambda w: w["campaign"].pk,
     "upload_id": lambda w: w["upload"].pk,
+    "recipient_id": lambda w: w["recipient"].pk,
+    "domain": lambda w: w["recipient"].domain,
+    "vendor_id": lambda w: "proofpoint",
 }
 
 

@@ -1,37 +1,17 @@
-"""Organisation, upload and campaign pages. Single-purpose views; tenancy through accounts.tenancy."""
+"""Upload pages. Single-purpose views; tenancy through accounts.tenancy. (The dashboard owns home,
+organisation and campaign pages.)"""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deliverability import ingest
-from deliverability.accounts.tenancy import Access, can_manage, get_for_org, login_view, org_view, visible_organizations
+from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org_view
 from deliverability.campaigns import services
-from deliverability.campaigns.models import Campaign, Event, Upload
-
-
-@login_view
-def home(request: HttpRequest) -> HttpResponse:
-    orgs = visible_organizations(request.user).annotate(
-        campaign_count=Count("campaigns", distinct=True), last_sent=Max("campaigns__sent_at")
-    )
-    if not request.user.is_staff and len(orgs) == 1:
-        return redirect("organization", org_slug=orgs[0].slug)
-    return render(request, "campaigns/home.html", {"organizations": orgs})
-
-
-@org_view(Access.VIEW)
-def organization(request: HttpRequest) -> HttpResponse:
-    org = request.org
-    campaigns = Campaign.objects.filter(organization=org).annotate(event_count=Count("events"))
-    uploads = Upload.objects.filter(organization=org).select_related("created_by")[:20]
-    return render(request, "campaigns/organization.html", {
-        "org": org, "campaigns": campaigns, "uploads": uploads, "can_manage": can_manage(request.user, org),
-    })
+from deliverability.campaigns.models import Campaign, Upload
 
 
 FORMAT_CHOICES = [("auto", "Detect automatically")] + [(name, name) for name in ingest.FORMATS]
@@ -106,13 +86,3 @@ def upload_delete(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 upload_delete.access = Access.MANAGE
-
-
-@org_view(Access.VIEW)
-def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    camp = get_for_org(Campaign, request.org, pk=campaign_id)
-    counts = dict(
-        Event.objects.filter(campaign=camp, upload__status=Upload.Status.DONE)
-        .values_list("type").annotate(n=Count("id")).values_list("type", "n")
-    )
-    return render(request, "campaigns/campaign.html", {"org": request.org, "campaign": camp, "counts": counts})

@@ -1,0 +1,304 @@
+"""Plotly figure builders: pure functions from rollup aggregates (dicts and lists) to figure dicts.
+
+No Django, no database: the views load the rollups and pass plain data. Figures are plain
+dicts ({"data", "layout", "config"}) because the plotly.graph_objects validators cost tens of
+milliseconds per figure, which a page under 150 ms cannot spend; the tests validate every
+builder's output against plotly's schema instead.
+
+Every string that comes from outside (campaign names, domains, diagnostics, vendor ids not in
+the registry) is HTML-escaped before it reaches a label, a tick or a hover text: plotly renders
+a subset of HTML in those places and a diagnostic may contain `<script>` or `<a href=…>`.
+Colours are the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+# Okabe & Ito (2008), "Color Universal Design", as in R's palette.colors("Okabe-Ito").
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+VERDICTS: tuple[str, ...] = ("invalid_recipient", "filter_rejection", "sender_issue", "temporary", "unknown")
+VERDICT_LABELS = {
+    "invalid_recipient": "Invalid recipient",
+    "filter_rejection": "Filter rejection",
+    "sender_issue": "Sender issue",
+    "temporary": "Temporary",
+    "unknown": "Unknown",
+}
+VERDICT_COLOURS = {
+    "invalid_recipient": OKABE_ITO["vermillion"],
+    "filter_rejection": OKABE_ITO["blue"],
+    "sender_issue": OKABE_ITO["orange"],
+    "temporary": OKABE_ITO["sky_blue"],
+    "unknown": OKABE_ITO["grey"],
+}
+SEGMENT_COLOURS = {"B2B": OKABE_ITO["blue"], "B2C": OKABE_ITO["orange"]}
+OUTCOME_COLOURS = {
+    "delivered": OKABE_ITO["bluish_green"],
+    "bounced": OKABE_ITO["vermillion"],
+    "deferred": OKABE_ITO["sky_blue"],
+}
+CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+MAX_VENDORS = 12
+MAX_MINUTE_BUCKETS = 360  # past six hours of minutes, the timeline switches to hours
+
+
+def esc(value: object) -> str:
+    """Text safe for plotly's pseudo-HTML (labels, ticks, hover texts)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def percent(part: float | int | None, whole: float | int | None) -> float:
+    """part/whole in percent (0 when whole is 0 or unknown), rounded for display."""
+    if not whole or part is None:
+        return 0.0
+    return round(100.0 * part / whole, 2)
+
+
+def _layout(title: str, *, x_title: str = "", y_title: str = "", height: int = 320, **extra) -> dict:
+    layout = {
+        "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 48, "b": 56},
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.2},
+        "hoverlabel": {"align": "left"},
+        "xaxis": {"title": {"text": esc(x_title)}, "automargin": True, "gridcolor": "#e5e8ee"},
+        "yaxis": {"title": {"text": esc(y_title)}, "automargin": True, "gridcolor": "#e5e8ee", "rangemode": "tozero"},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _figure(data: list[dict], layout: dict) -> dict:
+    return {"data": data, "layout": layout, "config": CONFIG}
+
+
+# --- Campaign page ----------------------------------------------------------------------------
+
+
+def segment_rates(segments: Mapping[str, Mapping]) -> dict:
+    """B2B vs B2C: bounce rate, reported hard-bounce rate and estimated invalid rate, in percent.
+
+    `segments`: {"B2B": {"recipients", "bounced", "reported_hard", "invalid"}, "B2C": {...}}."""
+    measures = (
+        ("bounced", "Bounce rate", OKABE_ITO["grey"]),
+        ("reported_hard", "Reported hard bounces", OKABE_ITO["vermillion"]),
+        ("invalid", "Estimated really invalid", OKABE_ITO["blue"]),
+    )
+    names = ["B2B", "B2C"]
+    data = []
+    for key, label, colour in measures:
+        ys, custom = [], []
+        for name in names:
+            seg = segments.get(name) or {}
+            recipients = seg.get("recipients") or 0
+            count = seg.get(key) or 0
+            ys.append(percent(count, recipients))
+            custom.append([count, recipients])
+        data.append({
+            "type": "bar", "name": esc(label), "x": names, "y": ys, "customdata": custom,
+            "marker": {"color": colour},
+            "hovertemplate": f"<b>%{{x}}</b><br>{esc(label)}: %{{y:.2f}}%<br>"
+                             "%{customdata[0]:,} of %{customdata[1]:,} recipients<extra></extra>",
+        })
+    layout = _layout("B2B vs B2C bounce rates", x_title="Recipient domains", y_title="Share of recipients (%)",
+                     barmode="group")
+    layout["yaxis"]["ticksuffix"] = "%"
+    return _figure(data, layout)
+
+
+def verdict_mix(by_verdict: Mapping[str, int]) -> dict:
+    """How the campaign's bounces split by verdict (horizontal bars, count and share)."""
+    total = sum(by_verdict.get(v, 0) or 0 for v in VERDICTS)
+    counts = [by_verdict.get(v, 0) or 0 for v in VERDICTS]
+    data = [{
+        "type": "bar", "orientation": "h", "name": "Bounced recipients",
+        "y": [VERDICT_LABELS[v] for v in VERDICTS], "x": counts,
+        "customdata": [[percent(c, total)] for c in counts],
+        "marker": {"color": [VERDICT_COLOURS[v] for v in VERDICTS]},
+        "hovertemplate": "<b>%{y}</b><br>%{x:,} bounced recipients (%{customdata[0]:.1f}%)<extra></extra>",
+    }]
+    layout = _layout("Verdict mix of the bounces", x_title="Bounced recipients", y_title="", showlegend=False)
+    layout["yaxis"].update({"autorange": "reversed", "rangemode": "normal"})
+    return _figure(data, layout)
+
+
+def _vendor_rows(by_vendor: Mapping[str, Mapping], limit: int) -> list[tuple[str, Mapping]]:
+    rows = sorted(by_vendor.items(), key=lambda item: (-(item[1].get("bounced") or 0), item[0]))
+    return [(name, row) for name, row in rows if row.get("bounced")][:limit]
+
+
+def bounces_by_vendor(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS,
+                      title: str = "Bounces by answering vendor") -> dict:
+    """Stacked horizontal bars: bounced recipients per vendor, split by verdict.
+
+    `by_vendor`: {display name: {"bounced", "recipients", "by_verdict": {verdict: n}}} (as
+    CampaignDiagnosis.by_vendor holds it, or summed over campaigns)."""
+    rows = _vendor_rows(by_vendor, limit)
+    names = [esc(name) for name, _ in rows]
+    data = []
+    for verdict in VERDICTS:
+        counts = [(row.get("by_verdict") or {}).get(verdict, 0) or 0 for _, row in rows]
+        if not any(counts):
+            continue
+        data.append({
+            "type": "bar", "orientation": "h", "name": VERDICT_LABELS[verdict], "y": names, "x": counts,
+            "customdata": [[row.get("bounced") or 0] for _, row in rows],
+            "marker": {"color": VERDICT_COLOURS[verdict]},
+            "hovertemplate": f"<b>%{{y}}</b><br>{VERDICT_LABELS[verdict]}: %{{x:,}}"
+                             "<br>of %{customdata[0]:,} bounces at this vendor<extra></extra>",
+        })
+    layout = _layout(title, x_title="Bounced recipients", y_title="", barmode="stack",
+                     height=max(260, 90 + 26 * len(rows)))
+    layout["yaxis"].update({"autorange": "reversed", "rangemode": "normal"})
+    return _figure(data, layout)
+
+
+def rebucket(buckets: Sequence[Mapping], max_buckets: int = MAX_MINUTE_BUCKETS) -> tuple[list[dict], str]:
+    """Minute rows → the same rows, or hour rows when the campaign spans more than `max_buckets` minutes.
+
+    `buckets`: [{"minute": datetime, "delivered", "bounced", "deferred"}], sorted by minute."""
+    if not buckets:
+        return [], "minute"
+    span = buckets[-1]["minute"] - buckets[0]["minute"]
+    if span <= timedelta(minutes=max_buckets):
+        return [dict(b) for b in buckets], "minute"
+    hours: dict[datetime, dict] = {}
+    for row in buckets:
+        hour = row["minute"].replace(minute=0, second=0, microsecond=0)
+        entry = hours.setdefault(hour, {"minute": hour, "delivered": 0, "bounced": 0, "deferred": 0})
+        for key in ("delivered", "bounced", "deferred"):
+            entry[key] += row.get(key) or 0
+    return list(hours.values()), "hour"
+
+
+def timeline(buckets: Sequence[Mapping], tz_name: str = "UTC") -> dict:
+    """Deliveries, bounces and deferrals per minute (or hour): gateway bursts show as red spikes.
+
+    `buckets` must already be in the organisation's time zone (naive or aware datetimes)."""
+    rows, unit = rebucket(buckets)
+    xs = [row["minute"].strftime("%Y-%m-%d %H:%M") for row in rows]
+    data = []
+    for key, label in (("delivered", "Delivered"), ("bounced", "Bounced"), ("deferred", "Deferred")):
+        ys = [row.get(key) or 0 for row in rows]
+        if key == "deferred" and not any(ys):
+            continue
+        data.append({
+            "type": "bar", "name": label, "x": xs, "y": ys, "marker": {"color": OUTCOME_COLOURS[key]},
+            "hovertemplate": f"%{{x}}<br>{label}: %{{y:,}} per {unit}<extra></extra>",
+        })
+    layout = _layout(f"Deliveries and bounces per {unit}", x_title=f"Time ({esc(tz_name)})",
+                     y_title=f"Recipients per {unit}", barmode="stack", bargap=0.05)
+    layout["xaxis"]["type"] = "date"
+    return _figure(data, layout)
+
+
+# --- Organisation page -----------------------------------------------------------------------
+
+
+def campaign_trend(campaigns: Sequence[Mapping]) -> dict:
+    """Per campaign, oldest first: B2B and B2C bounce rates, reported hard vs estimated invalid.
+
+    `campaigns`: [{"name", "sent" (str date or ""), "b2b_rate", "b2c_rate", "reported_hard_rate",
+    "estimated_invalid_rate", "recipients"}] with rates in percent. The x axis is the campaign
+    (its name and date), so two campaigns on one day stay apart."""
+    xs = [f"{esc(c.get('name'))} ({esc(c.get('sent') or 'no date')})" for c in campaigns]
+    custom = [[esc(c.get("name")), c.get("recipients") or 0] for c in campaigns]
+    series = (
+        ("b2b_rate", "B2B bounce rate", SEGMENT_COLOURS["B2B"], "solid"),
+        ("b2c_rate", "B2C bounce rate", SEGMENT_COLOURS["B2C"], "solid"),
+        ("reported_hard_rate", "Reported hard bounces", OKABE_ITO["vermillion"], "dot"),
+        ("estimated_invalid_rate", "Estimated really invalid", OKABE_ITO["bluish_green"], "dash"),
+    )
+    data = [{
+        "type": "scatter", "mode": "lines+markers", "name": label, "x": xs,
+        "y": [c.get(key) or 0 for c in campaigns], "customdata": custom,
+        "line": {"color": colour, "dash": dash},
+        "hovertemplate": f"<b>%{{customdata[0]}}</b><br>{label}: %{{y:.2f}}%"
+                         "<br>%{customdata[1]:,} recipients<extra></extra>",
+    } for key, label, colour, dash in series]
+    layout = _layout("Campaigns over time", x_title="Campaign (send date)", y_title="Share of recipients (%)",
+                     height=360)
+    layout["yaxis"]["ticksuffix"] = "%"
+    layout["xaxis"]["type"] = "category"
+    return _figure(data, layout)
+
+
+def sum_vendors(by_vendor_list: Iterable[Mapping[str, Mapping]]) -> dict[str, dict]:
+    """Add up CampaignDiagnosis.by_vendor dicts of several campaigns (keyed by display name)."""
+    total: dict[str, dict] = {}
+    for by_vendor in by_vendor_list:
+        for name, row in (by_vendor or {}).items():
+            entry = total.setdefault(name, {"vendor_id": row.get("vendor_id"), "category": row.get("category"),
+                                            "recipients": 0, "bounced": 0, "campaigns": 0,
+                                            "by_verdict": {v: 0 for v in VERDICTS}})
+            entry["recipients"] += row.get("recipients") or 0
+            entry["bounced"] += row.get("bounced") or 0
+            entry["campaigns"] += 1
+            for verdict, count in (row.get("by_verdict") or {}).items():
+                if verdict in entry["by_verdict"]:
+                    entry["by_verdict"][verdict] += count or 0
+    return total
+
+
+def vendor_rejections(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS) -> dict:
+    """The vendors that cause the most rejections across campaigns (stacked by verdict)."""
+    return bounces_by_vendor(by_vendor, limit, title="Vendors causing the most rejections")
+
+
+# --- Domain and vendor pages ----------------------------------------------------------------
+
+
+def per_campaign_outcomes(rows: Sequence[Mapping], title: str) -> dict:
+    """Per campaign (oldest first): delivered and bounced recipients, bounces split by verdict.
+
+    `rows`: [{"name", "sent", "delivered", <verdict>: n …}]."""
+    xs = [f"{esc(r.get('name'))} ({esc(r.get('sent') or 'no date')})" for r in rows]
+    data = [{
+        "type": "bar", "name": "Delivered", "x": xs, "y": [r.get("delivered") or 0 for r in rows],
+        "marker": {"color": OUTCOME_COLOURS["delivered"]},
+        "hovertemplate": "%{x}<br>Delivered: %{y:,}<extra></extra>",
+    }]
+    for verdict in VERDICTS:
+        ys = [r.get(verdict) or 0 for r in rows]
+        if any(ys):
+            data.append({
+                "type": "bar", "name": VERDICT_LABELS[verdict], "x": xs, "y": ys,
+                "marker": {"color": VERDICT_COLOURS[verdict]},
+                "hovertemplate": f"%{{x}}<br>{VERDICT_LABELS[verdict]}: %{{y:,}}<extra></extra>",
+            })
+    layout = _layout(title, x_title="Campaign (send date)", y_title="Recipients", barmode="stack")
+    layout["xaxis"]["type"] = "category"
+    return _figure(data, layout)
+
+
+# --- Home page sparkline (inline SVG, no plotly: one per organisation) ------------------------
+
+
+def sparkline_points(values: Sequence[float | None], width: int = 120, height: int = 28, pad: int = 2) -> str:
+    """SVG polyline points for a small trend line; empty for fewer than two values."""
+    clean = [v for v in values if v is not None]
+    if len(clean) < 2:
+        return ""
+    low, high = min(clean), max(clean)
+    spread = (high - low) or 1.0
+    step = (width - 2 * pad) / (len(clean) - 1)
+    return " ".join(
+        f"{pad + i * step:.1f},{height - pad - (v - low) / spread * (height - 2 * pad):.1f}"
+        for i, v in enumerate(clean)
+    )

@@ -1,0 +1,320 @@
+"""Reads for the dashboard pages: rollup rows → plain dicts for the figure builders and tables.
+
+Only the rollup tables (CampaignDiagnosis, CampaignDomainStat, CampaignTimeline) and the
+stored verdicts are read here; the event table is read only for one recipient's own events,
+by the (recipient, occurred_at) index.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from deliverability.accounts.models import Organization
+from deliverability.bounces.vendors import all_vendors, get_vendor
+from deliverability.campaigns.models import Campaign
+from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
+
+from . import figures
+from .tables import Order
+
+VERDICTS = figures.VERDICTS
+DOMAIN_KINDS = [("corporate", "Corporate (B2B)"), ("consumer", "Consumer (B2C)"), ("disposable", "Disposable"),
+                ("unknown", "Not yet known")]
+TREND_CAMPAIGNS = 52  # the organisation page plots the latest year of weekly campaigns
+
+DOMAIN_SORTS: dict[str, Order] = {
+    "bounced": Order((("bounced", True), ("domain", False))),
+    "recipients": Order((("recipients", True), ("domain", False))),
+    "delivered": Order((("delivered", True), ("domain", False))),
+    "domain": Order((("domain", False),)),
+    **{verdict: Order(((verdict, True), ("domain", False))) for verdict in VERDICTS},
+}
+NEWEST_FIRST = Order((("id", True),))
+DOMAIN_NUMBER_COLUMNS = [("recipients", "Recipients"), ("delivered", "Delivered"), ("bounced", "Bounced"),
+                         *((v, figures.VERDICT_LABELS[v]) for v in VERDICTS)]
+
+
+def vendor_label(vendor_id: str | None) -> str:
+    if not vendor_id:
+        return ""
+    vendor = get_vendor(vendor_id)
+    return vendor.name if vendor else vendor_id
+
+
+def vendor_choices() -> list[tuple[str, str]]:
+    return sorted(((v.id, v.name) for v in all_vendors().values()), key=lambda item: item[1].lower())
+
+
+def rate(part: int | None, whole: int | None) -> float | None:
+    return round(100.0 * (part or 0) / whole, 2) if whole else None
+
+
+# --- Campaign ------------------------------------------------------------------------------
+
+
+def segments(diagnosis: CampaignDiagnosis) -> dict[str, dict]:
+    """B2B / B2C figures for figures.segment_rates, from the diagnosis row and its data JSON."""
+    data = diagnosis.data or {}
+    result = {}
+    for name, key, recipients, bounced in (
+        ("B2B", "b2b", diagnosis.b2b_recipients, diagnosis.b2b_bounced),
+        ("B2C", "b2c", diagnosis.b2c_recipients, diagnosis.b2c_bounced),
+    ):
+        seg = data.get(key) or {}
+        result[name] = {
+            "recipients": recipients,
+            "bounced": bounced,
+            "reported_hard": seg.get("reported_hard_bounces") or 0,
+            "invalid": round((seg.get("estimated_invalid_rate") or 0) * recipients),
+        }
+    return result
+
+
+def timeline_buckets(campaign: Campaign, org: Organization) -> list[dict]:
+    tz = org.tzinfo
+    return [
+        {"minute": row["minute"].astimezone(tz), "delivered": row["delivered"], "bounced": row["bounced"],
+         "deferred": row["deferred"]}
+        for row in CampaignTimeline.objects.filter(campaign=campaign).order_by("minute")
+        .values("minute", "delivered", "bounced", "deferred")
+    ]
+
+
+@dataclass
+class DomainFilters:
+    kind: str = ""
+    vendor: str = ""
+    verdict: str = ""
+    sort: str = "bounced"
+
+    @classmethod
+    def from_request(cls, request) -> "DomainFilters":
+        kind = request.GET.get("kind", "")
+        verdict = request.GET.get("verdict", "")
+        sort = request.GET.get("sort", "bounced")
+        return cls(
+            kind=kind if kind in dict(DOMAIN_KINDS) else "",
+            vendor=request.GET.get("vendor", "")[:40],
+            verdict=verdict if verdict in VERDICTS else "",
+            sort=sort if sort in DOMAIN_SORTS else "bounced",
+        )
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        if self.kind:
+            qs = qs.filter(kind="" if self.kind == "unknown" else self.kind)
+        if self.vendor:
+            qs = qs.filter(vendor="" if self.vendor == "none" else self.vendor)
+        if self.verdict:
+            qs = qs.filter(**{f"{self.verdict}__gt": 0})
+        return qs
+
+    @property
+    def order(self) -> Order:
+        return DOMAIN_SORTS[self.sort]
+
+
+DOMAIN_FIELDS = ("id", "domain", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
+DOMAIN_HEADER = ("domain", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
+
+
+def domain_stats(campaign: Campaign, filters: DomainFilters) -> QuerySet:
+    return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign)).values(*DOMAIN_FIELDS)
+
+
+def domain_csv_row(row: dict) -> list:
+    return [row["domain"], row["kind"], vendor_label(row["vendor"]), row["recipients"], row["delivered"],
+            row["bounced"], *(row[v] for v in VERDICTS)]
+
+
+VERDICT_FIELDS = ("id", "recipient_id", "campaign_id", "email", "domain", "outcome", "occurred_at", "category",
+                  "reply_code", "enhanced_status", "vendor", "domain_kind", "verdict", "confidence",
+                  "override_verdict", "diagnostic")
+VERDICT_HEADER = ("email", "domain", "outcome", "occurred_at", "verdict", "confidence", "overridden", "category",
+                  "reply_code", "enhanced_status", "vendor", "domain_kind", "diagnostic")
+
+
+def verdict_csv_row(row: dict) -> list:
+    return [row["email"], row["domain"], row["outcome"], row["occurred_at"].isoformat() if row["occurred_at"] else "",
+            row["verdict"], f"{row['confidence']:.2f}", "yes" if row["override_verdict"] else "no", row["category"],
+            row["reply_code"] or "", row["enhanced_status"], vendor_label(row["vendor"]), row["domain_kind"],
+            row["diagnostic"]]
+
+
+def campaign_verdicts(campaign: Campaign, verdict: str = "", domain: str = "") -> QuerySet:
+    qs = RecipientVerdict.objects.filter(campaign=campaign)
+    if verdict in VERDICTS:
+        qs = qs.filter(verdict=verdict)
+    if domain:
+        qs = qs.filter(domain=domain)
+    return qs.values(*VERDICT_FIELDS)
+
+
+# --- Organisation --------------------------------------------------------------------------
+
+
+def campaign_rows(org: Organization) -> QuerySet:
+    """Campaigns with their headline figures (diagnosis fields are None until judged)."""
+    return (Campaign.objects.filter(organization=org)
+            .values("id", "name", "sent_at", "diagnosis__recipients", "diagnosis__bounced",
+                    "diagnosis__reported_hard_bounce_rate", "diagnosis__estimated_invalid_rate",
+                    "diagnosis__b2b_recipients", "diagnosis__b2b_bounced", "diagnosis__b2c_recipients",
+                    "diagnosis__b2c_bounced"))
+
+
+def trend_point(row: dict, tz) -> dict:
+    sent = row.get("sent_at") or row.get("campaign__sent_at")
+    return {
+        "name": row.get("name") or row.get("campaign__name"),
+        "sent": sent.astimezone(tz).strftime("%Y-%m-%d") if sent else "",
+        "recipients": row.get("recipients") or 0,
+        "b2b_rate": rate(row.get("b2b_bounced"), row.get("b2b_recipients")),
+        "b2c_rate": rate(row.get("b2c_bounced"), row.get("b2c_recipients")),
+        "reported_hard_rate": round(100 * (row.get("reported_hard_bounce_rate") or 0), 2),
+        "estimated_invalid_rate": round(100 * (row.get("estimated_invalid_rate") or 0), 2),
+    }
+
+
+DIAGNOSIS_FIELDS = ("campaign_id", "campaign__name", "campaign__sent_at", "recipients", "bounced",
+                    "reported_hard_bounce_rate", "estimated_invalid_rate", "b2b_recipients", "b2b_bounced",
+                    "b2c_recipients", "b2c_bounced")
+
+
+def latest_diagnoses(org_ids: Iterable[int], per_org: int, with_vendors: bool = False) -> dict[int, list[dict]]:
+    """The latest `per_org` judged campaigns of each organisation, oldest first."""
+    fields = DIAGNOSIS_FIELDS + ("campaign__organization_id",) + (("by_vendor",) if with_vendors else ())
+    rows = (CampaignDiagnosis.objects.filter(campaign__organization_id__in=list(org_ids))
+            .order_by("campaign__organization_id", "-campaign__sent_at", "-campaign_id").values(*fields))
+    result: dict[int, list[dict]] = {}
+    for row in rows:
+        bucket = result.setdefault(row["campaign__organization_id"], [])
+        if len(bucket) < per_org:
+            bucket.append(row)
+    for bucket in result.values():
+        bucket.reverse()
+    return result
+
+
+def vendor_table(summed: dict[str, dict]) -> list[dict]:
+    rows = []
+    for name, row in summed.items():
+        if not row["bounced"]:
+            continue
+        verdicts = row["by_verdict"]
+        rows.append({"name": name, "vendor_id": row.get("vendor_id") or "", "category": row.get("category") or "",
+                     "bounced": row["bounced"], "recipients": row["recipients"], "campaigns": row["campaigns"],
+                     **verdicts})
+    rows.sort(key=lambda r: (-(r["filter_rejection"] + r["sender_issue"]), -r["bounced"], r["name"]))
+    return rows
+
+
+VENDOR_HEADER = ("vendor", "category", "campaigns", "recipients", "bounced", *VERDICTS)
+
+
+def vendor_csv_row(row: dict) -> list:
+    return [row["name"], row["category"], row["campaigns"], row["recipients"], row["bounced"],
+            *(row[v] for v in VERDICTS)]
+
+
+def org_campaign_ids(org: Organization) -> list[int]:
+    return list(Campaign.objects.filter(organization=org).values_list("id", flat=True))
+
+
+def vendor_in_diagnoses(rows: Iterable[dict], vendor_id: str) -> list[dict]:
+    """Per campaign, the by_vendor entry for `vendor_id` (campaigns without it are left out)."""
+    found = []
+    for row in rows:
+        for entry in (row.get("by_vendor") or {}).values():
+            if entry.get("vendor_id") == vendor_id:
+                found.append({**row, "entry": entry})
+                break
+    return found
+
+
+
+
+
+
+
+def _day(moment, tz) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d") if moment else ""
+
+
+def _pct(fraction: float | None) -> float | None:
+    return None if fraction is None else round(100 * fraction, 2)
+
+
+CAMPAIGN_HEADER = ("campaign", "sent", "recipients", "bounced", "reported_hard_bounce_rate_pct",
+                   "estimated_invalid_rate_pct", "b2b_recipients", "b2b_bounce_rate_pct", "b2c_recipients",
+                   "b2c_bounce_rate_pct")
+
+
+def campaign_display(row: dict, tz) -> dict:
+    return {
+        "id": row["id"], "name": row["name"], "sent": _day(row["sent_at"], tz),
+        "judged": row["diagnosis__recipients"] is not None,
+        "recipients": row["diagnosis__recipients"], "bounced": row["diagnosis__bounced"],
+        "reported_hard": _pct(row["diagnosis__reported_hard_bounce_rate"]),
+        "invalid": _pct(row["diagnosis__estimated_invalid_rate"]),
+        "b2b_recipients": row["diagnosis__b2b_recipients"],
+        "b2b": rate(row["diagnosis__b2b_bounced"], row["diagnosis__b2b_recipients"]),
+        "b2c_recipients": row["diagnosis__b2c_recipients"],
+        "b2c": rate(row["diagnosis__b2c_bounced"], row["diagnosis__b2c_recipients"]),
+    }
+
+
+def campaign_csv_row(row: dict, tz) -> list:
+    d = campaign_display(row, tz)
+    return [d["name"], d["sent"], d["recipients"], d["bounced"], d["reported_hard"], d["invalid"],
+            d["b2b_recipients"], d["b2b"], d["b2c_recipients"], d["b2c"]]
+
+
+DOMAIN_CAMPAIGN_HEADER = ("campaign", "sent", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
+
+
+def domain_campaign_csv_row(row: dict, tz) -> list:
+    return [row["campaign__name"], _day(row["campaign__sent_at"], tz), row["kind"], vendor_label(row["vendor"]),
+            row["recipients"], row["delivered"], row["bounced"], *(row[v] for v in VERDICTS)]
+
+
+def per_campaign_point(row: dict, tz) -> dict:
+    """A CampaignDomainStat row (with campaign name/date) for figures.per_campaign_outcomes."""
+    return {"name": row["campaign__name"], "sent": _day(row["campaign__sent_at"], tz),
+            "delivered": row["delivered"], **{v: row[v] for v in VERDICTS}}
+
+
+VENDOR_DOMAIN_HEADER = ("domain", "campaigns", "recipients", "delivered", "bounced", *VERDICTS)
+
+
+def vendor_domain_csv_row(row: dict) -> list:
+    return [row["domain"], row["campaigns"], row["recipients"], row["delivered"], row["bounced"],
+            *(row[v] for v in VERDICTS)]
+
+
+VENDOR_CAMPAIGN_HEADER = ("campaign", "sent", "recipients_at_vendor", "bounced_at_vendor", *VERDICTS)
+
+
+def vendor_campaign_point(row: dict, tz) -> dict:
+    entry = row["entry"]
+    by_verdict = entry.get("by_verdict") or {}
+    recipients = entry.get("recipients") or 0
+    bounced = entry.get("bounced") or 0
+    return {"id": row["campaign_id"], "name": row["campaign__name"], "sent": _day(row["campaign__sent_at"], tz),
+            "recipients": recipients, "bounced": bounced, "delivered": max(0, recipients - bounced),
+            **{v: by_verdict.get(v, 0) or 0 for v in VERDICTS}}
+
+
+def vendor_campaign_csv_row(row: dict, tz) -> list:
+    p = vendor_campaign_point(row, tz)
+    return [p["name"], p["sent"], p["recipients"], p["bounced"], *(p[v] for v in VERDICTS)]
+
+
+EVENT_HEADER = ("occurred_at", "campaign", "type", "reply_code", "enhanced_status", "category", "signature",
+                "vendor", "remote_mta", "diagnostic")
+
+
+def event_csv_row(event, tz) -> list:
+    return [event.occurred_at.astimezone(tz).isoformat() if event.occurred_at else "", event.campaign.name,
+            event.type, event.reply_code or "", event.enhanced_status, event.category, event.signature,
+            vendor_label(event.bounce_vendor), event.remote_mta, event.diagnostic.text if event.diagnostic else ""]
