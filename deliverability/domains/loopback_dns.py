@@ -107,6 +107,18 @@ class Authority:
                 if name == dns.name.root:
                     break
                 name = name.parent()
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Lookup tables of the fast path (see _fast_answer)."""
+        # lower-case wire form of every existing name -> the name
+        self._by_key: dict[bytes, dns.name.Name] = {n.to_wire().lower(): n for n in self._existing}
+        b = self.behaviour
+        special = b.silent | b.servfail | b.refused | set(b.flap)
+        self._special_keys = {n.to_wire().lower() for n in special}
+        self._delay_by_key = {n.to_wire().lower(): d for n, d in b.delay.items()}
+        self._rr_cache: dict[tuple[dns.name.Name, int], tuple[bytes, int, list] | None] = {}
+        self._soa_cache: dict[dns.name.Name, bytes] = {}
 
     # -- runtime changes (tests) -------------------------------------------------------------
     def set_records(self, name: str, rdtype: str, rdatas: list[str], ttl: int = 300) -> None:
@@ -129,6 +141,7 @@ class Authority:
                 if node is not None:
                     node.delete_rdataset(dns.rdataclass.IN, rtype)
             self._wire_cache.clear()
+            self._reindex()
 
     def set_silent(self, name: str, silent: bool = True) -> None:
         """Start or stop ignoring queries for `name` (a server that went dead)."""
@@ -136,6 +149,7 @@ class Authority:
         with self._lock:
             (self.behaviour.silent.add if silent else self.behaviour.silent.discard)(qname)
             self._wire_cache.clear()
+            self._reindex()
 
     # -- answering ---------------------------------------------------------------------------
     def decide(self, wire: bytes) -> tuple[bytes | None, float]:
@@ -145,6 +159,9 @@ class Authority:
         cached = self._wire_cache.get(key)
         if cached is not None:
             return wire[:2] + cached[0], cached[1]
+        fast = self._fast_answer(wire)
+        if fast is not None:
+            return fast
         try:
             query = dns.message.from_wire(wire)
         except Exception:
@@ -173,6 +190,117 @@ class Authority:
             with self._lock:
                 self._wire_cache[key] = (out[2:], delay)
         return out, delay
+
+    # -- fast path ---------------------------------------------------------------------------
+    # Plain questions (one QUERY, class IN, a name without special behaviour or CNAME) are
+    # answered by splicing pre-rendered record bytes behind the query's own question, with the
+    # owner names compressed to the question (offset 12). This costs ~30 µs instead of ~300 µs
+    # for dnspython's parse/build/render, so the server is not what a benchmark measures.
+
+    def _fast_answer(self, wire: bytes) -> tuple[bytes, float] | None:
+        if len(wire) < 17 or wire[2] & 0xF8:  # a response, or an opcode other than QUERY
+            return None
+        qdcount, ancount, nscount, arcount = struct.unpack_from("!HHHH", wire, 4)
+        if qdcount != 1 or ancount or nscount or arcount > 1:
+            return None
+        i = 12
+        end = len(wire)
+        while i < end and wire[i]:
+            if wire[i] & 0xC0:
+                return None
+            i += wire[i] + 1
+        if i + 5 > end:
+            return None
+        qtype, qclass = struct.unpack_from("!HH", wire, i + 1)
+        if qclass != dns.rdataclass.IN:
+            return None
+        key = wire[12:i + 1].lower()
+        if key in self._special_keys:
+            return None
+        edns = False
+        if arcount:
+            j = i + 5
+            if end < j + 11 or wire[j] != 0 or struct.unpack_from("!H", wire, j + 1)[0] != dns.rdatatype.OPT:
+                return None
+            edns = True
+        with self._lock:
+            parts = self._render(key, qtype)
+        if parts is None:
+            return None
+        rcode, answer, an, authority, ns, additional, ar = parts
+        flags = 0x8400 | (wire[2] << 8 & 0x0100) | rcode  # QR, AA, RD copied, rcode
+        if edns:
+            additional += b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, 1232, 0, 0)
+            ar += 1
+        out = b"".join((
+            wire[:2], struct.pack("!HHHHH", flags, 1, an, ns, ar), wire[12:i + 5], answer, authority, additional
+        ))
+        if not edns and len(out) > 512:
+            return None  # the slow path truncates properly
+        return out, self._delay_by_key.get(key, self.delay)
+
+    def _render(self, key: bytes, qtype: int):
+        name = self._by_key.get(key)
+        if name is None:
+            soa = self._negative_soa(key)
+            return dns.rcode.NXDOMAIN, b"", 0, soa, 1, b"", 0
+        node = self.zone.nodes.get(name)
+        if node is not None and qtype != dns.rdatatype.CNAME and node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.CNAME):
+            return None
+        rrs = self._rrs(name, qtype, owner=b"\xc0\x0c")
+        if rrs is None:
+            return dns.rcode.NOERROR, b"", 0, self._soa_bytes(name), 1, b"", 0
+        answer, count, rdatas = rrs
+        additional, ar = b"", 0
+        if qtype == dns.rdatatype.MX:
+            glue = []
+            for rd in rdatas:
+                for rtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+                    g = self._rrs(rd.exchange, rtype)
+                    if g is not None:
+                        glue.append(g[0])
+                        ar += g[1]
+            additional = b"".join(glue)
+        return dns.rcode.NOERROR, answer, count, b"", 0, additional, ar
+
+    def _rrs(self, name: dns.name.Name, rdtype: int, owner: bytes | None = None):
+        """Wire bytes of one rrset (owner name uncompressed, or the given pointer)."""
+        cache_key = (name, rdtype, owner)
+        if cache_key in self._rr_cache:
+            return self._rr_cache[cache_key]
+        node = self.zone.nodes.get(name)
+        rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype) if node is not None else None
+        if rdataset is None:
+            result = None
+        else:
+            owner_wire = owner if owner is not None else name.to_wire()
+            chunks = []
+            for rd in rdataset:
+                data = rd.to_wire()
+                chunks.append(owner_wire + struct.pack("!HHIH", rdtype, dns.rdataclass.IN, rdataset.ttl, len(data)) + data)
+            result = (b"".join(chunks), len(chunks), list(rdataset))
+        if owner is None or len(self._rr_cache) < 1_000_000:
+            self._rr_cache[cache_key] = result
+        return result
+
+    def _soa_bytes(self, name: dns.name.Name) -> bytes:
+        cached = self._soa_cache.get(name)
+        if cached is None:
+            rrset = self._soa_for(name)
+            data = rrset[0].to_wire()
+            cached = rrset.name.to_wire() + struct.pack("!HHIH", dns.rdatatype.SOA, dns.rdataclass.IN, rrset.ttl, len(data)) + data
+            if len(self._soa_cache) < 100_000:
+                self._soa_cache[name] = cached
+        return cached
+
+    def _negative_soa(self, key: bytes) -> bytes:
+        # the closest existing ancestor carries (or leads to) the SOA
+        while key and key != b"\x00":
+            key = key[key[0] + 1:]
+            name = self._by_key.get(key)
+            if name is not None:
+                return self._soa_bytes(name)
+        return self._soa_bytes(dns.name.root)
 
     def _max_size(self, query: dns.message.Message) -> int:
         return max(512, query.payload) if query.edns >= 0 else 512
