@@ -97,6 +97,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Static files are served by WhiteNoise from the app folders too, so a fresh checkout (and the
+# test suite) works without collectstatic; production runs collectstatic at image build.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 # Uploads stream to disk past 2.5 MB; the import reads them back in chunks.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

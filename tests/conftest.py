@@ -28,6 +28,26 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"STRICT_SKIPS=1 turns this skip into a failure: {reason}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Test users need no key stretching; PBKDF2 would dominate the permission matrix's run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_dns():
+    """The project's loopback DNS with the demo zones: every test that enriches resolves offline."""
+    from deliverability.domains.loopback_dns import LoopbackDNS
+
+    zones = ROOT / "deliverability" / "domains" / "data" / "demo_zones.txt"
+    server = LoopbackDNS.from_file(zones).start()
+    previous = settings.DNS_NAMESERVERS
+    settings.DNS_NAMESERVERS = [server.nameserver]
+    yield server
+    settings.DNS_NAMESERVERS = previous
+    server.stop()
+
+
 @pytest.fixture
 def org_a(db):
     return make_org("Acme Industrial", "acme")
@@ -79,7 +99,7 @@ def _worker_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, demo_dns):
     """One real Celery worker (-P solo, every queue) against the test database and a flushed Redis db."""
     if not settings.CELERY_BROKER_URL:
         pytest.skip("REDIS_URL is not set: tasks run in-process, so the real-worker tests are skipped")
@@ -90,7 +110,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     database_url = _worker_database_url()
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.CELERY_BROKER_URL}
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.CELERY_BROKER_URL,
+           "DNS_NAMESERVERS": demo_dns.nameserver}
     name = f"tests-{uuid.uuid4().hex[:8]}@%h"
     queues = ",".join(settings.CELERY_TASK_QUEUES_NAMES)
     command = [sys.executable, "-m", "celery", "-A", "deliverability", "worker", "-P", "solo", "-Q", queues,

@@ -62,6 +62,7 @@ class Upload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    analyzed_at = models.DateTimeField(null=True, blank=True)  # domains enriched, verdicts and rollups done
 
     class Meta:
         ordering = ["-created_at"]
@@ -69,6 +70,16 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def finished(self) -> bool:
+        return self.status == self.Status.FAILED or (self.status == self.Status.DONE and self.analyzed_at is not None)
+
+    @property
+    def stage_label(self) -> str:
+        if self.status == self.Status.DONE and self.analyzed_at is None:
+            return "Analysing: resolving domains and judging bounces"
+        return self.get_status_display()
 
     @property
     def progress_percent(self) -> int:

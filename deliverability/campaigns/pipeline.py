@@ -1,4 +1,5 @@
-"""What follows an import: register new domains, then the derived steps (enrichment, verdicts, rollups)."""
+"""What follows an import: register new domains, then announce it; the verdicts layer listens
+(enrichment, verdicts and rollups run in its task, see verdicts/tasks.py)."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,7 @@ import logging
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult
 from deliverability.campaigns.models import Campaign, Event, Upload
+from deliverability.campaigns.signals import campaigns_changed, upload_imported
 from deliverability.domains.models import Domain
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ def register_domains(names: set[str]) -> list[str]:
 
 def after_import(upload: Upload, result: ImportResult) -> None:
     register_domains(result.domains)
+    upload_imported.send(sender=Upload, upload_id=upload.pk)
 
 
 def after_delete(org: Organization, campaign_ids: set[int]) -> None:
@@ -33,3 +36,5 @@ def after_delete(org: Organization, campaign_ids: set[int]) -> None:
     Campaign.objects.filter(organization=org, id__in=campaign_ids).exclude(
         id__in=Event.objects.filter(campaign_id__in=campaign_ids).values("campaign_id")
     ).delete()
+    remaining = set(Campaign.objects.filter(id__in=campaign_ids).values_list("id", flat=True))
+    campaigns_changed.send(sender=Campaign, organization_id=org.pk, campaign_ids=sorted(remaining))

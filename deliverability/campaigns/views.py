@@ -69,9 +69,9 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 def upload_status(request: HttpRequest, upload_id: int) -> JsonResponse:
     upload = get_for_org(Upload, request.org, pk=upload_id)
     return JsonResponse({
-        "status": upload.status, "status_label": upload.get_status_display(),
+        "status": upload.status, "status_label": upload.stage_label,
         "rows_done": upload.rows_done, "rows_total": upload.rows_total, "percent": upload.progress_percent,
-        "finished": upload.status in (Upload.Status.DONE, Upload.Status.FAILED),
+        "finished": upload.finished,
     })
 
 
