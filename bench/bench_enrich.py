@@ -145,8 +145,13 @@ def raw_dnspython(names: list[str], nameserver: str, concurrency: int = 100) -> 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
     started = time.perf_counter()
+    cpu = time.process_time()
     asyncio.run(run())
+    RAW_CPU_PER_QUERY.append((time.process_time() - cpu) / len(names))
     return time.perf_counter() - started
+
+
+RAW_CPU_PER_QUERY: list[float] = []
 
 
 def _setup_django(database_url: str) -> None:
@@ -169,10 +174,12 @@ def _enrich_worker(database_url, names, nameserver, full_path, concurrency, star
                              check_mx_hosts=full_path, spf_for_gateways=full_path)
     start_event.wait()
     started = time.perf_counter()
+    cpu = time.process_time()
     summary = enrich_domains(names, config=config)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     connection.close()
-    result_queue.put((started, time.perf_counter(), summary.resolved, summary.by_status, elapsed))
+    result_queue.put((cpu, summary.resolved, summary.by_status, elapsed))
 
 
 def enrich_parallel(database_url: str, names: list[str], nameserver: str, processes: int,
@@ -195,10 +202,14 @@ def enrich_parallel(database_url: str, names: list[str], nameserver: str, proces
     for p in procs:
         p.join()
     by_status: dict[str, int] = {}
-    for _, _, _, statuses, _ in outcomes:
+    for cpu, _, statuses, _ in outcomes:
         for k, v in statuses.items():
             by_status[k] = by_status.get(k, 0) + v
+    CPU_PER_DOMAIN.append(sum(o[0] for o in outcomes) / len(names))
     return wall, by_status
+
+
+CPU_PER_DOMAIN: list[float] = []  # client CPU seconds per domain of each enrich run
 
 
 def reset_tables(database_url: str) -> None:
@@ -216,8 +227,18 @@ def migrate(database_url: str) -> None:
 
 # -- driver ----------------------------------------------------------------------------------
 
-def median_runs(fn, runs: int) -> tuple[float, list[float]]:
-    values = [fn() for _ in range(runs)]
+CPU_US: dict[str, float] = {}  # key -> median client CPU µs per domain (or per query)
+LOADS: list[float] = []
+
+
+def median_runs(fn, runs: int, key: str | None = None, source: list | None = None) -> tuple[float, list[float]]:
+    mark = len(source) if source is not None else 0
+    values = []
+    for _ in range(runs):
+        LOADS.append(os.getloadavg()[0])
+        values.append(fn())
+    if key and source is not None and len(source) > mark:
+        CPU_US[key] = statistics.median(source[mark:]) * 1e6
     return statistics.median(values), values
 
 
@@ -257,12 +278,14 @@ def main() -> None:
     try:
         log(f"zone: {n} domains, {zone_text.count(chr(10))} lines; server {servers.nameserver} "
             f"({args.server_processes} processes)")
-        results["baseline"] = median_runs(lambda: n / raw_dnspython(names, servers.nameserver), args.runs)
+        results["baseline"] = median_runs(lambda: n / raw_dnspython(names, servers.nameserver), args.runs,
+                                          "baseline", RAW_CPU_PER_QUERY)
         log(f"baseline dnspython: {results['baseline']}")
 
         scaling = [int(x) for x in args.scaling.split(",") if x]
         for procs in sorted(set([1, 2] + scaling)):
             runs = args.runs if procs <= 2 else 1
+            key = f"enrich_{procs}p"
 
             def one(procs=procs) -> float:
                 reset_tables(database_url)
@@ -270,7 +293,7 @@ def main() -> None:
                 statuses[procs] = by_status
                 return n / wall
 
-            results[f"enrich_{procs}p"] = median_runs(one, runs)
+            results[key] = median_runs(one, runs, key, CPU_PER_DOMAIN)
             log(f"enrich {procs} process(es): {results[f'enrich_{procs}p']} {statuses[procs]}")
 
         def full() -> float:
@@ -279,14 +302,15 @@ def main() -> None:
             statuses["full"] = by_status
             return n / wall
 
-        results["full_1p"] = median_runs(full, args.runs)
+        results["full_1p"] = median_runs(full, 1, "full_1p", CPU_PER_DOMAIN)
         log(f"full path 1 process: {results['full_1p']} {statuses['full']}")
     finally:
         servers.stop()
 
     delayed = DnsServers(zone_file, delay=0.02, count=args.server_processes)
     try:
-        results["baseline_delay"] = median_runs(lambda: n / raw_dnspython(names, delayed.nameserver), args.runs)
+        results["baseline_delay"] = median_runs(lambda: n / raw_dnspython(names, delayed.nameserver), 1,
+                                                "baseline_delay", RAW_CPU_PER_QUERY)
         log(f"baseline dnspython, 20 ms: {results['baseline_delay']}")
         for concurrency in (100, 200):
             def slow(concurrency=concurrency) -> float:
@@ -294,7 +318,8 @@ def main() -> None:
                 wall, _ = enrich_parallel(database_url, names, delayed.nameserver, 1, concurrency=concurrency)
                 return n / wall
 
-            results[f"delay_1p_c{concurrency}"] = median_runs(slow, args.runs)
+            key = f"delay_1p_c{concurrency}"
+            results[key] = median_runs(slow, args.runs if concurrency == 100 else 1, key, CPU_PER_DOMAIN)
             log(f"enrich 1 process, 20 ms, concurrency {concurrency}: {results[f'delay_1p_c{concurrency}']}")
     finally:
         delayed.stop()
@@ -353,17 +378,20 @@ def render(args, n: int, results: dict, statuses: dict) -> str:
         "history row per domain. N processes = the domain list split N ways, each process calling "
         "`services.enrich_domains` as an `enrich` worker process does; wall clock from a common start.",
         "",
-        "| what | median | runs | bar |",
-        "|---|---|---|---|",
+        "| what | median | runs | bar | client CPU per domain |",
+        "|---|---|---|---|---|",
     ]
     for label, key, bar in rows:
         if key in results:
             med, runs = fmt(key)
-            lines.append(f"| {label} | {med} | {runs} | {bar} |")
+            cpu = f"{CPU_US[key]:,.0f} µs" if key in CPU_US else ""
+            lines.append(f"| {label} | {med} | {runs} | {bar} | {cpu} |")
     lines += ["", "Scaling with worker processes (domains/s, wall clock):", "", "| processes | domains/s | runs |", "|---|---|---|"]
     for key in sorted(k for k in results if k.startswith("enrich_")):
         med, runs = fmt(key)
         lines.append(f"| {key.split('_')[1].rstrip('p')} | {med} | {runs} |")
+    lines += ["", f"1-minute load average when the runs started: {min(LOADS):.1f} to {max(LOADS):.1f} "
+              f"(on 2 cores; above ~1.5 means other work shared the machine)."]
     lines += ["", f"Outcomes of one MX-path run: {statuses.get(1)}; full path: {statuses.get('full')}.", ""]
     return "\n".join(lines) + "\n"
 

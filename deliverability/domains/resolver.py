@@ -133,8 +133,9 @@ class MxResolver:
     async def resolve(self, domain: str) -> DomainAnswer:
         started = time.monotonic()
         try:
-            answer = await asyncio.wait_for(self._resolve(domain), self.config.domain_budget)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.config.domain_budget):  # cheaper than wait_for: no extra task
+                answer = await self._resolve(domain)
+        except TimeoutError:
             answer = DomainAnswer(domain, TIMEOUT, ttl=self.config.error_ttl, detail="domain budget exhausted")
         answer.elapsed = time.monotonic() - started
         return answer

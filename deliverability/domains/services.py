@@ -197,13 +197,13 @@ def _answer_key(status: str, mx: list, vendors: list, provider_id: str) -> tuple
 
 def _store(
     answers: list[DomainAnswer],
-    existing: dict[str, Domain],
+    existing: dict,
     overrides: dict[str, str],
     summary: EnrichSummary,
 ) -> None:
     now = timezone.now()
-    rows: list[Domain] = []
-    changed: list[Domain] = []
+    rows: list[_Row] = []
+    changed: list[_Row] = []
     for answer in answers:
         summary.resolved += 1
         summary.by_status[answer.status] = summary.by_status.get(answer.status, 0) + 1
@@ -225,6 +225,26 @@ def _store(
     summary.changed += len(changed)
 
 
+@dataclass(slots=True)
+class _Row:
+    """The values written for one domain (a Domain instance costs ~60 µs to build; this ~2 µs)."""
+
+    name: str
+    registrable_domain: str
+    kind: str
+    kind_source: str
+    mx_status: str
+    mx: list
+    dns_detail: dict
+    vendor_id: str
+    vendor_category: str
+    vendors: list
+    provider_id: str
+    provider_source: str
+    checked_at: datetime
+    expires_at: datetime
+
+
 _JSON_FIELDS = {"mx", "dns_detail", "vendors"}
 _DATETIME_FIELDS = {"checked_at", "expires_at"}
 
@@ -237,7 +257,7 @@ def _db_value(field: str, value, ops):
     return value
 
 
-def _upsert_domains(rows: list[Domain]) -> None:
+def _upsert_domains(rows: list[_Row]) -> None:
     """One INSERT … ON CONFLICT (name) DO UPDATE per row, sent with executemany.
 
     Rows the import registered (name only) get their enrichment; new names are created. The ORM's
@@ -271,7 +291,7 @@ def _upsert_domains(rows: list[Domain]) -> None:
 _HISTORY_FIELDS = ["observed_at", "mx_status", "mx", "vendor_id", "vendors", "provider_id"]
 
 
-def _insert_history(rows: list[Domain]) -> None:
+def _insert_history(rows: list[_Row]) -> None:
     """A history row per changed domain, its domain id looked up inside the same statement."""
     ops = connection.ops
     history = ops.quote_name(DomainHistory._meta.db_table)
@@ -290,7 +310,7 @@ def _insert_history(rows: list[Domain]) -> None:
         cursor.executemany(sql, params)
 
 
-def _row_for(answer: DomainAnswer, previous: Domain | None, overrides: dict[str, str], now: datetime) -> Domain:
+def _row_for(answer: DomainAnswer, previous: "Domain | _Row | None", overrides: dict[str, str], now: datetime) -> _Row:
     kind = classify_kind(answer.domain, overrides)
     expires_at = now + timedelta(seconds=answer.ttl)
     detail = {}
@@ -304,7 +324,7 @@ def _row_for(answer: DomainAnswer, previous: Domain | None, overrides: dict[str,
     if answer.status in TRANSIENT_STATUSES and previous is not None and previous.mx_status not in ("", *TRANSIENT_STATUSES):
         # No answer this time: keep the last real answer (and its vendor) rather than forget it,
         # note the failure, and ask again soon.
-        row = Domain(
+        row = _Row(
             name=answer.domain,
             registrable_domain=registrable_domain(answer.domain),
             kind=kind.kind,
@@ -323,7 +343,7 @@ def _row_for(answer: DomainAnswer, previous: Domain | None, overrides: dict[str,
         return row
 
     fp = fingerprint(answer.mx_hosts, answer.spf_includes) if answer.mx else None
-    return Domain(
+    return _Row(
         name=answer.domain,
         registrable_domain=registrable_domain(answer.domain),
         kind=kind.kind,
