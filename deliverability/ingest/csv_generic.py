@@ -103,8 +103,17 @@ class ColumnMappingNeeded(UnsupportedFormat):
         self.missing = missing
 
 
+_normalised: dict[str, str] = {}
+
+
 def normalise_header(header: str) -> str:
-    return "".join(ch for ch in header.lower() if ch.isalnum())
+    """"Email Address", "email_address", "EMAIL-ADDRESS" → "emailaddress" (cached: keys repeat)."""
+    found = _normalised.get(header)
+    if found is None:
+        found = "".join(ch for ch in header.lower() if ch.isalnum())
+        if len(_normalised) < 50_000:
+            _normalised[header] = found
+    return found
 
 
 def _field_name(value: str) -> str:

@@ -102,7 +102,12 @@ def record(
         when = parse_timestamp(occurred_at) if occurred_at not in (None, "") else None
     except (ValueError, TypeError):
         return RowError(row, f"unreadable date {str(occurred_at)[:80]!r}")
-    esp_labels = {k: v for k, v in ((k, label(v)) for k, v in (labels or {}).items()) if v is not None}
+    esp_labels: dict[str, str] = {}
+    if labels:
+        for key, value in labels.items():
+            if value is None or value == "":
+                continue
+            esp_labels[key] = value if type(value) is str and len(value) <= 200 else label(value)
     text = capped(diagnostic, esp_labels, "diagnostic") if not isinstance(diagnostic, (dict, list)) else None
     code = reply_code_from(reply_code)
     enhanced = split_reply(str(enhanced_status))[1] if enhanced_status not in (None, "") else None

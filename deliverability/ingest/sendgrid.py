@@ -57,7 +57,7 @@ def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Re
     event_type = _EVENTS.get(key)
     if event_type is None:
         return RowError(row, f"unknown SendGrid event {raw_event[:40]!r}")
-    labels = {name: event.get(name) for name in _LABELS}
+    labels = {name: event[name] for name in _LABELS if name in event}
     reason = event.get("reason")
     diagnostic = None
     enhanced = None

@@ -48,13 +48,19 @@ def parse_timestamp(value: str | int | float | None) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=_UTC)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _from_epoch(float(value))
-    if not isinstance(value, str):
+    if isinstance(value, bool):
         raise ValueError("not a time")
-    cached = _timestamp_cache.get(value)
+    cached = _timestamp_cache.get(value) if isinstance(value, (str, int, float)) else None
     if cached is not None:
         return cached
+    if isinstance(value, (int, float)):
+        parsed = _from_epoch(float(value))
+        if len(_timestamp_cache) >= _CACHE_LIMIT:
+            _timestamp_cache.clear()
+        _timestamp_cache[value] = parsed
+        return parsed
+    if not isinstance(value, str):
+        raise ValueError("not a time")
     text = value.strip()
     if not text:
         return None
