@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .csv_generic import normalise_header
 from .jsonstream import iter_json
@@ -17,6 +17,7 @@ from .textio import Peeked, open_csv, open_text
 from .values import capped, clean_email, label, parse_timestamp, reply_code_from, split_reply
 
 Item = tuple[int, dict[str, Any]]
+Handler = Callable[[int, dict[str, Any], "Counter | None"], Any]
 
 
 def is_json(peeked: Peeked) -> bool:
@@ -39,6 +40,33 @@ def items(peeked: Peeked, wrapper_keys: tuple[str, ...] = ()) -> Iterator[Item |
                     yield RowError(row, f"expected a JSON object, found {type(obj).__name__}")
     else:
         yield from csv_items(peeked)
+
+
+def read_entries(peeked: Peeked, wrapper_keys: tuple[str, ...], handle: Handler, skipped: Counter | None) -> Iterator[Record | RowError]:
+    """Run ``handle(row, entry, skipped)`` over every entry of the file, wrappers unwrapped.
+
+    ``wrapper_keys`` name the arrays that hold the entries (``items``, ``Bounces``…), whether the
+    wrapper is the whole file (streamed) or one line of a JSON-lines dump (unwrapped here).
+    ``handle`` returns a Record, a RowError, None (skipped) or an iterable of those.
+    """
+    normalised = tuple(normalise_header(k) for k in wrapper_keys)
+    for item in items(peeked, wrapper_keys):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        row, obj = item
+        inner = unwrap(obj, *normalised)
+        for entry in inner if inner is not None else (obj,):
+            if not isinstance(entry, dict):
+                yield RowError(row, f"expected a JSON object, found {type(entry).__name__}")
+                continue
+            result = handle(row, entry, skipped)
+            if result is None:
+                continue
+            if isinstance(result, (Record, RowError)):
+                yield result
+            else:
+                yield from result
 
 
 def normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:

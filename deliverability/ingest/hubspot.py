@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import as_list, first, items, note_skip, record, unwrap
+from .esp import as_list, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -36,21 +36,14 @@ _FALSE = {"", "no", "false", "0", "-", "n", "none", "null"}
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    for item in items(peeked, ("events", "results")):
-        if isinstance(item, RowError):
-            yield item
-            continue
-        row, obj = item
-        inner = unwrap(obj, "events", "results")
-        for event in inner if inner is not None else (obj,):
-            if not isinstance(event, dict):
-                yield RowError(row, "a HubSpot event is not an object")
-            elif "type" in event or "eventtype" in event:
-                result = event_record(row, event, skipped)
-                if result is not None:
-                    yield result
-            else:
-                yield from summary_records(row, event)
+    return read_entries(peeked, ("events", "results"), entry_records, skipped)
+
+
+def entry_records(row: int, entry: dict[str, Any], skipped: Counter | None):
+    """An API event (it has a type), or a row of the UI's per-recipient export."""
+    if "type" in entry or "eventtype" in entry:
+        return event_record(row, entry, skipped)
+    return summary_records(row, entry)
 
 
 def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:

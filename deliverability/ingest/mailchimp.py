@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import as_list, first, items, note_skip, record, unwrap
+from .esp import as_list, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -21,21 +21,14 @@ _ACTIONS = {"bounce": "bounce", "open": "open", "click": "click"}
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    for item in items(peeked, ("emails",)):
-        if isinstance(item, RowError):
-            yield item
-            continue
-        row, obj = item
-        inner = unwrap(obj, "emails")
-        for entry in inner if inner is not None else (obj,):
-            if not isinstance(entry, dict):
-                yield RowError(row, "a Mailchimp entry is not an object")
-            elif "activity" in entry:
-                yield from activity_records(row, entry, skipped)
-            else:
-                result = member_record(row, entry, skipped)
-                if result is not None:
-                    yield result
+    return read_entries(peeked, ("emails",), entry_records, skipped)
+
+
+def entry_records(row: int, entry: dict[str, Any], skipped: Counter | None):
+    """A member of an audience export, or one address of the email-activity report."""
+    if "activity" in entry:
+        return activity_records(row, entry, skipped)
+    return member_record(row, entry, skipped)
 
 
 def member_record(row: int, member: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import as_dict, first, items, note_skip, record, unwrap
+from .esp import as_dict, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -29,19 +29,7 @@ _NOT_STORED = {"accepted": "Mailgun accepted (queued for sending)", "stored": "M
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    for item in items(peeked, ("items",)):
-        if isinstance(item, RowError):
-            yield item
-            continue
-        row, obj = item
-        inner = unwrap(obj, "items")  # a page on one line of a JSON-lines dump
-        for event in inner if inner is not None else (obj,):
-            if not isinstance(event, dict):
-                yield RowError(row, "a Mailgun page item is not an object")
-                continue
-            result = event_record(row, event, skipped)
-            if result is not None:
-                yield result
+    return read_entries(peeked, ("items",), event_record, skipped)
 
 
 def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:

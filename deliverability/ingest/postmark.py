@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import first, items, note_skip, record, unwrap
+from .esp import first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -44,19 +44,7 @@ _TYPE_CODES = {
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    for item in items(peeked, ("Bounces",)):
-        if isinstance(item, RowError):
-            yield item
-            continue
-        row, obj = item
-        inner = unwrap(obj, "bounces")
-        for entry in inner if inner is not None else (obj,):
-            if not isinstance(entry, dict):
-                yield RowError(row, "a Postmark bounce is not an object")
-                continue
-            result = entry_record(row, entry, skipped)
-            if result is not None:
-                yield result
+    return read_entries(peeked, ("Bounces",), entry_record, skipped)
 
 
 def entry_record(row: int, entry: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:

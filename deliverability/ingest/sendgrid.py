@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import first, items, note_skip, record
+from .esp import first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -36,14 +36,7 @@ _LABELS = ("type", "bounceclassification", "attempt", "tls", "category", "asmgro
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    for item in items(peeked):
-        if isinstance(item, RowError):
-            yield item
-            continue
-        row, event = item
-        result = event_record(row, event, skipped)
-        if result is not None:
-            yield result
+    return read_entries(peeked, (), event_record, skipped)
 
 
 def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:

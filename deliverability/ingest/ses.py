@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import Any, Iterator
 
-from .esp import as_dict, as_list, first, items, note_skip, record
+from .esp import as_dict, as_list, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
 
@@ -24,12 +24,7 @@ _NOT_STORED = {"send": "SES Send (accepted for sending)",
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    for item in items(peeked, ("Records", "records", "events", "Messages")):
-        if isinstance(item, RowError):
-            yield item
-            continue
-        row, obj = item
-        yield from notification_records(row, obj, skipped)
+    return read_entries(peeked, ("Records", "records", "events", "Messages"), notification_records, skipped)
 
 
 def notification_records(row: int, obj: dict[str, Any], skipped: Counter | None) -> Iterator[Record | RowError]:

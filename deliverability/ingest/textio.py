@@ -166,8 +166,12 @@ def _peek_rows(peeked: Peeked, encoding: str, delimiter: str, count: int) -> lis
     text = decode_sample(peeked.sample, encoding)
     rows: list[list[str]] = []
     try:
-        for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
-            if i == 0 or not row:
+        header_seen = False
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if not any(cell.strip() for cell in row):
+                continue
+            if not header_seen:
+                header_seen = True
                 continue
             rows.append([cell[:200] for cell in row[:100]])
             if len(rows) >= count:
