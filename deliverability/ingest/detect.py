@@ -105,12 +105,14 @@ def _csv_format(text: str) -> str | None:
     if "emailaddress" in keys and keys & {"cleantime", "unsubtime", "memberrating", "leid", "euid",
                                           "optintime", "confirmtime", "cleancampaigntitle"}:
         return "mailchimp"
-    if "recipient" in keys and (keys & {"bouncereason", "notsentreason", "spamreport"}
-                                or any(k.startswith("sentat") for k in keys)):
-        return "hubspot"
-    if keys & {"portalid", "emailcampaignid"} and "recipient" in keys:
-        return "hubspot"
-    if keys & {"sgeventid", "sgmessageid", "smtpid", "bounceclassification"}:
+    has_status = bool(keys & {"status", "event", "eventtype", "action"})
+    flags = keys & {"delivered", "opened", "clicked", "bounce", "bouncereason", "notsentreason", "spamreport",
+                    "unsubscribed"}
+    if "recipient" in keys and len(flags) >= 3 and not has_status:
+        return "hubspot"  # the UI export: one row per recipient, one column per outcome
+    if keys & {"portalid", "emailcampaignid"} and "recipient" in keys and "type" in keys:
+        return "hubspot"  # events API columns
+    if {"email", "event"} <= keys and keys & {"sgeventid", "sgmessageid", "smtpid", "bounceclassification"}:
         return "sendgrid"
     if keys >= {"created", "email", "reason", "status"} and not keys & {"event", "eventtype"}:
         return "sendgrid"  # SendGrid's legacy bounce list export

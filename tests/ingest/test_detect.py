@@ -82,3 +82,14 @@ def test_a_zip_is_detected_by_its_magic_bytes():
 def test_a_missing_file_is_an_unsupported_format_not_an_os_error(tmp_path):
     with pytest.raises(UnsupportedFormat, match="cannot be read"):
         detect_format(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("Recipient,Status,Bounce Reason,Timestamp", "csv"),  # a generic file, not HubSpot's export
+    ("Email Address,Status,bounce_classification", "csv"),  # SendGrid words, generic shape
+    ("email,event,timestamp,sg_event_id", "sendgrid"),
+    ("Recipient,Delivered,Opened,Bounce,Bounce Reason", "hubspot"),
+    ("Email Address,First Name,CLEAN_TIME,CLEAN_CAMPAIGN_TITLE", "mailchimp"),
+])
+def test_csv_presets_need_the_shape_of_their_export_not_just_one_familiar_column(header, expected):
+    assert detect_sample(f"{header}\n".encode()) == expected
