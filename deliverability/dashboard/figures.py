@@ -70,12 +70,13 @@ def percent(part: float | int | None, whole: float | int | None) -> float:
 def _layout(title: str, *, x_title: str = "", y_title: str = "", height: int = 320, **extra) -> dict:
     layout = {
         "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "height": height,
-        "margin": {"l": 60, "r": 20, "t": 48, "b": 56},
+        "height": height + 40,
+        "margin": {"l": 60, "r": 20, "t": 48, "b": 100},
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.2},
+        # Below the axis title, at the bottom of the figure (not of the plot area), so they never overlap.
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
         "hoverlabel": {"align": "left"},
         "xaxis": {"title": {"text": esc(x_title)}, "automargin": True, "gridcolor": "#e5e8ee"},
         "yaxis": {"title": {"text": esc(y_title)}, "automargin": True, "gridcolor": "#e5e8ee", "rangemode": "tozero"},
