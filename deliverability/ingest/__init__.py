@@ -9,6 +9,9 @@ format we read, and its subclass ``ColumnMappingNeeded`` when a CSV needs the us
 column holds the email or status. Everything else — a bad row, a bad zip member, a truncated
 file — is a ``RowError`` in the stream; the good records around it are still yielded.
 
+Row numbers: CSV rows as a spreadsheet shows them (header = row 1), JSON records and emails
+counted from 1; ``RowError.row == 0`` means a whole zip member (its name starts the message).
+
 Events that are not ours to store (SendGrid ``processed``, SES ``Send``, Mailgun ``accepted``,
 auto-replies in bounce mailboxes…) yield nothing; pass a ``collections.Counter`` as ``skipped``
 to learn how many of each were passed over and why.

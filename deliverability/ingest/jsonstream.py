@@ -18,7 +18,7 @@ from typing import Any, Iterator, TextIO
 from .records import RowError
 
 CHUNK_CHARS = 256 * 1024
-MAX_VALUE_CHARS = 64 * 1024 * 1024
+MAX_VALUE_CHARS = 32 * 1024 * 1024  # real ESP records are < 100 KB; a page ~1 MB
 _WHITESPACE = " \t\r\n\ufeff"
 _decoder = json.JSONDecoder()
 
