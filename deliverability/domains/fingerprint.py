@@ -64,22 +64,23 @@ def spf_patterns() -> tuple[Pattern, ...]:
     return _patterns()[1]
 
 
+def _first_match(patterns: tuple[Pattern, ...], name: str) -> str | None:
+    name = name.rstrip(".").lower()
+    for pattern in patterns:
+        if pattern.regex.search(name):
+            return pattern.vendor
+    return None
+
+
 @lru_cache(maxsize=100_000)
 def vendor_for_host(host: str) -> str | None:
     """Vendor id for one MX host name, or None (self-hosted / unknown)."""
-    name = host.rstrip(".").lower()
-    for pattern in mx_patterns():
-        if pattern.regex.search(name):
-            return pattern.vendor
-    return None
+    return _first_match(mx_patterns(), host)
 
 
 def vendor_for_spf_include(include: str) -> str | None:
-    name = include.rstrip(".").lower()
-    for pattern in spf_patterns():
-        if pattern.regex.search(name):
-            return pattern.vendor
-    return None
+    """Vendor id for an SPF include: target (the mailbox behind a gateway), or None."""
+    return _first_match(spf_patterns(), include)
 
 
 def spf_includes(txt_records: Iterable[str]) -> list[str]:

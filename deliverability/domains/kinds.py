@@ -60,16 +60,15 @@ def classify_kind(domain: str, overrides: Mapping[str, str] | None = None) -> Ki
         for name in candidates:
             if name in overrides:
                 return KindResult(overrides[name], "override", name)
-    for name in candidates:
-        if name in lists.core:
-            return KindResult(CONSUMER, "core", name)
-    for name in candidates:
-        if name in lists.noise:
-            return KindResult(CORPORATE, "list_noise", name)
-    for name in candidates:
-        if name in lists.disposable:
-            return KindResult(DISPOSABLE, "disposable_list", name)
-    for name in candidates:
-        if name in lists.free:
-            return KindResult(CONSUMER, "free_list", name)
+    # (list, kind, source) in precedence order; each list is checked for the domain, then its parent
+    steps = (
+        (lists.core, CONSUMER, "core"),
+        (lists.noise, CORPORATE, "list_noise"),
+        (lists.disposable, DISPOSABLE, "disposable_list"),
+        (lists.free, CONSUMER, "free_list"),
+    )
+    for members, kind, source in steps:
+        for name in candidates:
+            if name in members:
+                return KindResult(kind, source, name)
     return KindResult(CORPORATE, "default", None)

@@ -41,6 +41,7 @@ import dns.rrset
 import dns.zone
 
 DIRECTIVE_PREFIX = ";@"
+DEMO_ZONES = Path(__file__).with_name("data") / "demo_zones.txt"
 
 
 @dataclass
@@ -550,7 +551,7 @@ def _bind_pair(host: str, port: int, reuse_port: bool = False) -> tuple[socket.s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--zones", required=True, help="zone-file text with ;@ directives")
+    parser.add_argument("--zones", default=str(DEMO_ZONES), help="zone-file text with ;@ directives (default: the demo zones)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5353)
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added to every answer")

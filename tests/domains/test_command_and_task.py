@@ -95,3 +95,15 @@ def test_task_through_a_real_worker(celery_worker, dns_server, transactional_db)
         time.sleep(0.2)
     assert enriched == 2, celery_worker.log()[-2000:]
     assert result.id
+
+
+def test_enqueue_enrichment_sends_batches_after_commit(dns_settings, transactional_db):
+    from django.db import transaction
+
+    from deliverability.domains.services import enqueue_enrichment
+    from deliverability.taskqueue import wait_for_background_tasks
+
+    with transaction.atomic():
+        assert enqueue_enrichment(["gmail.com", "yahoo.com", "outlook.com"], batch_size=2) == 2
+    wait_for_background_tasks()
+    assert Domain.objects.filter(mx_status="ok").count() == 3
