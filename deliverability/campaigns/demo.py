@@ -72,7 +72,12 @@ SCENARIOS = [
 ]
 
 
+LARGE = 1000  # past this many people at one domain, addresses are numbered (random names run out)
+
+
 def _people(rng: random.Random, domain: str, count: int) -> list[str]:
+    if count > LARGE:
+        return sorted(f"{FIRST[i % len(FIRST)]}.{LAST[(i // len(FIRST)) % len(LAST)]}.{i}@{domain}" for i in range(count))
     seen: set[str] = set()
     while len(seen) < count:
         seen.add(f"{rng.choice(FIRST)}.{rng.choice(LAST)}{rng.randint(1, 99) if len(seen) > 40 else ''}@{domain}")
@@ -82,14 +87,16 @@ def _people(rng: random.Random, domain: str, count: int) -> list[str]:
 def campaign_rows(name: str, start: datetime, rng: random.Random, scale: int = 1, history: bool = False):
     """Yield (email, status, smtp_response, timestamp, campaign) rows for one campaign."""
     clock = start
-    for scenario in SCENARIOS:
-        people = _people(random.Random(f"{scenario.domain}-{scale}"), scenario.domain, scenario.recipients * scale)
+    for scenario in scenarios(scale):
+        spread = SYNTHETIC_SIBLINGS if scale >= SYNTHETIC_FROM_SCALE and scenario.behaviour != "consumer" else 1
+        people = _people(random.Random(f"{scenario.domain}-{scale}"), scenario.domain,
+                         max(1, scenario.recipients * scale // spread))
         rejected = _rejected(scenario, people, rng, history)
         if history and scenario.behaviour == "lone_invalid":
             # A stale address the client added since: no history, then "user unknown" in November.
             people = [p for p in people if p != people[len(people) // 2]]
         for email in people:
-            clock += timedelta(seconds=rng.uniform(0.5, 3))
+            clock += timedelta(seconds=rng.uniform(0.5, 3) / max(1, scale // 10))  # a bigger list is sent faster
             if email in rejected:
                 yield email, "bounce", scenario.text.format(email=email), clock, name
                 continue
@@ -98,6 +105,28 @@ def campaign_rows(name: str, start: datetime, rng: random.Random, scale: int = 1
                 yield email, "open", "", clock + timedelta(hours=rng.uniform(1, 30)), name
                 if rng.random() < 0.3:
                     yield email, "click", "", clock + timedelta(hours=rng.uniform(1, 30)), name
+
+
+SYNTHETIC_FROM_SCALE = 20
+SYNTHETIC_SIBLINGS = 50
+
+
+def scenarios(scale: int) -> list[DomainScenario]:
+    """The scenarios; for large datasets each corporate scenario is spread over synthetic sibling
+    domains (`<stem>-NN.example`, not in the demo DNS zones: they enrich as unknown), so the domain
+    table and the rollups have realistic row counts instead of 18 giant domains."""
+    if scale < SYNTHETIC_FROM_SCALE:
+        return SCENARIOS
+    spread = []
+    for scenario in SCENARIOS:
+        if scenario.behaviour == "consumer":
+            spread.append(scenario)
+            continue
+        stem = scenario.domain.rsplit(".", 1)[0].replace(".", "-")
+        spread.append(scenario)
+        spread.extend(DomainScenario(f"{stem}-{k:03d}.example", scenario.recipients, scenario.behaviour,
+                                     scenario.text, scenario.bounce_share) for k in range(1, SYNTHETIC_SIBLINGS))
+    return spread
 
 
 def _rejected(scenario: DomainScenario, people: list[str], rng: random.Random, history: bool) -> set[str]:
@@ -118,7 +147,9 @@ def _rejected(scenario: DomainScenario, people: list[str], rng: random.Random, h
 
 
 def write_demo_csv(path: Path, seed: int = 7, scale: int = 1) -> int:
-    """Write the two demo campaigns (history, then the campaign under review); returns rows written."""
+    """Write the two demo campaigns (history, then the campaign under review); returns rows written.
+
+    For scale >= SYNTHETIC_FROM_SCALE, corporate domains are spread over synthetic siblings."""
     rng = random.Random(seed)
     november = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
     october = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)

@@ -1,6 +1,7 @@
 """Build the demo dataset through the real import path and print what was made."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -21,8 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--org", default="demo-client", help="organisation slug (created when missing)")
         parser.add_argument("--events", type=int, default=ROWS_PER_SCALE, help="approximate number of events")
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--orgs", type=int, default=1,
+                            help="several organisations: SLUG, SLUG-2, … each with --events events (seed + n)")
 
-    def handle(self, *args, org: str, events: int, seed: int, **options):
+    def handle(self, *args, org: str, events: int, seed: int, orgs: int, **options):
+        for n in range(1, max(1, orgs) + 1):
+            self.generate(org if n == 1 else f"{org}-{n}", events, seed + n - 1)
+
+    def generate(self, org: str, events: int, seed: int) -> None:
+        started = time.monotonic()
         organization, created = Organization.objects.get_or_create(
             slug=org, defaults={"name": "Lumen Analytics (demo client)" if org == "demo-client" else org,
                                 "timezone": "Europe/Madrid"},
@@ -33,11 +41,18 @@ class Command(BaseCommand):
         received = services.receive_upload(organization, path, original_name=path.name)
         if received.created:
             services.run_import(received.upload.pk)
+            # In-process default: the analysis (enrichment, verdicts, rollups) is queued on the
+            # background thread; wait for it so the command ends with a diagnosed dataset.
+            from deliverability.taskqueue import uses_broker, wait_for_background_tasks
+
+            if not uses_broker():
+                wait_for_background_tasks(timeout=6 * 3600)
         upload = Upload.objects.get(pk=received.upload.pk)
         summary = upload.summary
         self.stdout.write(
             f"{'Created' if created else 'Used'} organisation {organization.slug!r}; "
             f"{'imported' if received.created else 'already had'} {path.name}: {rows} rows, "
             f"{summary.get('events', 0)} events, campaigns {', '.join(summary.get('campaigns', []))}, "
-            f"{summary.get('domains', 0)} domains; status {upload.status}"
+            f"{summary.get('domains', 0)} domains; status {upload.status}, "
+            f"analysed {'yes' if upload.analyzed_at else 'not yet'}; {time.monotonic() - started:.0f} s"
         )
