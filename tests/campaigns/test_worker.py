@@ -49,7 +49,7 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
     redis.Redis.from_url(broker).flushdb()
     rows = [f"person{i}@company{i % 50}.com,delivered,250 OK,2026-11-02T09:{i % 60:02d}:00Z,Kill test" for i in range(50_000)]
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes(rows)), original_name="kill.csv")
-    env = {**celery_worker.env, "REDIS_URL": broker, "CELERY_VISIBILITY_TIMEOUT": "3"}
+    env = {**celery_worker.env, "REDIS_URL": broker, "CELERY_VISIBILITY_TIMEOUT": "2"}
 
     def start(name, *extra, **extra_env):
         command = celery_worker.command[:]
@@ -59,7 +59,7 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
 
     crashing = start("crashing", "-I", "tests.worker_crash", WORKER_CRASH_AFTER_BATCHES="1")
     try:
-        sender = Celery(broker=broker)
+        sender = Celery(broker=broker, set_as_current=False)  # shared tasks must keep the main app
         sender.send_task("deliverability.campaigns.tasks.import_upload", args=[received.upload.pk], queue="import")
         assert crashing.wait(timeout=120) == 137, (tmp_path / "crashing.log").read_text()[-3000:]
     finally:
@@ -71,7 +71,7 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
 
     recovering = start("recovering")
     try:
-        upload = wait_for_upload(received.upload.pk, timeout=120)
+        upload = wait_for_upload(received.upload.pk, timeout=300)
     finally:
         recovering.terminate()
         recovering.wait(timeout=30)
