@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import logging
 import os
 import tempfile
@@ -107,7 +108,8 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Uploa
         if fmt == "auto":
             fmt = ingest.detect_format(path)
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
-        records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None)
+        passed_over: Counter = Counter()
+        records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None, skipped=passed_over)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
@@ -131,7 +133,7 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Uploa
         rows_total=result.rows,
         rows_skipped=result.skipped,
         row_errors=[list(e) for e in result.row_errors],
-        summary=result.summary(),
+        summary=result.summary() | {"passed_over": dict(passed_over.most_common(20))},
         finished_at=timezone.now(),
         error="",
     )
