@@ -6,7 +6,6 @@ progress and logs go to standard error. The workspace is removed afterwards.
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 
 from django.conf import settings
@@ -57,7 +56,7 @@ class Command(BaseCommand):
                 upload.file.delete(save=False)
             org.delete()
         if json:
-            sys.stdout.write(_json_dumps(document) + "\n")
+            self.stdout.write(_json_dumps(document))
         else:
             self._print_text(document)
 
