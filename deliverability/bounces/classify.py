@@ -52,11 +52,11 @@ class _Matcher:
     def __init__(self, patterns: list[str]) -> None:
         # Texts are lower-cased once, so patterns compile without re.I (which disables re's fast paths).
         branches = [b for p in patterns for b in _top_level_branches(p)]
-        self.checks = tuple((_anchor(b), re.compile(b)) for b in branches)
+        self.checks = tuple((_anchors(b), re.compile(b)) for b in branches)
 
     def search(self, lowered: str) -> bool:
-        for anchor, regex in self.checks:
-            if (anchor is None or anchor in lowered) and regex.search(lowered):
+        for anchors, regex in self.checks:
+            if (anchors is None or any(a in lowered for a in anchors)) and regex.search(lowered):
                 return True
         return False
 
@@ -89,19 +89,50 @@ def _top_level_branches(pattern: str) -> list[str]:
 
 def _anchor(pattern: str) -> str | None:
     """The longest literal run every match must contain, or None when there is none worth testing."""
+    found = _anchors(pattern)
+    return found[0] if found and len(found) == 1 else None
+
+
+def _anchors(pattern: str) -> list[str] | None:
+    """Literals one of which every match contains (the longest run, or one per alternative), or None."""
     try:
         parsed = _sre_parser.parse(pattern, re.I)
     except re.error:
         return None
+    return _sequence_anchors(list(parsed))
+
+
+def _sequence_anchors(items: list) -> list[str] | None:
     best, run = "", []
-    for op, arg in list(parsed):
+    options: list[list[str]] = []
+    for op, arg in items:
         if op is _sre_constants.LITERAL:
             run.append(chr(arg))
             continue
         best = max(best, "".join(run), key=len)
         run = []
+        if op is _sre_constants.SUBPATTERN:
+            inner = _sequence_anchors(list(arg[-1]))
+            if inner:
+                options.append(inner)
+        elif op is _sre_constants.BRANCH:
+            alternatives = [_sequence_anchors(list(alt)) for alt in arg[1]]
+            if all(alternatives):
+                options.append(sorted({a for alt in alternatives for a in alt}))
+        elif op is _sre_constants.MAX_REPEAT or op is _sre_constants.MIN_REPEAT:
+            low, _, body = arg
+            if low >= 1:
+                inner = _sequence_anchors(list(body))
+                if inner:
+                    options.append(inner)
     best = max(best, "".join(run), key=len).lower()
-    return best if len(best) >= 3 else None
+    if len(best) >= 3:
+        return [best]
+    if not options:
+        return None
+    # Fewest alternatives first, then the longest shortest literal.
+    options = [[a.lower() for a in o] for o in options]
+    return min(options, key=lambda o: (len(o), -min(map(len, o))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,39 +178,71 @@ ANSWERING_HOSTS = _load_hosts()
 CAUSE_RULES, GENERIC_RULES, STATUS_CATEGORY, GENERIC_STATUSES, REPLY_CATEGORY = _load_phrases()
 
 
-class _Index:
-    """Every check of every rule in priority order, found through the 3-gram its literal anchor starts with.
+def _trie_pattern(words: list[str]) -> str:
+    """One regex alternation over literal words, shaped as a trie: each position costs a few char tests."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
 
-    A text's 3-grams select the few checks worth running, so classifying a new text costs a set
-    intersection and a handful of regex runs instead of hundreds of them.
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body  # the longer word is tried first
+
+    return emit(root)
+
+
+class _Index:
+    """Every check of every rule in priority order, found through its literal anchor.
+
+    One regex (a trie of all anchors, inside a lookahead so overlapping anchors are all seen) lists the
+    anchors a text contains in a single C-level scan; only the checks behind those anchors run, in
+    priority order, so classifying a new text costs one scan and a handful of regex searches.
     """
 
     def __init__(self, tiers: list[tuple[str, tuple[_Rule, ...]]]) -> None:
-        self.checks: list[tuple[str, _Rule, str | None, re.Pattern[str]]] = []
+        self.checks: list[tuple[str, _Rule, list[str] | None, re.Pattern[str] | None]] = []
         for tier, rules in tiers:
             for rule in rules:
-                for anchor, regex in rule.regex.checks:
-                    self.checks.append((tier, rule, anchor, regex))
-        self.by_trigram: dict[str, list[int]] = {}
+                for anchors, regex in rule.regex.checks:
+                    # A branch that is its own anchor needs no regex run once the anchor is found.
+                    literal = anchors is not None and len(anchors) == 1 and re.escape(anchors[0]) == regex.pattern
+                    self.checks.append((tier, rule, anchors, None if literal else regex))
+        by_anchor: dict[str, list[int]] = {}
         always = []
-        for i, (_, _, anchor, _) in enumerate(self.checks):
-            if anchor is None:
+        for i, (_, _, anchors, _) in enumerate(self.checks):
+            if anchors is None:
                 always.append(i)
             else:
-                self.by_trigram.setdefault(anchor[:3], []).append(i)
-        self.always = frozenset(always)
-        self.keys = frozenset(self.by_trigram)
+                for anchor in anchors:
+                    by_anchor.setdefault(anchor, []).append(i)
+        # Candidate checks are bit sets (bit i = check i): union and lowest-first order cost C-level int ops.
+        self.always = sum(1 << i for i in always)
+        # The scan reports, at each position, the longest anchor starting there: the anchors inside it
+        # (shorter ones at the same position, or later inside it) come with it.
+        anchors = sorted(by_anchor)
+        self.behind: dict[str, int] = {
+            found: sum(1 << i for i in {i for a in anchors if a in found for i in by_anchor[a]}) for found in anchors
+        }
+        self.scan = re.compile("(?=(" + _trie_pattern(anchors) + "))", re.S)
 
     def first_match(self, lowered: str) -> tuple[str, _Rule] | None:
-        grams = {lowered[i:i + 3] for i in range(len(lowered) - 2)} & self.keys
-        candidates = set(self.always)
-        for gram in grams:
-            candidates.update(self.by_trigram[gram])
+        behind = self.behind
+        candidates = self.always
+        for anchor in self.scan.findall(lowered):
+            candidates |= behind[anchor]
         checks = self.checks
-        for i in sorted(candidates):
-            tier, rule, anchor, regex = checks[i]
-            if (anchor is None or anchor in lowered) and regex.search(lowered):
+        while candidates:
+            lowest = candidates & -candidates
+            tier, rule, _, regex = checks[lowest.bit_length() - 1]
+            if regex is None or regex.search(lowered):
                 return tier, rule
+            candidates ^= lowest
         return None
 
 
@@ -248,7 +311,7 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
     if category == "unknown" and stage in ("CONNECT", "HELO", "MAIL"):
         rule = "stage"
 
-    category, signature = _weigh_stage(category, signature, rule, stage, detail, temporary)
+    category, signature = _weigh_stage(category, signature, rule, stage, detail, temporary, code, lowered)
     if signature is None:
         signature = _default_signature(category)
     if vendor is None:
@@ -264,8 +327,14 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
 _ADDRESS_STATUS = ("X.1.", "X.2.1", "X.2.2", "X.5.1")
 
 
+# "<user@example.com>... User unknown", "<user@example.com>: Recipient address rejected": the reply
+# echoes the RCPT TO argument, as Sendmail, Postfix and most MTAs do when they answer RCPT.
+_RCPT_ECHO = re.compile(r"<[^<>\s@]+@[^<>\s]+>\s*(?:\.\.\.|:|,)")
+
+
 def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: str | None,
-                 detail: str | None, temporary: bool) -> tuple[str, str | None]:
+                 detail: str | None, temporary: bool, code: int | None = None,
+                 lowered: str = "") -> tuple[str, str | None]:
     """What the SMTP stage adds to the text.
 
     - A mailbox lookup answers at RCPT, with an X.1.x status. "Unknown user" after DATA, or with
@@ -280,6 +349,13 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
             return "policy_block", "user_unknown_after_data"
         # A filter's status (X.2.0 "mailbox status", X.7.x "policy") under an "unknown user" text.
         if stage is None and detail is not None and (detail == "X.2.0" or detail.startswith("X.7.")):
+            return "policy_block", "user_unknown_unconfirmed"
+        # A quoted SMTP reply saying "unknown user" with nothing to back it: no address status (X.1.x),
+        # not at RCPT, not echoing the RCPT argument. Mailbox lookups answer at RCPT; filters answer
+        # "unknown user" at other stages. (Texts without a reply code are the reporting MTA's own
+        # directory lookup, e.g. a local delivery agent, and stay literal.)
+        if (stage is None and code is not None and not (detail or "").startswith("X.1.")
+                and not _RCPT_ECHO.search(lowered)):
             return "policy_block", "user_unknown_unconfirmed"
     if temporary and signature == "domain_unknown":
         # A temporary DNS failure says nothing about whether the domain exists.

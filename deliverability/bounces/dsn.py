@@ -18,7 +18,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
-from .smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status
+from .smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status, transcript_stages
 
 # A bounce's notification sits at the top; what follows is the returned original, which may be huge.
 MAX_PARSE_BYTES = 4 * 1024 * 1024
@@ -48,8 +48,8 @@ SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 _ADDRESS = re.compile(r"(?<![A-Za-z0-9._%+\-=/!#$&'*?^`{|}~])[A-Za-z0-9][A-Za-z0-9._%+\-=/!#$&'*?^`{|}~]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
-_ROBOT = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|bounce[s]?|"
-                    r"no-?reply|double-bounce|root)@", re.I)
+_ROBOT = re.compile(r"^(?:mailer-daemon|post_?master|mail-daemon|maildaemon|daemon|bounce[s]?|"
+                    r"no-?reply|double-bounce|root)(?:@|$)", re.I)
 # Where the returned original message begins in a plain-text bounce.
 _ORIGINAL_MARKER = re.compile(
     r"^\s*(?:[-=_*]{2,}.*(?:original|returned|copy of|headers? of|below this line|unsent|"
@@ -62,7 +62,7 @@ _ORIGINAL_MARKER = re.compile(
 )
 _ERROR_LINE = re.compile(
     r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
-    r"refused|blocked|full|quota|exceed|limit|not (?:be )?(?:recognized|delivered|found)|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
+    r"refused|blocked|full|quota|exceed|limit|not (?:be )?(?:recognized|delivered|found|listed)|no valid|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
     r"policy|unavailable|failed|failure|error|problem|unable|could not|couldn't|can't|cannot)",
     re.I,
 )
@@ -75,7 +75,7 @@ _AUTO_SUBJECT = re.compile(
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|delivery (?:status|fail|notification|report|problem)|returned mail|failure notice|"
     r"mail delivery|non-?delivery|could not be delivered|returned to sender|bounce|rejected|"
-    r"delivery has failed|warning: could not send",
+    r"delivery has failed|warning: could not send|error (?:sending|delivering)|(?:could not|couldn't) send",
     re.I,
 )
 _HTML_TAG = re.compile(r"<[^>]{0,2000}>")
@@ -153,8 +153,11 @@ class _Parts:
                 self.originals.append(payload[0])
             elif isinstance(payload, str):
                 self.originals.append(_decode(part))
-        elif part.is_multipart():
+        elif part.is_multipart() or (part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), str)):
             payload = part.get_payload()
+            if isinstance(payload, str):  # a multipart whose boundary was lost to a broken header: read as text
+                self.texts.append(payload[:MAX_TEXT_CHARS])
+                return
             if isinstance(payload, list):
                 for sub in payload:
                     if isinstance(sub, Message):
@@ -450,13 +453,18 @@ def _from_delivery_status(msg: Message, parts: _Parts, occurred_at: datetime | N
             per_message.update({k: v for k, v in pending.items() if k not in per_message})
     text = _notification_text(parts)
     text_records = {(_r.recipient or "").lower(): _r for _r in _text_records(msg, text)} if text else {}
+    stages, first_stage = transcript_stages(text)
     records: list[BounceRecord] = []
     for fields_of in recipients:
         recipient = _address(fields_of.get("final-recipient") or fields_of.get("original-recipient"))
         action = (fields_of.get("action") or "").strip().lower() or None
-        diagnostic = clean_diagnostic(fields_of.get("diagnostic-code"))
+        raw_diagnostic = fields_of.get("diagnostic-code") or ""
+        diagnostic = clean_diagnostic(raw_diagnostic)
         if diagnostic and diagnostic.lower() in ("", "none", "smtp;", "x-unix;"):
             diagnostic = None
+        exit_status = _X_UNIX_EXIT.match(raw_diagnostic)
+        if exit_status:  # RFC 3464 diagnostic type X-Unix: a local delivery program's exit status, not SMTP
+            diagnostic = f"local mailer program exited with status {exit_status.group(1)} (mailer error)"
         from_text = text_records.get((recipient or "").lower())
         if from_text and from_text.diagnostic:
             if not diagnostic or (find_reply_code(diagnostic) is None and len(diagnostic) < 25):
@@ -468,9 +476,20 @@ def _from_delivery_status(msg: Message, parts: _Parts, occurred_at: datetime | N
             index=0, recipient=recipient, action=action, status=status, reply_code=find_reply_code(diagnostic),
             diagnostic=_cap(diagnostic), remote_mta=remote,
             category_hint="delivered" if action in SUCCESS_ACTIONS else None, occurred_at=when,
-            stage=detect_stage(diagnostic) or (from_text.stage if from_text else None),
+            stage=detect_stage(diagnostic) or (from_text.stage if from_text else None)
+            or _transcript_stage(stages, first_stage, recipient, len(recipients)),
         ))
     return records
+
+
+def _transcript_stage(stages: dict[str, str], first: str | None, recipient: str | None, count: int) -> str | None:
+    """The transcript's stage for this recipient; the only failing stage when the bounce has one recipient."""
+    if recipient and recipient.lower() in stages:
+        return stages[recipient.lower()]
+    return first if count == 1 else None
+
+
+_X_UNIX_EXIT = re.compile(r"^\s*x-unix\s*;\s*(\d{1,3})\s*$", re.I)
 
 
 def _join(a: str | None, b: str | None) -> str | None:
@@ -522,6 +541,9 @@ def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> lis
     if not looks_like_bounce and _is_auto_reply(msg):
         return []
     records = _text_records(msg, text)
+    stages, first_stage = transcript_stages(text)
+    for r in records:
+        r.stage = r.stage or _transcript_stage(stages, first_stage, r.recipient, len(records))
     for r in records:
         if (r.recipient or "").lower().endswith("@googlegroups.com") and not (r.status or r.reply_code):
             r.diagnostic = "Google Groups: the sender is not permitted to post to this group, or the group does not exist"
@@ -552,7 +574,7 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
         wanted = {a.lower() for a in failed}
         positions = [p for p in positions if p[1].lower() in wanted] or []
         known = {p[1].lower() for p in positions}
-        first_line = positions[0][0] if positions else 0
+        first_line = positions[0][0] if positions else _reason_start(lines)
         positions += [(first_line, a) for a in failed if a.lower() not in known]
         positions.sort(key=lambda p: p[0])
     if not positions:
@@ -568,9 +590,14 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
         block = _paragraph(lines, start, end, addr)
         errors = block
         if not any(_has_code(ln) or _ERROR_LINE.search(ln) for ln in block):
-            errors = block + [e for e in global_errors if e not in block]
+            # Layouts that state the reason first and list the recipients after it
+            # ("User not listed in … Address Book\nuser@example.com").
+            previous = positions[k - 1][0] if k > 0 else -1
+            errors = _preceding_errors(lines, start, previous) + block
+            errors += [e for e in global_errors if e not in errors]
         elif not any(_has_code(ln) for ln in block):
-            errors = block + [e for e in global_errors if e not in block][:3]
+            codes = [e for e in global_errors if e not in block][:3]
+            errors = codes + [ln for ln in block if _ERROR_LINE.search(ln)] if codes else block
         diagnostic = _cap(clean_diagnostic(" ".join(errors[:8])))
         stage = detect_stage(" ".join(block)) or detect_stage(diagnostic)
         records.append(BounceRecord(
@@ -579,6 +606,39 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
             stage=stage,
         ))
     return records
+
+
+# Where a layout prints the failure reason on the lines after an introduction (Exim, Gmail…).
+_REASON_MARKER = re.compile(
+    r"(?:the response (?:was|from the remote server was)|the error that the other server returned was|"
+    r"following (?:address(?:\(es\)|es)?|recipients?)[^:]{0,40}(?:failed|errors?)|"
+    r"(?:remote|other) (?:server|host) (?:said|returned|replied)|error message below)\s*:?\s*$", re.I)
+
+
+def _reason_start(lines: list[str]) -> int:
+    """The line a recipient-less reason starts on: after a reason marker, else the top."""
+    for no, line in enumerate(lines):
+        if _REASON_MARKER.search(line):
+            return no + 1
+    return 0
+
+
+def _preceding_errors(lines: list[str], start: int, stop: int) -> list[str]:
+    """Error lines of the paragraph just above a recipient's line (at most 4 lines up, not past ``stop``)."""
+    out: list[str] = []
+    i = start - 1
+    seen_text = False
+    while i > stop and i >= start - 6:
+        line = lines[i].strip()
+        if not line:
+            if seen_text and out:
+                break
+        else:
+            seen_text = True
+            if _ERROR_LINE.search(line) and not _QUOTED_HEADER.match(line):
+                out.insert(0, line)
+        i -= 1
+    return out[-4:]
 
 
 def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
@@ -599,25 +659,41 @@ def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
     return out
 
 
+_CONTACT = re.compile(r"(?:contact|write to|reach|e-?mail us at|send (?:e-?mail|mail|a message) to)\s*:?\s*<?$")
+_QUOTED_HEADER = re.compile(r"^\s*(?:to|cc|bcc|from|subject|sent|date|reply-to)\s*:", re.I)
+
+
 def _mentions(lines: list[str], excluded: set[str], strict: bool) -> list[tuple[int, str]]:
-    """(line number, address) of each address's first mention; strict skips robots and own addresses."""
-    positions: list[tuple[int, str]] = []
-    seen: set[str] = set()
+    """(line number, address) of each address's first mention; strict skips robots and own addresses.
+
+    A mention inside a quoted header line ("To: user@example.com", the original's summary) counts only
+    when the address is not mentioned anywhere else.
+    """
+    first: dict[str, tuple[int, str]] = {}
+    quoted: dict[str, tuple[int, str]] = {}
     for no, line in enumerate(lines):
         lowered = line.lower()
+        in_header = bool(_QUOTED_HEADER.match(line))
         for m in _ADDRESS.finditer(line):
             addr = m.group(0).strip(".")
             low = addr.lower()
-            if low in seen or low in excluded or (strict and _ROBOT.match(low)):
+            if low in first or low in excluded or (strict and _ROBOT.match(low)):
                 continue
-            before = lowered[max(0, m.start() - 12):m.start()]
-            if "from:" in before or ("mail from" in lowered and "rcpt" not in lowered):
+            before = lowered[max(0, m.start() - 24):m.start()]
+            if "from:" in before[-12:] or ("mail from" in lowered and "rcpt" not in lowered):
                 continue
-            seen.add(low)
-            positions.append((no, addr))
-            if len(positions) >= MAX_RECIPIENTS:
-                return positions
-    return positions
+            if _CONTACT.search(before):  # "please contact <postmaster@…>": a helpdesk, not a recipient
+                continue
+            if in_header:
+                quoted.setdefault(low, (no, addr))
+                continue
+            first[low] = (no, addr)
+            if len(first) >= MAX_RECIPIENTS:
+                break
+    for low, position in quoted.items():
+        if low not in first and len(first) < MAX_RECIPIENTS:
+            first[low] = position
+    return sorted(first.values(), key=lambda p: p[0])
 
 
 def _has_code(line: str) -> bool:

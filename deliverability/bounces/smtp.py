@@ -35,7 +35,10 @@ _STAGES = (
     # (regex, stage); the first hit wins, so the specific ones come first.
     (re.compile(r"end of data|final data|after data|after the data|data command|in reply to data|"
                 r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot", re.I), "DATA"),
-    (re.compile(r"rcpt to|rcpt\b|recipient command|\[rcpt_to\]", re.I), "RCPT"),
+    # "RCPT TO: user@example.com" alone is an envelope summary, not the stage: a transcript or a
+    # sentence about the command is ("after RCPT TO:<…>", "in reply to RCPT TO command").
+    (re.compile(r"rcpt to:?\s*<|(?:after|reply to|following|error in|response to)\s+(?:the\s+)?rcpt\b|"
+                r"rcpt(?: to)? command|recipient command|\[rcpt_to\]", re.I), "RCPT"),
     (re.compile(r"mail from|mail\b command|\[mail_from\]", re.I), "MAIL"),
     (re.compile(r"\bhelo\b|\behlo\b|starttls|my name was rejected", re.I), "HELO"),
     (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection|refused to talk to me", re.I), "CONNECT"),
@@ -80,6 +83,44 @@ def detect_stage(text: str | None) -> str | None:
         if pattern.search(text):
             return stage
     return None
+
+
+_TRANSCRIPT_COMMAND = re.compile(r"^\s*>>>\s*([A-Za-z]{4})\b")
+_TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*([45])\d\d\b")
+_COMMAND_STAGE = {"data": "DATA", "rcpt": "RCPT", "mail": "MAIL", "helo": "HELO", "ehlo": "HELO",
+                  "lhlo": "HELO", "bdat": "DATA", "star": "HELO", "auth": "HELO"}
+_PIPELINED = re.compile(r"\b503\b|no valid recipients|need rcpt", re.I)
+_ADDRESS_IN_REPLY = re.compile(r"[\w.+\-=/!#$%&'*?^`{|}~]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
+def transcript_stages(text: str | None) -> tuple[dict[str, str], str | None]:
+    """Stages read from an SMTP session transcript (">>> DATA" then "<<< 550 …"), as MTAs print them.
+
+    Returns ({address in the failing reply or the RCPT TO argument: stage}, the stage of the first
+    failing reply). A reply is attributed to the last command sent before it.
+    """
+    by_address: dict[str, str] = {}
+    first: str | None = None
+    if not text or ">>>" not in text:
+        return by_address, first
+    command: str | None = None
+    argument = ""
+    for line in text.splitlines():
+        m = _TRANSCRIPT_COMMAND.match(line)
+        if m:
+            command = _COMMAND_STAGE.get(m.group(1).lower())
+            argument = line
+            continue
+        if command and _TRANSCRIPT_REPLY.match(line):
+            if command == "DATA" and _PIPELINED.search(line):
+                by_address = {a: st for a, st in by_address.items() if st != "DATA"}
+                first = None if first == "DATA" else first
+                command = None
+                continue
+            first = first or command
+            for address in _ADDRESS_IN_REPLY.findall(line + (" " + argument if command == "RCPT" else "")):
+                by_address.setdefault(address.lower(), command)
+    return by_address, first
 
 
 def clean_diagnostic(text: str | None) -> str | None:
