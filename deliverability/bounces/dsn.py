@@ -13,8 +13,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email import message_from_bytes
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -96,7 +96,7 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
     if not data.strip():
         return [BounceRecord(index=1, recipient=None, note="empty message")]
     truncated = len(data) > MAX_PARSE_BYTES
-    msg = message_from_bytes(bytes(data[:MAX_PARSE_BYTES]), policy=compat32)
+    msg = _mime_tree(bytes(data[:MAX_PARSE_BYTES]))
     parts = _Parts.collect(msg)
     occurred_at = _date(msg.get("Date"))
 
@@ -117,6 +117,84 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
     for i, record in enumerate(records[:MAX_RECIPIENTS], start=1):
         record.index = i
     return records[:MAX_RECIPIENTS]
+
+
+# --- MIME, read lazily ------------------------------------------------------------------------
+# The stdlib feed parser walks every line of every part in Python. A bounce needs the headers of
+# each part and the bodies of a few: headers are parsed with the stdlib (compat32, no header
+# objects), bodies are cut at their boundaries with bytes.find and kept as raw payloads, and a
+# returned original (message/rfc822) gets its headers parsed, never its MIME tree.
+_HEADER_PARSER = BytesHeaderParser(policy=compat32)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_RFC822_TYPES = frozenset({"message/rfc822", "message/global"})
+
+
+def _mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None) -> Message:
+    """A compat32 ``Message`` for ``data``: multiparts split into parts, message/rfc822 into its headers."""
+    budget = budget if budget is not None else [MAX_PARTS]
+    budget[0] -= 1
+    m = _HEADER_END.search(data)
+    if data[:1] in (b"\n", b"\r"):  # no headers at all
+        head, body = b"", data.lstrip(b"\r\n")
+    elif m:
+        head, body = data[:m.end()], data[m.end():]
+    else:
+        head, body = data, b""
+    msg = _HEADER_PARSER.parsebytes(head)
+    msg.raw_bytes = data  # type: ignore[attr-defined]  # re-read whole when it turns out to be a bounce
+    ctype = msg.get_content_type()
+    if ctype.startswith("multipart/") and depth < 20 and budget[0] > 0:
+        boundary = msg.get_boundary()
+        parts = _split_multipart(body, boundary) if boundary else None
+        if parts is not None:
+            msg.set_payload([_mime_tree(part, depth + 1, budget) for part in parts if budget[0] > 0])
+            return msg
+    elif ctype in _RFC822_TYPES and depth < 20 and budget[0] > 0:
+        msg.set_payload([_mime_tree(body, depth + 1, budget)])
+        return msg
+    msg.set_payload(body.decode("ascii", "surrogateescape"))
+    return msg
+
+
+def _split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
+    """The parts between ``--boundary`` delimiter lines (RFC 2046 section 5.1.1); None if there are none."""
+    try:
+        delimiter = b"--" + boundary.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
+    starts: list[tuple[int, int]] = []  # (where the delimiter line starts, where the next line starts)
+    closed_at = None
+    pos = 0
+    while True:
+        i = body.find(delimiter, pos)
+        if i < 0:
+            break
+        pos = i + len(delimiter)
+        if i > 0 and body[i - 1:i] != b"\n":
+            continue  # not at the start of a line
+        end_of_line = body.find(b"\n", pos)
+        end_of_line = len(body) if end_of_line < 0 else end_of_line + 1
+        rest = body[pos:end_of_line].strip()
+        if rest.startswith(b"--"):
+            closed_at = i
+            break
+        if rest:  # "--boundaryX": a longer boundary that merely starts with ours
+            continue
+        starts.append((i, end_of_line))
+        pos = end_of_line
+    if not starts:
+        return None
+    parts = []
+    for k, (_, begin) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else (closed_at if closed_at is not None else len(body))
+        chunk = body[begin:end]
+        # The line break before a delimiter belongs to the delimiter.
+        if chunk.endswith(b"\r\n"):
+            chunk = chunk[:-2]
+        elif chunk.endswith(b"\n"):
+            chunk = chunk[:-1]
+        parts.append(chunk)
+    return parts
 
 
 class _Parts:
@@ -220,9 +298,9 @@ def _header_addresses(msg: Message, *names: str) -> set[str]:
     found: set[str] = set()
     for name in names:
         for value in msg.get_all(name) or []:
-            for _, addr in getaddresses([str(value)]):
-                if addr:
-                    found.add(addr.lower())
+            # A plain address scan: RFC 5322 address-list parsing costs more than the rest of the
+            # bounce and these sets only exclude the bounce's own addresses from recipients.
+            found.update(m.group(0).strip(".").lower() for m in _ADDRESS.finditer(str(value)))
     return found
 
 
@@ -335,7 +413,8 @@ def _from_forwarded_bounce(parts: _Parts, depth: int) -> list[BounceRecord]:
         sender = str(original.get("From") or "")
         if original.get_content_type() == "multipart/report" or _ROBOT.search(
                 next(iter(a for _, a in getaddresses([sender]) if a), "") or ""):
-            records = _parse(original.as_bytes(), depth + 1)
+            raw = getattr(original, "raw_bytes", None)
+            records = _parse(raw if isinstance(raw, bytes) else original.as_bytes(), depth + 1)
             if records and records[0].recipient:
                 return records
     return []
@@ -580,7 +659,13 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
     if not positions:
         return []
     records: list[BounceRecord] = []
-    global_errors = [ln.strip() for ln in lines if _ERROR_LINE.search(ln) and _has_code(ln)]
+    global_cache: list[list[str]] = []
+
+    def global_errors_of() -> list[str]:  # only some layouts need it: computed on first use
+        if not global_cache:
+            global_cache.append([ln.strip() for ln in lines if _has_code(ln) and _ERROR_LINE.search(ln)])
+        return global_cache[0]
+
     for k, (start, addr) in enumerate(positions):
         end = len(lines)
         for later_start, _ in positions[k + 1:]:
@@ -594,9 +679,9 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
             # ("User not listed in … Address Book\nuser@example.com").
             previous = positions[k - 1][0] if k > 0 else -1
             errors = _preceding_errors(lines, start, previous) + block
-            errors += [e for e in global_errors if e not in errors]
+            errors += [e for e in global_errors_of() if e not in errors]
         elif not any(_has_code(ln) for ln in block):
-            codes = [e for e in global_errors if e not in block][:3]
+            codes = [e for e in global_errors_of() if e not in block][:3]
             errors = codes + [ln for ln in block if _ERROR_LINE.search(ln)] if codes else block
         diagnostic = _cap(clean_diagnostic(" ".join(errors[:8])))
         stage = detect_stage(" ".join(block)) or detect_stage(diagnostic)
@@ -645,8 +730,13 @@ def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
     """The lines about one recipient: its own line (minus the address) and what follows, to a blank line."""
     first = lines[start].replace(addr, " ").strip(" <>:\t()[]-")
     out = [first] if len(first) > 3 else []
+    # "554 <user@example.org>... 550 Host unknown": a recipient line that is itself a reply ends where
+    # the next reply starts (Sendmail prints one such line per recipient and host).
+    own_reply = bool(_REPLY_START.match(first))
     paragraphs = 0
     for line in lines[start + 1:end]:
+        if own_reply and _REPLY_START.match(line.strip()):
+            break
         if not line.strip():
             if out:
                 paragraphs += 1
@@ -659,7 +749,11 @@ def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
     return out
 
 
+_REPLY_START = re.compile(r"^(?:<<<\s*)?[245]\d\d[\s\-]")
 _CONTACT = re.compile(r"(?:contact|write to|reach|e-?mail us at|send (?:e-?mail|mail|a message) to)\s*:?\s*<?$")
+_LISTED = re.compile(r"^\s*(?:[>*-]+\s*)?(?:<<<\s*)?(?:[245]\d\d[\s-]+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?)?"
+                     r"(?:(?:rcpt to|recipient(?: address)?|to|(?:final|original)-recipient)\s*:?\s*(?:rfc822\s*;\s*)?)?<?[^\s<>@]+@[^\s<>]+>?"
+                     r"(?:\s*$|\s*[:,(\[]|\s+(?:on|was|is|has|could|did|failed|because)\b|\.\.\.)", re.I)
 _QUOTED_HEADER = re.compile(r"^\s*(?:to|cc|bcc|from|subject|sent|date|reply-to)\s*:", re.I)
 
 
@@ -693,6 +787,11 @@ def _mentions(lines: list[str], excluded: set[str], strict: bool) -> list[tuple[
     for low, position in quoted.items():
         if low not in first and len(first) < MAX_RECIPIENTS:
             first[low] = position
+    # When some addresses start a line ("<user@example.com>: host … said:", the recipient list of most
+    # layouts), an address met only inside a sentence is prose (a helpdesk, a sender), not a recipient.
+    listed = {low: pos for low, pos in first.items() if _LISTED.match(lines[pos[0]])}
+    if listed:
+        first = listed
     return sorted(first.values(), key=lambda p: p[0])
 
 

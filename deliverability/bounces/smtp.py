@@ -34,14 +34,14 @@ _WS = re.compile(r"\s+")
 _STAGES = (
     # (regex, stage); the first hit wins, so the specific ones come first.
     (re.compile(r"end of data|final data|after data|after the data|data command|in reply to data|"
-                r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot", re.I), "DATA"),
+                r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot"), "DATA"),
     # "RCPT TO: user@example.com" alone is an envelope summary, not the stage: a transcript or a
     # sentence about the command is ("after RCPT TO:<…>", "in reply to RCPT TO command").
     (re.compile(r"rcpt to:?\s*<|(?:after|reply to|following|error in|response to)\s+(?:the\s+)?rcpt\b|"
-                r"rcpt(?: to)? command|recipient command|\[rcpt_to\]", re.I), "RCPT"),
-    (re.compile(r"mail from|mail\b command|\[mail_from\]", re.I), "MAIL"),
-    (re.compile(r"\bhelo\b|\behlo\b|starttls|my name was rejected", re.I), "HELO"),
-    (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection|refused to talk to me", re.I), "CONNECT"),
+                r"rcpt(?: to)? command|recipient command|\[rcpt_to\]"), "RCPT"),
+    (re.compile(r"mail from|mail\b command|\[mail_from\]"), "MAIL"),
+    (re.compile(r"\bhelo\b|\behlo\b|starttls|my name was rejected"), "HELO"),
+    (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection|refused to talk to me"), "CONNECT"),
 )
 
 
@@ -79,8 +79,9 @@ def detect_stage(text: str | None) -> str | None:
     """The SMTP command the reply answered (CONNECT, HELO, MAIL, RCPT, DATA), when the text says."""
     if not text:
         return None
+    lowered = text.lower()  # patterns are lower-case without re.I, which keeps re's literal fast paths
     for pattern, stage in _STAGES:
-        if pattern.search(text):
+        if pattern.search(lowered):
             return stage
     return None
 
