@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from deliverability.accounts.models import Organization
 from deliverability.bounces import classify
-from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, Upload
+from deliverability.campaigns.models import Campaign, Event, Upload
 from deliverability.ingest.records import EVENT_TYPES, Record, RowError
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 20_000
+BATCH_SIZE = 50_000
 MAX_ROW_ERRORS_KEPT = 100
 # Only these event types carry a receiving server's answer worth classifying.
 _CLASSIFIED_TYPES = frozenset({"bounce", "deferred", "dropped", "suppressed", "complaint"})
@@ -133,51 +133,74 @@ class _Lookups:
         missing = [email for email in pairs if email not in self.recipients]
         if not missing:
             return
-        self._select_recipients(missing)
-        to_create = [email for email in missing if email not in self.recipients]
-        if to_create:
-            org_id = self.org.id
-            _insert_ignore(
-                "campaigns_recipient", ("organization_id", "email", "domain"),
-                [(org_id, email, pairs[email]) for email in to_create],
-                conflict="(organization_id, email)",
-            )
-            self._select_recipients(to_create)
-            result.new_recipients += len(to_create)
-
-    def _select_recipients(self, emails: list[str]) -> None:
-        for chunk in _chunks(emails, 900):
-            qs = Recipient.objects.filter(organization=self.org, email__in=chunk).values_list("email", "id")
-            self.recipients.update(qs)
+        ids, created = _get_or_create_ids(
+            "campaigns_recipient", "email", [(email, pairs[email]) for email in missing],
+            extra_column="domain", org_id=self.org.id,
+        )
+        self.recipients.update(ids)
+        result.new_recipients += created
 
     def resolve_diagnostics(self, texts: set[str]) -> None:
         missing = {hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest(): t for t in texts if t not in self.diagnostics}
         if not missing:
             return
-        _insert_ignore("campaigns_diagnostic", ("sha1", "text"), list(missing.items()), conflict="(sha1)")
-        for chunk in _chunks(list(missing), 900):
-            for sha1, pk in Diagnostic.objects.filter(sha1__in=chunk).values_list("sha1", "id"):
-                self.diagnostics[missing[sha1]] = pk
+        ids, _ = _get_or_create_ids("campaigns_diagnostic", "sha1", list(missing.items()), extra_column="text")
+        for sha1, pk in ids.items():
+            self.diagnostics[missing[sha1]] = pk
+
+
+def _get_or_create_ids(
+    table: str, key_column: str, rows: list[tuple[str, str]], *, extra_column: str, org_id: int | None = None,
+) -> tuple[dict[str, int], int]:
+    """Ids for (key, extra) rows, inserting the keys not stored yet; returns (key → id, how many were new).
+
+    PostgreSQL: one statement per batch (arrays unnested, insert-or-skip, then the existing ids);
+    SQLite: INSERT OR IGNORE and chunked look-ups.
+    """
+    keys = [row[0] for row in rows]
+    extras = [row[1] for row in rows]
+    scope = "organization_id, " if org_id is not None else ""
+    scope_value = [org_id] if org_id is not None else []
+    scope_filter = f"AND t.organization_id = {int(org_id)}" if org_id is not None else ""
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Most keys of a new upload are new: insert-or-skip returns their ids; only the
+            # keys that already existed are looked up afterwards.
+            cursor.execute(
+                f"INSERT INTO {table} ({scope}{key_column}, {extra_column}) "
+                f"SELECT {'%s, ' if org_id is not None else ''}k, x FROM unnest(%s::text[], %s::text[]) AS input(k, x) "
+                f"ON CONFLICT DO NOTHING RETURNING {key_column}, id",
+                [*scope_value, keys, extras],
+            )
+            found.update(cursor.fetchall())
+            created = len(found)
+            existing = [key for key in keys if key not in found]
+            if existing:
+                cursor.execute(
+                    f"SELECT {key_column}, id FROM {table} t WHERE {key_column} = ANY(%s) {scope_filter}", [existing]
+                )
+                found.update(cursor.fetchall())
+            return found, created
+        placeholders = ", ".join(["%s"] * (3 if org_id is not None else 2))
+        before = connection.connection.total_changes
+        cursor.executemany(
+            f"INSERT OR IGNORE INTO {table} ({scope}{key_column}, {extra_column}) VALUES ({placeholders})",
+            [(*scope_value, key, extra) for key, extra in rows],
+        )
+        created = connection.connection.total_changes - before
+        for chunk in _chunks(keys, 900):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {key_column}, id FROM {table} t WHERE {key_column} IN ({marks}) {scope_filter}", chunk
+            )
+            found.update(cursor.fetchall())
+    return found, created
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _insert_ignore(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str) -> None:
-    """Insert rows, silently skipping those that violate the unique key `conflict`."""
-    if not rows:
-        return
-    cols = ", ".join(columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.executemany(
-                f"INSERT INTO {table} ({cols}) VALUES ({placeholders}) ON CONFLICT {conflict} DO NOTHING", rows
-            )
-        else:
-            cursor.executemany(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({placeholders})", rows)
 
 
 _ESP_ID = _EVENT_COLUMNS.index("esp_event_id")
@@ -235,6 +258,33 @@ def import_records(
     result = ImportResult()
     Event.objects.filter(upload=upload).delete()  # what an interrupted earlier run left
 
+    with _fast_commits():
+        _load_all(records, upload, lookups, tz, esp, result, on_batch, batch_size)
+    result.campaigns = {name: pk for name, pk in lookups.campaigns.items()}
+    result.seconds = time.monotonic() - started
+    return result
+
+
+class _fast_commits:
+    """Batches commit without waiting for the WAL flush (PostgreSQL synchronous_commit off).
+
+    Safe here: a crash can lose only the last batches' commits, and an interrupted import is
+    re-run from the start of the upload anyway (its partial events are removed first).
+    """
+
+    def __enter__(self):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO OFF")
+
+    def __exit__(self, *exc):
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        return False
+
+
+def _load_all(records, upload, lookups, tz, esp, result, on_batch, batch_size) -> None:
     batch: list[Record] = []
     for item in records:
         if isinstance(item, RowError):
@@ -252,9 +302,6 @@ def import_records(
         _load_batch(batch, upload, lookups, tz, esp, result)
         if on_batch:
             on_batch(result)
-    result.campaigns = {name: pk for name, pk in lookups.campaigns.items()}
-    result.seconds = time.monotonic() - started
-    return result
 
 
 def _load_batch(batch: list[Record], upload: Upload, lookups: _Lookups, tz, esp: str, result: ImportResult) -> None:
@@ -310,7 +357,7 @@ def _load_batch(batch: list[Record], upload: Upload, lookups: _Lookups, tz, esp:
                 _clip(rec.esp_event_id, 200) or None, rec.event_type,
                 rec.occurred_at, monday_of(rec.occurred_at, tz), domain, reply_code,
                 _clip(status, 16), diagnostics.get(diagnostic) if diagnostic else None,
-                _clip(rec.remote_mta, MAX_FIELD_CHARS), json.dumps(_clean_labels(rec.esp_labels)),
+                _clip(rec.remote_mta, MAX_FIELD_CHARS), json.dumps(_clean_labels(rec.esp_labels)) if rec.esp_labels else "{}",
                 category, signature, vendor, hard,
             ))
             result.domains.add(domain)

@@ -121,10 +121,19 @@ class Event(models.Model):
         COMPLAINT = "complaint"
         UNSUBSCRIBE = "unsubscribe"
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
-    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="events")
-    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="events")
+    # The event table is written by COPY, a million rows at a time. Its foreign keys have no
+    # single-column index (each leads one of the composite indexes below) and no database
+    # constraint: PostgreSQL checks deferred constraints row by row at commit, which cost more than
+    # the COPY itself. The importer resolves every id in the same transaction, and deletions
+    # cascade through the ORM, so the references stay whole.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                     db_constraint=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events", db_index=False,
+                                 db_constraint=False)
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="events", db_index=False,
+                                  db_constraint=False)
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="events", db_index=False,
+                               db_constraint=False)
     esp_event_id = models.CharField(max_length=200, null=True, blank=True)
     type = models.CharField(max_length=12, choices=Type.choices)
     occurred_at = models.DateTimeField(null=True, blank=True)
@@ -132,7 +141,9 @@ class Event(models.Model):
     domain = models.CharField(max_length=253)
     reply_code = models.SmallIntegerField(null=True, blank=True)
     enhanced_status = models.CharField(max_length=16, blank=True)
-    diagnostic = models.ForeignKey(Diagnostic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Diagnostics are never deleted, so the PROTECT check needs no index.
+    diagnostic = models.ForeignKey(Diagnostic, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False, db_constraint=False)
     remote_mta = models.CharField(max_length=255, blank=True)
     esp_labels = models.JSONField(default=dict, blank=True)
     # The bounce engine's reading of the diagnostic, filled at import time (cached per distinct text).

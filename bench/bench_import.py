@@ -1,0 +1,184 @@
+"""End-to-end import benchmark: a generic CSV → the real event tables, vs `psql \\copy` of the same file.
+
+    .venv/bin/python bench/bench_import.py --rows 1000000 --runs 3 [--sqlite] [--write docs/benchmarks.md]
+
+Creates a throwaway PostgreSQL database (bench_import) on 127.0.0.1:5432 (trust auth), migrates it,
+and in each run: psql \\copy into a bare table without indexes (the physical ceiling), then the
+product's path (receive_upload + run_import: parse, normalise, classify, recipients, diagnostics,
+COPY into campaigns_event with its indexes). Also times parse-only and, with --sqlite, the same
+import on a SQLite file. Medians are reported; the machine is noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CONSUMER = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "gmx.de", "web.de", "icloud.com", "aol.com"]
+BOUNCES = [
+    ("550 5.1.1 <{e}>: Recipient address rejected: User unknown in virtual mailbox table", 0.35),
+    ("550 5.7.1 Service unavailable; Client host [203.0.113.{n}] blocked using zen.spamhaus.org", 0.15),
+    ("452 4.2.2 The email account that you tried to reach is over quota", 0.15),
+    ("550 5.4.1 Recipient address rejected: Access denied. [AM4PR0{n}.eurprd04.prod.outlook.com]", 0.15),
+    ("421 4.7.0 Try again later, closing connection. (EHLO) {n}", 0.1),
+    ("554 5.7.1 <{e}>: Recipient address rejected: Access denied.", 0.1),
+]
+
+
+def generate(path: Path, rows: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    weights = [w for _, w in BOUNCES]
+    with path.open("w") as out:
+        out.write("email,status,smtp_response,timestamp,campaign\n")
+        for i in range(rows):
+            if rng.random() < 0.4:
+                domain = rng.choice(CONSUMER)
+            else:
+                domain = f"company{int(rng.paretovariate(1.0) * 7) % 50000}.com"
+            # A quarter of campaign results: 12 sends to one list, so each address appears about 12 times.
+            email = f"person{rng.randint(0, rows // 12)}@{domain}"
+            at = (start + timedelta(seconds=i * 7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            campaign = f"Campaign {i * 12 // rows + 1}"
+            if rng.random() < 0.06:
+                text = rng.choices([t for t, _ in BOUNCES], weights)[0].format(e=email, n=rng.randint(1, 9))
+                out.write(f'{email},bounce,"{text}",{at},{campaign}\n')
+            else:
+                out.write(f"{email},delivered,250 2.0.0 OK,{at},{campaign}\n")
+
+
+def psql(db: str, sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "root", "-d", db, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                   check=True, capture_output=True)
+
+
+def copy_baseline(path: Path) -> float:
+    psql("bench_import", "DROP TABLE IF EXISTS bare; CREATE TABLE bare (email text, status text, smtp_response text, ts text, campaign text)")
+    psql("bench_import", "CHECKPOINT")
+    started = time.perf_counter()
+    psql("bench_import", f"\\copy bare FROM '{path}' WITH (FORMAT csv, HEADER true)")
+    return time.perf_counter() - started
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-media-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliverability.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    # Measure the import alone: enrichment and verdicts (their own benchmarks) must not run alongside.
+    from deliverability.campaigns.signals import upload_imported
+
+    upload_imported.disconnect(dispatch_uid="verdicts.analyze_upload")
+
+
+def product_import(path: Path) -> tuple[float, dict]:
+    from deliverability.accounts.models import Organization
+    from deliverability.campaigns import services
+    from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, Upload
+
+    Event.objects.all().delete()
+    Upload.objects.all().delete()
+    Recipient.objects.all().delete()
+    Campaign.objects.all().delete()
+    Diagnostic.objects.all().delete()
+    org, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": "Bench", "timezone": "Europe/Madrid"})
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    started = time.perf_counter()
+    received = services.receive_upload(org, path, original_name=path.name)
+    upload = services.run_import(received.upload.pk)
+    elapsed = time.perf_counter() - started
+    assert upload.status == "done", upload.error
+    return elapsed, upload.summary
+
+
+def parse_only(path: Path) -> float:
+    from deliverability import ingest
+
+    started = time.perf_counter()
+    for _ in ingest.read_records(path, "csv"):
+        pass
+    return time.perf_counter() - started
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--write", help="append the results to this Markdown file")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    path = work / "results.csv"
+    generate(path, args.rows)
+    size = path.stat().st_size
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "root", "-d", "postgres", "-q", "-c", "DROP DATABASE IF EXISTS bench_import"], check=True)
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "root", "-d", "postgres", "-q", "-c", "CREATE DATABASE bench_import"], check=True)
+    if args.sqlite:
+        setup_django(f"sqlite:///{work / 'bench.sqlite3'}")
+    else:
+        setup_django("postgres://root@127.0.0.1:5432/bench_import")
+
+    copies, imports, parses, summary = [], [], [], {}
+    for run in range(args.runs):
+        copies.append(copy_baseline(path))
+        parses.append(parse_only(path))
+        elapsed, summary = product_import(path)
+        imports.append(elapsed)
+        print(f"run {run + 1}: psql \\copy {copies[-1]:.2f} s, parse only {parses[-1]:.2f} s, "
+              f"import {elapsed:.2f} s ({args.rows / elapsed:,.0f} rows/s)", flush=True)
+
+    def rate(seconds: list[float]) -> str:
+        return f"{args.rows / statistics.median(seconds):,.0f} rows/s (median of {[round(s, 2) for s in seconds]} s)"
+
+    backend = "SQLite" if args.sqlite else "PostgreSQL 15"
+    load = os.getloadavg()[0]
+    lines = [
+        f"\n### Import, {args.rows:,} rows generic CSV ({size / 1e6:.0f} MB) on {backend} — {datetime.now():%Y-%m-%d}",
+        f"Machine: {machine()}; load average at the end {load:.1f}.",
+        "",
+        "| path | rate |",
+        "|---|---|",
+        f"| `psql \\copy` into a bare table, no indexes (baseline, same run) | {rate(copies)} |",
+        f"| parse only (`ingest.read_records`) | {rate(parses)} |",
+        f"| **product import end to end** (parse, normalise, classify, recipients, diagnostics, events with indexes) | **{rate(imports)}** |",
+        "",
+        f"Import ratio to the `\\copy` baseline: {statistics.median(copies) / statistics.median(imports):.2f}. "
+        f"Events stored: {summary.get('events')}; recipients: {summary.get('new_recipients')}; campaigns: {len(summary.get('campaigns', []))}.",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        with open(args.write, "a") as handle:
+            handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
