@@ -120,3 +120,26 @@ def test_field_manual_reply_gets_a_category_and_its_code(provider, text):
 ])
 def test_field_manual_literal_texts_get_the_expected_category(text, category):
     assert classify(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+    "550 5.1.10 Recipient not found by SMTP address lookup",
+])
+def test_microsoft_5_1_10_recipient_not_found_is_an_unknown_recipient_not_a_null_mx(text):
+    result = classify(text)
+    assert (result.category, result.signature, result.vendor) == ("invalid_mailbox", "user_unknown", "microsoft365")
+
+
+@pytest.mark.parametrize("text", [
+    "556 5.1.10 Recipient address has null MX",
+    "550 5.1.10 The domain example.org does not accept mail (null MX)",
+])
+def test_null_mx_wording_is_an_invalid_domain(text):
+    result = classify(text)
+    assert result.category == "invalid_domain"
+    assert result.signature == "null_mx"
+
+
+def test_a_bare_5_1_10_is_not_called_a_null_mx():
+    assert classify("550 5.1.10 computer says no").signature != "null_mx"
