@@ -163,19 +163,19 @@ def _load_hosts() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 def _load_phrases() -> tuple[tuple[_Rule, ...], tuple[_Rule, ...], dict[str, str], frozenset[str], dict[int, str]]:
     doc = json.loads((DATA_DIR / "phrases.json").read_text(encoding="utf-8"))
-    cause, generic = [], []
+    cause, generic, weak = [], [], []
     for rule in doc["rules"]:
         compiled = _Rule(rule["category"], rule["signature"], None, _Matcher(rule["patterns"]))
-        (cause if rule["strength"] == "cause" else generic).append(compiled)
+        {"cause": cause, "generic": generic, "weak": weak}[rule["strength"]].append(compiled)
     statuses = {k: v for k, v in doc["statuses"].items() if not k.startswith("_")}
     generic_statuses = frozenset(doc["generic_statuses"]["list"])
     replies = {int(k): v for k, v in doc["reply_codes"].items() if not k.startswith("_")}
-    return tuple(cause), tuple(generic), statuses, generic_statuses, replies
+    return tuple(cause), tuple(generic), tuple(weak), statuses, generic_statuses, replies
 
 
 SIGNATURES = _load_signatures()
 ANSWERING_HOSTS = _load_hosts()
-CAUSE_RULES, GENERIC_RULES, STATUS_CATEGORY, GENERIC_STATUSES, REPLY_CATEGORY = _load_phrases()
+CAUSE_RULES, GENERIC_RULES, WEAK_RULES, STATUS_CATEGORY, GENERIC_STATUSES, REPLY_CATEGORY = _load_phrases()
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -246,8 +246,8 @@ class _Index:
         return None
 
 
-INDEX = _Index([("signature", SIGNATURES), ("cause", CAUSE_RULES), ("generic", GENERIC_RULES)])
-assert all(r.category in CATEGORIES for r in SIGNATURES + CAUSE_RULES + GENERIC_RULES)
+INDEX = _Index([("signature", SIGNATURES), ("cause", CAUSE_RULES), ("generic", GENERIC_RULES), ("weak", WEAK_RULES)])
+assert all(r.category in CATEGORIES for r in SIGNATURES + CAUSE_RULES + GENERIC_RULES + WEAK_RULES)
 
 
 def normalize_status(status: str | None) -> str | None:
@@ -293,17 +293,19 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
     category = signature = rule = None
 
     hit = INDEX.first_match(lowered) if lowered else None
-    if hit and hit[0] != "generic":
+    if hit and hit[0] not in ("generic", "weak"):
         tier, found = hit
         category, signature, vendor = found.category, found.signature, found.vendor
         rule = f"signature:{found.vendor}" if tier == "signature" else f"text:{found.signature}"
     detail = _status_key(found_status)
     if category is None and detail and detail not in GENERIC_STATUSES and detail in STATUS_CATEGORY:
         category, rule = STATUS_CATEGORY[detail], "status"
-    if category is None and hit:
+    if category is None and hit and hit[0] == "generic":
         category, signature, rule = hit[1].category, hit[1].signature, f"text:{hit[1].signature}"
     if category is None and detail in STATUS_CATEGORY and STATUS_CATEGORY[detail] != "unknown":
         category, rule = STATUS_CATEGORY[detail], "status"
+    if category is None and hit:
+        category, signature, rule = hit[1].category, hit[1].signature, f"text:{hit[1].signature}"
     if category is None and code in REPLY_CATEGORY and REPLY_CATEGORY[code] != "unknown":
         category, rule = REPLY_CATEGORY[code], "reply_code"
     if category is None:
@@ -365,6 +367,11 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
         return "sender_rejected", "sender_rejected"
     if stage in ("CONNECT", "HELO") and (from_text or rule is None) and category in (
             "policy_block", "unknown", "invalid_domain", "invalid_mailbox") and signature != "relay_denied":
+        return "reputation_block", "reputation_block"
+    # Before MAIL FROM no recipient has been named: a mailbox status (X.1.x, X.2.x) in a reply to the
+    # greeting cannot be about a mailbox; the server is refusing the connecting client.
+    if stage in ("CONNECT", "HELO") and rule in ("status", "reply_code") and category in (
+            "invalid_mailbox", "mailbox_disabled", "mailbox_full", "unknown", "policy_block"):
         return "reputation_block", "reputation_block"
     return category, signature
 

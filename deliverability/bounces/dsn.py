@@ -98,6 +98,8 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
     truncated = len(data) > MAX_PARSE_BYTES
     msg = _mime_tree(bytes(data[:MAX_PARSE_BYTES]))
     parts = _Parts.collect(msg)
+    if not parts.delivery_status:
+        _delivery_status_in_text(parts)
     occurred_at = _date(msg.get("Date"))
 
     records = (
@@ -195,6 +197,23 @@ def _split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
             chunk = chunk[:-1]
         parts.append(chunk)
     return parts
+
+
+_DSN_FIELDS_START = re.compile(r"(?im)^[ \t]*(?:reporting-mta|original-recipient|final-recipient)[ \t]*:")
+_DSN_RECIPIENT = re.compile(r"(?im)^[ \t]*final-recipient[ \t]*:[ \t]*\S")
+
+
+def _delivery_status_in_text(parts: "_Parts") -> None:
+    """RFC 3464 fields printed inside a text part (a broken MIME boundary, or a DSN sent as plain text)."""
+    for k, text in enumerate(parts.texts[:3]):
+        start = _DSN_FIELDS_START.search(text)
+        if start and _DSN_RECIPIENT.search(text, start.start()):
+            part = Message()
+            part["Content-Type"] = "text/delivery-status"
+            part.set_payload(text[start.start():])
+            parts.delivery_status.append(part)
+            parts.texts[k] = text[:start.start()]
+            return
 
 
 class _Parts:
@@ -637,9 +656,45 @@ def _from_text(msg: Message, parts: _Parts, occurred_at: datetime | None) -> lis
     if not looks_like_bounce and not any(r.reply_code or r.status for r in records):
         return []
     for r in records:
+        if looks_like_bounce and r.recipient and not (r.reply_code or r.status):
+            _reply_from_returned_bounce(r, parts)
         r.occurred_at = occurred_at
         r.action = r.action or ("delayed" if (r.status or "").startswith("4") else "failed")
     return records
+
+
+def _reply_from_returned_bounce(record: BounceRecord, parts: _Parts) -> None:
+    """A gateway's notice that gives no reason ("Unable to deliver message to <user@…>") while the
+    message it returns is the bounce it received: take that bounce's reply for this recipient."""
+    wanted = (record.recipient or "").lower()
+    for original in parts.originals[:2]:
+        text = original if isinstance(original, str) else _body_text(original)
+        if wanted not in text.lower():
+            continue
+        lines = text[:MAX_TEXT_CHARS].splitlines()
+        for no, line in enumerate(lines):
+            near = " ".join(lines[max(0, no - 1):no + 1]).lower()
+            if wanted in near and _REPLY_START.match(line.strip()):
+                diagnostic = _cap(clean_diagnostic(re.sub(r"^\s*<<<\s*", "", line)))
+                record.diagnostic = _join(record.diagnostic, diagnostic)
+                record.status = find_status(diagnostic)
+                record.reply_code = find_reply_code(diagnostic)
+                record.stage = record.stage or detect_stage(lines[no - 1] if no else "") or detect_stage(diagnostic)
+                return
+
+
+def _body_text(message: Message) -> str:
+    """The text parts of a returned message (a few, bounded)."""
+    out: list[str] = []
+    stack = [message]
+    while stack and len(out) < 4:
+        part = stack.pop(0)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(p for p in payload if isinstance(p, Message))
+        elif part.get_content_maintype() == "text":
+            out.append(_decode(part)[:MAX_TEXT_CHARS])
+    return "\n".join(out)
 
 
 def _text_records(msg: Message, text: str) -> list[BounceRecord]:

@@ -124,11 +124,20 @@ def transcript_stages(text: str | None) -> tuple[dict[str, str], str | None]:
     return by_address, first
 
 
+# Amazon SES wraps the remote server's reply in its own summary:
+# "5.1.0 - Unknown address error 550-'5.7.1 <…>... Access denied' (delivery attempts: 0)". The summary
+# is SES's guess from the status class; the quoted reply is what the receiving server said.
+_WRAPPED_REPLY = re.compile(r"^[245]\.\d{1,3}\.\d{1,3} - [^']{0,80}?\b([245]\d\d)[- ]'(.+)'(?:\s*\(delivery attempts: \d+\))?\s*$", re.S)
+
+
 def clean_diagnostic(text: str | None) -> str | None:
     """One line of diagnostic text: type prefix dropped, continuation prefixes folded."""
     if text is None:
         return None
     text = _TYPE_PREFIX.sub("", text.strip())
+    wrapped = _WRAPPED_REPLY.match(text)
+    if wrapped:
+        text = f"{wrapped.group(1)} {wrapped.group(2)}"
     if "\n" in text:
         lines = text.splitlines()
         if len(lines) > 1 and _CONTINUATION.match(lines[0]):
