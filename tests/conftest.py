@@ -28,6 +28,12 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"STRICT_SKIPS=1 turns this skip into a failure: {reason}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for the whole browser session, and asyncio.run() (DNS enrichment) refuses to run inside it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():
     """Test users need no key stretching; PBKDF2 would dominate the permission matrix's run time."""
