@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status, transcript_stages
@@ -123,15 +121,14 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
 
 # --- MIME, read lazily ------------------------------------------------------------------------
 # The stdlib feed parser walks every line of every part in Python. A bounce needs the headers of
-# each part and the bodies of a few: headers are parsed with the stdlib (compat32, no header
+# each part and the bodies of a few: header blocks are split here into compat32 Messages (no header
 # objects), bodies are cut at their boundaries with bytes.find and kept as raw payloads, and a
 # returned original (message/rfc822) gets its headers parsed, never its MIME tree.
-_HEADER_PARSER = BytesHeaderParser(policy=compat32)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _RFC822_TYPES = frozenset({"message/rfc822", "message/global"})
 
 
-def _mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None) -> Message:
+def _mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None, headers_only: bool = False) -> Message:
     """A compat32 ``Message`` for ``data``: multiparts split into parts, message/rfc822 into its headers."""
     budget = budget if budget is not None else [MAX_PARTS]
     budget[0] -= 1
@@ -142,20 +139,64 @@ def _mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None) -> 
         head, body = data[:m.end()], data[m.end():]
     else:
         head, body = data, b""
-    msg = _HEADER_PARSER.parsebytes(head)
+    msg, spill = _headers(head)
+    if spill:  # a line that is not a header ends the header block early: it belongs to the body
+        body = spill + body
     msg.raw_bytes = data  # type: ignore[attr-defined]  # re-read whole when it turns out to be a bounce
     ctype = msg.get_content_type()
-    if ctype.startswith("multipart/") and depth < 20 and budget[0] > 0:
+    if headers_only:
+        pass
+    elif ctype.startswith("multipart/") and depth < 20 and budget[0] > 0:
         boundary = msg.get_boundary()
         parts = _split_multipart(body, boundary) if boundary else None
         if parts is not None:
             msg.set_payload([_mime_tree(part, depth + 1, budget) for part in parts if budget[0] > 0])
             return msg
     elif ctype in _RFC822_TYPES and depth < 20 and budget[0] > 0:
-        msg.set_payload([_mime_tree(body, depth + 1, budget)])
+        msg.set_payload([_mime_tree(body, depth + 1, budget, headers_only=True)])
         return msg
     msg.set_payload(body.decode("ascii", "surrogateescape"))
     return msg
+
+
+_HEADER_LINE_RE = re.compile(r"[\041-\071\073-\176]+:")
+
+
+def _headers(head: bytes) -> tuple[Message, bytes]:
+    """A compat32 ``Message`` holding the header block, as the stdlib feed parser would store it.
+
+    Returns the message and any trailing bytes that turned out not to be headers.
+    """
+    msg = Message()
+    text = head.decode("ascii", "surrogateescape")
+    lines = text.splitlines(keepends=True)
+    name: str | None = None
+    value: list[str] = []
+    consumed = 0
+    for no, line in enumerate(lines):
+        if no == 0 and line.startswith("From "):
+            msg.set_unixfrom(line.rstrip("\r\n"))
+            consumed += len(line)
+            continue
+        if line[:1] in (" ", "\t") and name is not None:
+            value.append(line)
+            consumed += len(line)
+            continue
+        if not line.strip("\r\n"):
+            consumed += len(line)
+            break
+        m = _HEADER_LINE_RE.match(line)
+        if not m:
+            break
+        if name is not None:
+            msg.set_raw(name, "".join(value).rstrip("\r\n"))
+        name = line[:m.end() - 1]
+        value = [line[m.end():].lstrip(" \t")]
+        consumed += len(line)
+    if name is not None:
+        msg.set_raw(name, "".join(value).rstrip("\r\n"))
+    spill = text[consumed:]
+    return msg, spill.encode("ascii", "surrogateescape") if spill.strip() else b""
 
 
 def _split_multipart(body: bytes, boundary: str) -> list[bytes] | None:
@@ -686,6 +727,8 @@ def _reply_from_returned_bounce(record: BounceRecord, parts: _Parts) -> None:
 def _body_text(message: Message) -> str:
     """The text parts of a returned message (a few, bounded)."""
     out: list[str] = []
+    if message.get_content_maintype() == "multipart" and isinstance(getattr(message, "raw_bytes", None), bytes):
+        message = _mime_tree(message.raw_bytes)  # returned originals are kept unparsed until needed
     stack = [message]
     while stack and len(out) < 4:
         part = stack.pop(0)
