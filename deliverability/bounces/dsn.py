@@ -49,20 +49,33 @@ _ADDRESS = re.compile(r"(?<![A-Za-z0-9._%+\-=/!#$&'*?^`{|}~])[A-Za-z0-9][A-Za-z0
 _ROBOT = re.compile(r"^(?:mailer-daemon|post_?master|mail-daemon|maildaemon|daemon|bounce[s]?|"
                     r"no-?reply|double-bounce|root)(?:@|$)", re.I)
 # Where the returned original message begins in a plain-text bounce.
-_ORIGINAL_MARKER = re.compile(
+class _Lowered:
+    """A lower-case pattern applied to lower-cased text: re.I disables re's literal fast paths."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text.lower())
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.pattern.match(text.lower())
+
+
+_ORIGINAL_MARKER = _Lowered(
     r"^\s*(?:[-=_*]{2,}.*(?:original|returned|copy of|headers? of|below this line|unsent|"
     r"undelivered message|message text|message follows)|"
     r"(?:original|returned|unsent|undelivered) message (?:follows|header|text|below|is attached)|"
     r"message headers follow|the header of the original message|"
     r"content-type:\s*message/rfc822|"
     r"(?:original-)?(?:received|return-path|dkim-signature|x-original-to):\s)",
-    re.I,
 )
-_ERROR_LINE = re.compile(
+_ERROR_LINE = _Lowered(
     r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
     r"refused|blocked|full|quota|exceed|limit|not (?:be )?(?:recognized|delivered|found|listed)|no valid|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
     r"policy|unavailable|failed|failure|error|problem|unable|could not|couldn't|can't|cannot)",
-    re.I,
 )
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:auto(?:matic)?[\s_-]*(?:reply|response|antwort)|out of (?:the )?office|abwesenheit|"
@@ -893,8 +906,12 @@ def _mentions(lines: list[str], excluded: set[str], strict: bool) -> list[tuple[
     return sorted(first.values(), key=lambda p: p[0])
 
 
+_CODE_DIGIT = re.compile(r"[245]")
+
+
 def _has_code(line: str) -> bool:
-    return find_status(line) is not None or find_reply_code(line) is not None
+    # Both a reply code and an enhanced status start with 2, 4 or 5: most lines have none of them.
+    return bool(_CODE_DIGIT.search(line)) and (find_status(line) is not None or find_reply_code(line) is not None)
 
 
 # --- RFC 3834 auto-replies --------------------------------------------------------------------

@@ -75,13 +75,23 @@ def find_remote_mta(text: str | None) -> str | None:
     return m.group(1).lower().rstrip(".") if m else None
 
 
+# Words one of which each stage's pattern needs: a substring test skips most regex runs.
+_STAGE_WORDS = {
+    "DATA": ("data", "message body", "after dot", "after end of"),
+    "RCPT": ("rcpt", "recipient command"),
+    "MAIL": ("mail",),
+    "HELO": ("helo", "ehlo", "starttls", "my name was rejected"),
+    "CONNECT": ("connect", "greeting", "banner", "refused to talk to me"),
+}
+
+
 def detect_stage(text: str | None) -> str | None:
     """The SMTP command the reply answered (CONNECT, HELO, MAIL, RCPT, DATA), when the text says."""
     if not text:
         return None
     lowered = text.lower()  # patterns are lower-case without re.I, which keeps re's literal fast paths
     for pattern, stage in _STAGES:
-        if pattern.search(lowered):
+        if any(word in lowered for word in _STAGE_WORDS[stage]) and pattern.search(lowered):
             return stage
     return None
 
