@@ -158,3 +158,39 @@ def test_in_process_dispatch_runs_off_the_request_and_finishes(org_a, settings):
     received.upload.refresh_from_db()
     assert received.upload.status == Upload.Status.DONE
     assert Event.objects.filter(upload=received.upload).count() == 6
+
+
+def test_awkward_characters_survive_the_bulk_load_exactly(org_a):
+    """Tabs, newlines, backslashes and non-ASCII in every text column come back byte for byte."""
+    from datetime import datetime, timezone
+
+    from deliverability.campaigns.importer import import_records
+    from deliverability.ingest.records import Record
+
+    upload = Upload.objects.create(organization=org_a, original_name="x", sha256="b" * 64, file="uploads/x")
+    nasty = "a\\tb\tc\nd\re \\N ü <script>alert(1)</script>"
+    records = [
+        Record(row=2, email="ana@acme.com", event_type="bounce", occurred_at=datetime(2026, 11, 2, 23, 30, tzinfo=timezone.utc),
+               campaign="C", esp_event_id="id\t1\\", reply_code=550, enhanced_status="5.1.1", diagnostic=nasty,
+               remote_mta=nasty, esp_labels={"type": nasty}),
+        Record(row=3, email="bob@acme.com", event_type="delivered", campaign="C", esp_event_id=None),
+    ]
+    result = import_records(upload, records)
+    assert result.events == 2
+    event = Event.objects.get(recipient__email="ana@acme.com")
+    assert (event.esp_event_id, event.remote_mta, event.esp_labels, event.diagnostic.text) == ("id\t1\\", nasty[:250], {"type": nasty}, nasty)
+    assert str(event.week) == "2026-11-02"  # 00:30 on Tuesday in Madrid, still the week of Monday 2 November
+    assert Event.objects.get(recipient__email="bob@acme.com").occurred_at is None
+
+
+def test_events_with_esp_ids_deduplicate_across_uploads(org_a):
+    from deliverability.campaigns.importer import import_records
+    from deliverability.ingest.records import Record
+
+    first = Upload.objects.create(organization=org_a, original_name="a", sha256="c" * 64, file="uploads/a")
+    second = Upload.objects.create(organization=org_a, original_name="b", sha256="d" * 64, file="uploads/b")
+    rows = [Record(row=i, email=f"u{i}@acme.com", event_type="delivered", campaign="C", esp_event_id=f"ev-{i}") for i in range(5)]
+    assert import_records(first, rows[:3] + rows[:1]).events == 3  # a repeat inside one file is skipped too
+    again = import_records(second, rows)
+    assert (again.events, again.duplicates) == (2, 3)
+    assert Event.objects.count() == 5
