@@ -616,7 +616,7 @@ def _from_delivery_status(msg: Message, parts: _Parts, occurred_at: datetime | N
             diagnostic = None
         exit_status = _X_UNIX_EXIT.match(raw_diagnostic)
         if exit_status:  # RFC 3464 diagnostic type X-Unix: a local delivery program's exit status, not SMTP
-            diagnostic = f"local mailer program exited with status {exit_status.group(1)} (mailer error)"
+            diagnostic = f"local delivery program failed (mailer error, exit status={exit_status.group(1)})"
         from_text = text_records.get((recipient or "").lower())
         if from_text and from_text.diagnostic:
             if not diagnostic or (find_reply_code(diagnostic) is None and len(diagnostic) < 25):
