@@ -26,6 +26,7 @@ from .taxonomy import CATEGORIES, HARD_CATEGORIES
 
 DATA_DIR = Path(__file__).with_name("data")
 _WS = re.compile(r"\s+")
+_NEEDS_FOLD = re.compile(r"[^\S ]|  ")
 MAX_TEXT = 4000
 _SISIMAI_PLACEHOLDER = re.compile(r"^[45]\.0\.9\d\d$")
 _STATUS_SHAPE = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})$")
@@ -284,7 +285,13 @@ def classify(
 @lru_cache(maxsize=200_000)
 def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:  # noqa: ANN001
     # Replies are short; a longer "diagnostic" is a pasted blob, and only its start is read.
-    text = _WS.sub(" ", diagnostic[:MAX_TEXT]).strip() if isinstance(diagnostic, str) else ""
+    if isinstance(diagnostic, str):
+        text = diagnostic[:MAX_TEXT]
+        if _NEEDS_FOLD.search(text):  # any whitespace but a single space
+            text = _WS.sub(" ", text)
+        text = text.strip()
+    else:
+        text = ""
     lowered = text.lower()
     found_status = normalize_status(status) or normalize_status(find_status(text))
     code = reply_code if isinstance(reply_code, int) else find_reply_code(text)
