@@ -18,9 +18,11 @@ class Reply(NamedTuple):
 
 
 # X.Y.Z with class 2/4/5, subject 0-7; not part of an IP address or a version number.
-_STATUS = re.compile(r"(?<![\w./=])[#(]?([245])\.([0-7])\.(\d{1,3})(?![\d.]*\d)(?!\.\d)")
+# (The digit comes first and the "not after a word, dot, slash or =" test is a lookbehind behind it,
+# so re can skip to candidate digits instead of trying every position.)
+_STATUS = re.compile(r"([245])(?<![\w./=][245])\.([0-7])\.(\d{1,3})(?![\d.]*\d)(?!\.\d)")
 # A reply code at a boundary: line start, after "smtp;", "said:", ":" or a bracket; not in a URL.
-_CODE = re.compile(r"(?:^|(?<=[\s;:(\[\"']))([245][0-5][0-9])(?=[\s\-]|$|[;:,.]\s)", re.M)
+_CODE = re.compile(r"([245][0-5][0-9])(?<![^\s;:(\[\"'][245][0-5][0-9])(?=[\s\-]|$|[;:,.]\s)", re.M)
 _TYPE_PREFIX = re.compile(r"^\s*(?:smtp|x-[\w-]+|mta|x-unix|x-postfix|x-local)\s*;\s*", re.I)
 _CONTINUATION = re.compile(r"(?m)^([245]\d\d)[\- ](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
 _HOST_SAID = re.compile(
