@@ -30,6 +30,13 @@ B2C_DOMAIN_KINDS = frozenset({"consumer", "disposable"})
 # Used only when the domain kind is not known: these vendors host (almost) only consumer mail.
 CONSUMER_ONLY_VENDORS = frozenset({"gmail", "outlook_com", "yahoo", "gmx", "comcast"})
 
+# Consumer and business products of one company share their rejection texts.
+VENDOR_FAMILY: dict[str, str] = {
+    "gmail": "google", "google_workspace": "google",
+    "outlook_com": "microsoft", "microsoft365": "microsoft",
+    "proofpoint": "proofpoint", "proofpoint_essentials": "proofpoint",
+}
+
 # The bounce engine and the vendor data name some signature classes differently; one name here.
 SIGNATURE_ALIASES: dict[str, str] = {
     "user_unknown_gateway_directory": "gateway_directory_unknown",
@@ -169,6 +176,10 @@ class RecipientFacts:
             text_is_gateway = _category(from_text) == "security_gateway"
             mx_is_gateway = self.vendor_category_of_mx == "security_gateway"
             if mx_is_gateway and not text_is_gateway:
+                return from_mx
+            if VENDOR_FAMILY.get(from_text, from_text) == VENDOR_FAMILY.get(from_mx, from_mx):
+                # Same company, two products: the text cannot tell Gmail from Google Workspace
+                # (or Outlook.com from Microsoft 365); the MX can.
                 return from_mx
         return from_text or from_mx
 
