@@ -90,6 +90,25 @@ class Upload(models.Model):
         return min(99, int(100 * self.rows_done / self.rows_total))
 
 
+class SavedColumnMapping(models.Model):
+    """A column mapping a user gave for a CSV layout, reused for the organisation's next file of that layout."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="column_mappings")
+    headers_key = models.CharField(max_length=40)  # SHA-1 of the header row
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "headers_key"], name="one_mapping_per_layout")]
+
+    @staticmethod
+    def key_for(headers: list[str]) -> str:
+        import hashlib
+
+        return hashlib.sha1("\x1f".join(h.strip().lower() for h in headers).encode()).hexdigest()
+
+
 class Recipient(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="recipients")
     email = models.CharField(max_length=320)

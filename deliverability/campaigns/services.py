@@ -18,7 +18,7 @@ from django.utils import timezone
 from deliverability import ingest
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult, import_records
-from deliverability.campaigns.models import Campaign, Event, Upload
+from deliverability.campaigns.models import Campaign, Event, SavedColumnMapping, Upload
 from deliverability.campaigns.signals import batch_committed
 from deliverability.ingest.records import UnsupportedFormat
 
@@ -109,7 +109,17 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Uploa
             fmt = ingest.detect_format(path)
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
         passed_over: Counter = Counter()
-        records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None, skipped=passed_over)
+        try:
+            records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None, skipped=passed_over)
+        except ingest.ColumnMappingNeeded as exc:
+            saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
+                organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
+            if saved is None:
+                raise
+            # The organisation mapped this layout before: use that mapping again.
+            upload.column_mapping = saved.mapping
+            Upload.objects.filter(pk=upload.pk).update(column_mapping=saved.mapping)
+            records = ingest.read_records(path, fmt, mapping=saved.mapping, skipped=passed_over)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
@@ -175,6 +185,13 @@ def _fail(upload: Upload, message: str, extra: dict | None = None) -> None:
 
 
 def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
+    """Import again with the user's column mapping, and remember it for this layout."""
+    headers = upload.summary.get("headers") or []
+    if headers:
+        SavedColumnMapping.objects.update_or_create(
+            organization=upload.organization, headers_key=SavedColumnMapping.key_for(headers),
+            defaults={"headers": headers, "mapping": mapping},
+        )
     Upload.objects.filter(pk=upload.pk).update(
         column_mapping=mapping, status=Upload.Status.PENDING, error="", summary={}, rows_done=0
     )
