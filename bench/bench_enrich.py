@@ -216,7 +216,8 @@ def reset_tables(database_url: str) -> None:
     subprocess.run([sys.executable, "-c", (
         "import os,django;os.environ['DJANGO_SETTINGS_MODULE']='deliverability.settings';django.setup();"
         "from deliverability.domains.models import Domain, DomainHistory;"
-        "DomainHistory.objects.all().delete();Domain.objects.all().delete()")],
+        "from django.db import connection;c=connection.cursor();"
+        "c.execute('DELETE FROM domains_domainhistory');c.execute('DELETE FROM domains_domain')")],
         cwd=ROOT, check=True, env={**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-only"})
 
 
