@@ -47,7 +47,7 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
 
     broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/14"
     redis.Redis.from_url(broker).flushdb()
-    rows = [f"person{i}@company{i % 50}.com,delivered,250 OK,2026-11-02T09:{i % 60:02d}:00Z,Kill test" for i in range(50_000)]
+    rows = [f"person{i}@company{i % 50}.com,delivered,250 OK,2026-11-02T09:{i % 60:02d}:00Z,Kill test" for i in range(120_000)]
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes(rows)), original_name="kill.csv")
     env = {**celery_worker.env, "REDIS_URL": broker, "CELERY_VISIBILITY_TIMEOUT": "2"}
 
@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
             crashing.kill()
     partial = Upload.objects.get(pk=received.upload.pk)
     assert partial.status == Upload.Status.RUNNING
-    assert 0 < Event.objects.filter(upload=partial).count() < 50_000
+    assert 0 < Event.objects.filter(upload=partial).count() < 120_000
 
     recovering = start("recovering")
     try:
@@ -76,5 +76,5 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
         recovering.terminate()
         recovering.wait(timeout=30)
     assert upload.status == Upload.Status.DONE, upload.error
-    assert Event.objects.filter(upload=upload).count() == 50_000
-    assert Recipient.objects.filter(organization=org_a).count() == 50_000
+    assert Event.objects.filter(upload=upload).count() == 120_000
+    assert Recipient.objects.filter(organization=org_a).count() == 120_000

@@ -97,8 +97,10 @@ def test_task_through_a_real_worker(celery_worker, dns_server, transactional_db)
     assert result.id
 
 
-def test_enqueue_enrichment_sends_batches_after_commit(dns_settings, transactional_db):
+def test_enqueue_enrichment_sends_batches_after_commit(dns_settings, transactional_db, settings):
     from django.db import transaction
+
+    settings.CELERY_BROKER_URL = None  # the in-process path; the real-worker path is tested above
 
     from deliverability.domains.services import enqueue_enrichment
     from deliverability.taskqueue import wait_for_background_tasks
