@@ -30,7 +30,7 @@ check: setup
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 bench: setup
-	@echo "see bench/README.md"
+	@cat bench/README.md
 
 clean:
 	rm -rf $(VENV) var
