@@ -6,11 +6,21 @@ from deliverability.accounts.tenancy import Access, declare
 
 login = declare(Access.PUBLIC)(auth_views.LoginView.as_view())
 logout = declare(Access.PUBLIC)(auth_views.LogoutView.as_view())
+password_reset = declare(Access.PUBLIC)(auth_views.PasswordResetView.as_view())
+password_reset_done = declare(Access.PUBLIC)(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = declare(Access.PUBLIC)(auth_views.PasswordResetConfirmView.as_view())
+password_reset_complete = declare(Access.PUBLIC)(auth_views.PasswordResetCompleteView.as_view())
 
 urlpatterns = [
     path("accounts/login/", login, name="login"),
     path("accounts/logout/", logout, name="logout"),
+    path("accounts/password-reset/", password_reset, name="password_reset"),
+    path("accounts/password-reset/sent/", password_reset_done, name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", password_reset_confirm, name="password_reset_confirm"),
+    path("accounts/reset/done/", password_reset_complete, name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("", include("deliverability.dashboard.urls")),
     path("", include("deliverability.campaigns.urls")),
+    path("", include("deliverability.accounts.urls")),
+    path("", include("deliverability.verdicts.urls")),
 ]

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from deliverability.accounts.tenancy import Access
 from deliverability.campaigns.models import Recipient, Upload
 from deliverability.domains.models import Domain
-from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
+from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignNote, RecipientVerdict
 from tests.factories import PASSWORD, make_campaign, make_membership, make_org, make_user
 
 USERS = ["anonymous", "staff", "manager_a", "viewer_a", "viewer_b"]
@@ -56,8 +56,9 @@ def world(db):
     CampaignDiagnosis.objects.create(campaign=campaign, recipients=1, bounced=1, by_verdict={"filter_rejection": 1},
                                      by_vendor={"Proofpoint": {"vendor_id": "proofpoint", "bounced": 1, "recipients": 1,
                                                                "by_verdict": {"filter_rejection": 1}}})
+    note = CampaignNote.objects.create(campaign=campaign, body="Most refusals came from one gateway.")
     return {"org_a": org_a, "org_b": org_b, "users": users, "campaign": campaign, "upload": upload,
-            "recipient": recipient}
+            "recipient": recipient, "note": note}
 
 
 # Values for every URL keyword argument, taken from the world (objects of organisation A).
@@ -68,6 +69,9 @@ KWARGS = {
     "recipient_id": lambda w: w["recipient"].pk,
     "domain": lambda w: w["recipient"].domain,
     "vendor_id": lambda w: "proofpoint",
+    "note_id": lambda w: w["note"].pk,
+    "token": lambda w: "not-a-valid-token",  # invitation and password-reset links (public pages)
+    "uidb64": lambda w: "MQ",
 }
 
 

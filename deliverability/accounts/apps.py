@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "deliverability.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from deliverability.accounts import audit  # noqa: F401 - connects the login receiver

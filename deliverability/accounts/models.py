@@ -19,6 +19,11 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Delete campaign events (and per-recipient verdicts) this many days after the campaign; "
+                  "the campaign figures stay. Empty: keep everything.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,3 +52,77 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.organization} ({self.role})"
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to join an organisation with a role.
+
+    Only a SHA-256 of the token is stored: the link in the email is the one copy of the secret,
+    so a database leak gives no usable links.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=320)
+    role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization} ({self.role})"
+
+    @property
+    def status(self) -> str:
+        from django.utils import timezone
+
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, in which organisation. Never holds a recipient address (see erasure)."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Login"
+        UPLOAD = "upload", "Upload"
+        UPLOAD_DELETE = "upload_delete", "Upload deleted"
+        EXPORT = "export", "Export (CSV download)"
+        OVERRIDE = "override", "Verdict override"
+        NOTE = "note", "Campaign note"
+        INVITE = "invite", "Invitation"
+        INVITE_ACCEPT = "invite_accept", "Invitation accepted"
+        MEMBER = "member", "Membership change"
+        ERASURE = "erasure", "Address erased"
+        RETENTION = "retention", "Retention purge"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    username = models.CharField(max_length=150, blank=True)  # kept when the user is deleted
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    summary = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-at"], name="audit_org_at"),
+            models.Index(fields=["action", "-at"], name="audit_action_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action}"

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from deliverability import ingest
+from deliverability.accounts import audit
 from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org_view
 from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign, Upload
@@ -37,6 +38,8 @@ def upload_new(request: HttpRequest) -> HttpResponse:
         )
         if received.created:
             services.start_import(received.upload)
+            audit.record(audit.Action.UPLOAD, user=request.user, organization=request.org,
+                         summary=f"Uploaded {received.upload.original_name}", upload_id=received.upload.pk)
         else:
             messages.info(request, "This exact file was uploaded before; showing that import instead of counting it twice.")
         return redirect("upload_detail", org_slug=request.org.slug, upload_id=received.upload.pk)
@@ -80,7 +83,10 @@ def upload_status(request: HttpRequest, upload_id: int) -> JsonResponse:
 def upload_delete(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = get_for_org(Upload, request.org, pk=upload_id)
     name = upload.original_name
+    upload_pk = upload.pk
     services.delete_upload(upload)
+    audit.record(audit.Action.UPLOAD_DELETE, user=request.user, organization=request.org,
+                 summary=f"Deleted upload {name} and its events", upload_id=upload_pk)
     messages.success(request, f"Deleted {name} and every event it brought.")
     return redirect("organization", org_slug=request.org.slug)
 

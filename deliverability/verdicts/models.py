@@ -107,3 +107,16 @@ class CampaignTimeline(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "minute"], name="one_bucket_per_minute")]
+
+
+class CampaignNote(models.Model):
+    """An agency note on a campaign, shown to the client on the campaign page."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField(max_length=5000)  # untrusted text: escaped on every page
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -157,6 +157,10 @@ def judge_campaign(campaign_id: int) -> stored.CampaignDiagnosis | None:
     if campaign is None:
         return None
     outcomes, minutes = _final_outcomes(campaign)
+    if not outcomes:
+        kept = stored.CampaignDiagnosis.objects.filter(campaign=campaign).first()
+        if kept is not None and (kept.data or {}).get("events_purged_at"):
+            return kept  # events deleted by the retention period: the figures are all that is left
     domains = _domains({o.domain for o in outcomes.values()})
     ordered = sorted(outcomes.values(), key=lambda o: o.order)
     patterns = domain_patterns((o.domain, o.occurred_at, o.type) for o in ordered)

@@ -12,3 +12,11 @@ def analyze_upload(self, upload_id: int) -> dict:
 @shared_task(queue="reports", acks_late=True, time_limit=1800)
 def judge_campaigns(campaign_ids: list[int]) -> int:
     return analysis.judge_campaigns(campaign_ids)
+
+
+@shared_task(queue="default", acks_late=True, time_limit=3600)
+def purge_expired_events() -> dict:
+    """Daily (CELERY_BEAT_SCHEDULE): each organisation's retention period."""
+    from deliverability.verdicts.retention import purge_all
+
+    return purge_all()

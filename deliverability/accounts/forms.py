@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import timezone
+
+from deliverability.accounts.models import AuditEvent, Membership, Organization
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(max_length=320)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    membership = forms.IntegerField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class RetentionForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["retention_days"]
+        labels = {"retention_days": "Retention period (days)"}
+        widgets = {"retention_days": forms.NumberInput(attrs={"min": 30})}
+
+    def clean_retention_days(self):
+        days = self.cleaned_data["retention_days"]
+        if days is not None and days < 30:
+            raise forms.ValidationError("At least 30 days: a shorter period would delete campaigns under review.")
+        return days
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.CharField(max_length=150, validators=[UnicodeUsernameValidator()],
+                               help_text="Letters, digits and @ . + - _ only.")
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken; choose another.")
+        return username
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        elif data.get("password1"):
+            user = get_user_model()(username=data.get("username", ""))
+            try:
+                password_validation.validate_password(data["password1"], user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class EraseForm(forms.Form):
+    email = forms.EmailField(max_length=320, label="Address to erase")
+    confirm = forms.BooleanField(label="I understand this cannot be undone")
+
+
+class AuditFilterForm(forms.Form):
+    organization = forms.ModelChoiceField(Organization.objects.all(), required=False, to_field_name="slug",
+                                          empty_label="any")
+    action = forms.ChoiceField(choices=[("", "any")] + list(AuditEvent.Action.choices), required=False)
+    user = forms.CharField(max_length=150, required=False, label="User name")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def apply(self, qs):
+        data = self.cleaned_data
+        if data.get("organization"):
+            qs = qs.filter(organization=data["organization"])
+        if data.get("action"):
+            qs = qs.filter(action=data["action"])
+        if data.get("user"):
+            qs = qs.filter(username__iexact=data["user"].strip())
+        if data.get("since"):
+            qs = qs.filter(at__gte=timezone.make_aware(datetime.combine(data["since"], time.min)))
+        if data.get("until"):
+            qs = qs.filter(at__lt=timezone.make_aware(datetime.combine(data["until"], time.max)))
+        return qs

@@ -1,0 +1,163 @@
+"""Client accounts: invitations, the staff page of an organisation's members, the audit log, erasure.
+
+Every view carries its access (staff_view, or declare(PUBLIC) for the invitation link).
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from deliverability.accounts import audit, invitations
+from deliverability.accounts.erasure import erase_address
+from deliverability.accounts.forms import (
+    AcceptInvitationForm,
+    AuditFilterForm,
+    EraseForm,
+    InviteForm,
+    RetentionForm,
+    RoleForm,
+)
+from deliverability.accounts.models import AuditEvent, Invitation, Membership, Organization
+from deliverability.accounts.tenancy import Access, declare, staff_view
+
+AUDIT_PAGE = 100
+
+
+def _org(slug: str) -> Organization:
+    return get_object_or_404(Organization, slug=slug)
+
+
+# --- Members (staff) -----------------------------------------------------------------------
+
+
+def _members_page(request: HttpRequest, org: Organization, **forms) -> HttpResponse:
+    context = {
+        "org": org,
+        "memberships": Membership.objects.filter(organization=org).select_related("user").order_by("user__username"),
+        "invitations": Invitation.objects.filter(organization=org, accepted_at__isnull=True)[:50],
+        "roles": Membership.Role.choices,
+        "invite_form": forms.get("invite_form") or InviteForm(),
+        "retention_form": forms.get("retention_form") or RetentionForm(instance=org),
+        "invite_url": forms.get("invite_url"),
+        "error": forms.get("error"),
+    }
+    return render(request, "accounts/members.html", context)
+
+
+@staff_view
+def members(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Members and roles of one organisation, pending invitations, the retention period.
+
+    One page, several small forms; each POST names its `action`. Invalid input re-renders the page."""
+    org = _org(org_slug)
+    if request.method != "POST":
+        return _members_page(request, org)
+    action = request.POST.get("action")
+    if action == "invite":
+        form = InviteForm(request.POST)
+        if not form.is_valid():
+            return _members_page(request, org, invite_form=form)
+        issued = invitations.invite(org, form.cleaned_data["email"], form.cleaned_data["role"], request.user,
+                                    request=request)
+        messages.success(request, f"Invitation sent to {issued.invitation.email}.")
+        # Shown once, for the case where email is not delivered (console backend locally).
+        return _members_page(request, org, invite_url=issued.url)
+    if action == "role":
+        form = RoleForm(request.POST)
+        if not form.is_valid():
+            return _members_page(request, org, error="Choose a role.")
+        membership = get_object_or_404(Membership, organization=org, pk=form.cleaned_data["membership"])
+        membership.role = form.cleaned_data["role"]
+        membership.save(update_fields=["role"])
+        audit.record(audit.Action.MEMBER, user=request.user, organization=org,
+                     summary=f"{membership.user.get_username()} is now {membership.role}", membership_id=membership.pk)
+        messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+        return redirect("members", org_slug=org.slug)
+    if action == "remove":
+        membership = Membership.objects.filter(organization=org, pk=request.POST.get("membership") or 0).first()
+        if membership is None:
+            return _members_page(request, org, error="No such member.")
+        name = membership.user.get_username()
+        membership.delete()
+        audit.record(audit.Action.MEMBER, user=request.user, organization=org, summary=f"Removed {name}")
+        messages.success(request, f"{name} no longer has access to {org.name}.")
+        return redirect("members", org_slug=org.slug)
+    if action == "revoke":
+        invitation = Invitation.objects.filter(organization=org, pk=request.POST.get("invitation") or 0).first()
+        if invitation is None:
+            return _members_page(request, org, error="No such invitation.")
+        invitations.revoke(invitation, request.user)
+        messages.success(request, f"Invitation of {invitation.email} withdrawn.")
+        return redirect("members", org_slug=org.slug)
+    if action == "retention":
+        form = RetentionForm(request.POST, instance=org)
+        if not form.is_valid():
+            return _members_page(request, org, retention_form=form)
+        form.save()
+        audit.record(audit.Action.MEMBER, user=request.user, organization=org,
+                     summary=f"Retention period set to {org.retention_days or 'unlimited'} days",
+                     retention_days=org.retention_days)
+        messages.success(request, "Retention period saved.")
+        return redirect("members", org_slug=org.slug)
+    return _members_page(request, org)
+
+
+# --- Invitation link (public) --------------------------------------------------------------
+
+
+@declare(Access.PUBLIC)
+def invitation_accept(request: HttpRequest, org_slug: str, token: str) -> HttpResponse:
+    try:
+        invitation = invitations.find_usable(org_slug, token)
+    except invitations.InvitationError as error:
+        return render(request, "accounts/invitation_invalid.html", {"message": str(error)}, status=error.status)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.accept(org_slug, token, username=form.cleaned_data["username"],
+                                      password=form.cleaned_data["password1"])
+        except invitations.InvitationError as error:
+            return render(request, "accounts/invitation_invalid.html", {"message": str(error)}, status=error.status)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to {invitation.organization.name}.")
+        return redirect("organization", org_slug=invitation.organization.slug)
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+# --- Erasure (staff) -----------------------------------------------------------------------
+
+
+@staff_view
+def erase(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = _org(org_slug)
+    form = EraseForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = erase_address(org, form.cleaned_data["email"], request.user)
+        form = EraseForm()  # never echo the erased address back
+    return render(request, "accounts/erase.html", {"org": org, "form": form, "result": result})
+
+
+# --- Audit log (staff) ---------------------------------------------------------------------
+
+
+@staff_view
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.select_related("organization")
+    if form.is_valid():
+        events = form.apply(events)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        events = events.filter(pk__lt=int(before))
+    rows = list(events.order_by("-id")[:AUDIT_PAGE + 1])
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    next_query = None
+    if more:
+        params = request.GET.copy()
+        params["before"] = str(rows[-1].pk)
+        next_query = params.urlencode()
+    return render(request, "accounts/audit_log.html", {"form": form, "events": rows, "next_query": next_query})

@@ -1,0 +1,55 @@
+"""Template tags for the client-facing parts of the dashboard pages (notes, glossary, override
+choices), so those pages gain them without their views changing."""
+from __future__ import annotations
+
+from django import template
+
+from deliverability.verdicts.explanations import GLOSSARY, VERDICT_EXPLANATIONS, terms_in
+from deliverability.verdicts.guidance import guided_vendor_ids
+from deliverability.verdicts.models import VERDICT_CHOICES, CampaignNote
+
+register = template.Library()
+
+
+@register.simple_tag
+def campaign_notes(campaign) -> list[CampaignNote]:
+    return list(CampaignNote.objects.filter(campaign=campaign).select_related("author")[:20])
+
+
+@register.simple_tag
+def glossary_for(*texts) -> dict[str, str]:
+    """Glossary entries for the terms the given texts use."""
+    return terms_in(*(str(t) for t in texts if t))
+
+
+@register.simple_tag
+def verdict_choices() -> list[tuple[str, str]]:
+    return VERDICT_CHOICES
+
+
+@register.simple_tag
+def verdict_explanation(verdict: str) -> dict:
+    return VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS["unknown"])
+
+
+@register.simple_tag
+def forwardable_vendors(by_vendor: dict | None) -> list[dict]:
+    """Vendors of a diagnosis that refused mail (filter or sender verdicts), for guidance links."""
+    rows = []
+    for name, entry in (by_vendor or {}).items():
+        vendor_id = (entry or {}).get("vendor_id")
+        by_verdict = (entry or {}).get("by_verdict") or {}
+        refused = (by_verdict.get("filter_rejection") or 0) + (by_verdict.get("sender_issue") or 0)
+        if vendor_id and refused:
+            rows.append({"id": vendor_id, "name": name, "refused": refused})
+    return sorted(rows, key=lambda r: (-r["refused"], r["name"]))
+
+
+@register.simple_tag
+def glossary_size() -> int:
+    return len(GLOSSARY)
+
+
+@register.simple_tag
+def has_guidance(vendor_id: str) -> bool:
+    return vendor_id in guided_vendor_ids()
