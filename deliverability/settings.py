@@ -134,6 +134,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
+# Periodic tasks (`celery -A deliverability beat`). Entries are independent; each task is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    # Hourly: every organisation whose Monday 06:00 has come gets last week's snapshot and digest.
+    "weekly-review-snapshots": {"task": "deliverability.dashboard.tasks.weekly_tick", "schedule": 3600.0,
+                                "options": {"queue": "reports"}},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -146,6 +152,8 @@ DNS_CONCURRENCY = env_int("DNS_CONCURRENCY", default=100, minimum=1)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "review@localhost"
+# Absolute links in mail sent by background tasks (no request to build them from).
+SITE_URL = (env_str("SITE_URL") or "http://localhost:8000").rstrip("/")
 # SMTP (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend) for invitations and password resets.
 EMAIL_HOST = env_str("EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", default=587, minimum=1)

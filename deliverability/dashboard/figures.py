@@ -321,3 +321,65 @@ def sparkline_points(values: Sequence[float | None], width: int = 120, height: i
         f"{pad + i * step:.1f},{height - pad - (v - low) / spread * (height - 2 * pad):.1f}"
         for i, v in enumerate(clean)
     )
+
+
+# --- Weekly review -----------------------------------------------------------------------------
+
+WEEKLY_SERIES = (
+    ("b2b_rate", "B2B bounce rate", SEGMENT_COLOURS["B2B"], "solid"),
+    ("b2c_rate", "B2C bounce rate", SEGMENT_COLOURS["B2C"], "solid"),
+    ("reported_hard_rate", "Reported hard bounces", OKABE_ITO["vermillion"], "dot"),
+    ("estimated_invalid_rate", "Estimated really invalid", OKABE_ITO["bluish_green"], "dash"),
+)
+
+
+def weekly_trend(weeks: Sequence[Mapping]) -> dict:
+    """Per week, oldest first: B2B / B2C bounce rates, reported hard vs estimated invalid (percent).
+
+    `weeks`: [{"week": "yyyy-mm-dd" (Monday), "campaigns", "recipients", <rate keys>: float | None}];
+    a week without recipients leaves a gap instead of a misleading zero."""
+    xs = [f"Week of {esc(w.get('week'))}" for w in weeks]
+    custom = [[w.get("campaigns") or 0, w.get("recipients") or 0] for w in weeks]
+    data = [{
+        "type": "scatter", "mode": "lines+markers", "name": label, "x": xs, "y": [w.get(key) for w in weeks],
+        "customdata": custom, "line": {"color": colour, "dash": dash}, "connectgaps": False,
+        "hovertemplate": f"<b>%{{x}}</b><br>{label}: %{{y:.2f}}%"
+                         "<br>%{customdata[0]} campaigns, %{customdata[1]:,} recipients<extra></extra>",
+    } for key, label, colour, dash in WEEKLY_SERIES]
+    layout = _layout(f"The last {len(weeks)} weeks", x_title="Week (Monday, organisation's time zone)",
+                     y_title="Share of recipients (%)", height=320)
+    layout["yaxis"]["ticksuffix"] = "%"
+    _category_axis(layout, xs)
+    return _figure(data, layout)
+
+
+def trend_svg(weeks: Sequence[Mapping], width: int = 640, height: int = 220) -> str:
+    """The weekly trend as a static inline SVG, for the PDF (no JavaScript there)."""
+    left, right, top, bottom = 44, 10, 10, 54
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [w.get(key) for w in weeks for key, *_ in WEEKLY_SERIES if w.get(key) is not None]
+    high = max(values, default=0) or 1.0
+    step = plot_w / max(1, len(weeks) - 1)
+
+    def xy(i: int, value: float) -> str:
+        return f"{left + i * step:.1f},{top + plot_h - value / high * plot_h:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="Weekly trend">',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
+             f'<text x="{left - 4}" y="{top + 8}" font-size="10" text-anchor="end">{high:.1f}%</text>',
+             f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">0%</text>']
+    for i, w in enumerate(weeks):
+        parts.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 14}" font-size="9" '
+                     f'text-anchor="middle">{esc(str(w.get("week", ""))[5:])}</text>')
+    dashes = {"solid": "", "dot": ' stroke-dasharray="2,3"', "dash": ' stroke-dasharray="6,4"'}
+    for n, (key, label, colour, dash) in enumerate(WEEKLY_SERIES):
+        points = " ".join(xy(i, w[key]) for i, w in enumerate(weeks) if w.get(key) is not None)
+        if points:
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dashes[dash]}/>')
+        lx = left + (n % 2) * (plot_w / 2)
+        ly = top + plot_h + 30 + (n // 2) * 13
+        parts.append(f'<line x1="{lx:.0f}" y1="{ly - 3}" x2="{lx + 18:.0f}" y2="{ly - 3}" stroke="{colour}" '
+                     f'stroke-width="2"{dashes[dash]}/><text x="{lx + 22:.0f}" y="{ly}" font-size="10">{esc(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

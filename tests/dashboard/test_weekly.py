@@ -182,3 +182,35 @@ def test_week_payload_compares_with_the_previous_week_and_trends_eight_weeks():
     assert [p["campaigns"] for p in payload["trend"]] == [0, 0, 0, 0, 0, 0, 1, 1]
     assert payload["campaigns"][0]["name"] == "<b>Nov</b>"  # escaped by the templates, not here
     assert payload["campaigns"][0]["sent"] == "2026-11-03 09:00"
+
+
+# --- Figures for the weekly page ----------------------------------------------------------------
+
+
+def _trend():
+    return [{"week": "2026-10-19", "campaigns": 2, "recipients": 700, "b2b_rate": 11.0, "b2c_rate": 2.0,
+             "reported_hard_rate": 2.71, "estimated_invalid_rate": 0.86},
+            {"week": '<script>x</script>', "campaigns": 0, "recipients": 0, "b2b_rate": None, "b2c_rate": None,
+             "reported_hard_rate": None, "estimated_invalid_rate": None}]
+
+
+def test_weekly_trend_is_valid_plotly_escaped_and_leaves_gaps_for_empty_weeks():
+    import plotly.graph_objects as go
+
+    from deliverability.dashboard import figures
+
+    fig = figures.weekly_trend(_trend())
+    go.Figure(data=fig["data"], layout=fig["layout"])
+    assert "<script>" not in json.dumps(fig)
+    assert fig["data"][0]["y"] == [11.0, None]
+    palette = set(figures.OKABE_ITO.values())
+    assert {trace["line"]["color"] for trace in fig["data"]} <= palette
+    assert all(trace["hovertemplate"].endswith("<extra></extra>") for trace in fig["data"])
+
+
+def test_trend_svg_is_escaped_static_markup():
+    from deliverability.dashboard import figures
+
+    svg = figures.trend_svg(_trend())
+    assert svg.startswith("<svg") and svg.endswith("</svg>") and "<script>" not in svg
+    assert svg.count("<polyline") == 4
