@@ -1,4 +1,4 @@
-"""The recovery-list download, from stored verdicts through the lead's writer in verdicts.exports.
+"""The recovery- and suppress-list downloads, from stored verdicts through the lead's writer in verdicts.exports.
 
 The writer takes (facts, verdict) pairs; a stored RecipientVerdict holds exactly the fields it
 reads (outcome, ESP hard label, reply code, category, answering vendor, effective verdict and
@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.utils.text import slugify
 
 from deliverability.campaigns.models import Campaign
-from deliverability.verdicts.exports import write_recovery_list
+from deliverability.verdicts.exports import write_recovery_list, write_suppress_list
 from deliverability.verdicts.facts import RecipientFacts
 from deliverability.verdicts.judge import Verdict
 from deliverability.verdicts.models import RecipientVerdict
@@ -35,9 +35,14 @@ def stored_pairs(rows: Iterable[dict]) -> Iterable[tuple[RecipientFacts, Verdict
         yield facts, verdict
 
 
-def recovery_list_response(campaign: Campaign, verdicts: QuerySet[RecipientVerdict]) -> HttpResponse:
+WRITERS = {"recovery": write_recovery_list, "suppress": write_suppress_list}
+
+
+def address_list_response(campaign: Campaign, verdicts: QuerySet[RecipientVerdict], kind: str) -> HttpResponse:
+    """The recovery list (keep: the ESP would suppress them, the verdict says they are valid) or
+    the suppress list (really invalid), streamed as CSV."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = slugify(campaign.name)[:80] or f"campaign-{campaign.pk}"
-    response["Content-Disposition"] = f'attachment; filename="{name}-recovery-list.csv"'
-    write_recovery_list(stored_pairs(verdicts.values(*FIELDS).iterator(chunk_size=2000)), response)
+    response["Content-Disposition"] = f'attachment; filename="{name}-{kind}-list.csv"'
+    WRITERS[kind](stored_pairs(verdicts.values(*FIELDS).iterator(chunk_size=2000)), response)
     return response

@@ -26,7 +26,7 @@ from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
 
 from . import figures, queries as q
-from .exports import recovery_list_response
+from .exports import address_list_response
 from .tables import Order, csv_response, iterate, keyset_page, query_with
 
 SPARKLINE_CAMPAIGNS = 12
@@ -159,7 +159,14 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @org_view(Access.VIEW)
 def campaign_recovery_list(request: HttpRequest, campaign_id: int) -> HttpResponse:
     camp = get_for_org(Campaign, request.org, pk=campaign_id)
-    return recovery_list_response(camp, RecipientVerdict.objects.filter(campaign=camp).order_by("email"))
+    return address_list_response(camp, RecipientVerdict.objects.filter(campaign=camp).order_by("email"), "recovery")
+
+
+@org_view(Access.VIEW)
+def campaign_suppress_list(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    camp = get_for_org(Campaign, request.org, pk=campaign_id)
+    rows = RecipientVerdict.objects.filter(campaign=camp, verdict="invalid_recipient").order_by("email")
+    return address_list_response(camp, rows, "suppress")
 
 
 @org_view(Access.VIEW)

@@ -91,3 +91,22 @@ def test_a_staff_override_wins_and_survives_recomputation(analysed, staff):
     row = RecipientVerdict.objects.get(campaign=row.campaign, recipient=row.recipient)
     assert (row.verdict, row.computed_verdict, row.override_verdict) == ("filter_rejection", "invalid_recipient", "filter_rejection")
     assert row.campaign.diagnosis.by_verdict["filter_rejection"] >= 1
+
+
+def test_recovery_and_suppress_lists_split_the_bounces(analysed, client, staff):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    client.force_login(staff)
+    november = Campaign.objects.get(organization=analysed, name="November product update")
+    def rows(name):
+        response = client.get(reverse(name, args=[analysed.slug, november.pk]))
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        return list(csv.DictReader(io.StringIO(response.content.decode())))
+    suppress = rows("campaign_suppress_list")
+    recovery = rows("campaign_recovery_list")
+    assert suppress and all(r["verdict"] == "invalid_recipient" for r in suppress)
+    assert any(r["domain"] == "northwind-freight.com" for r in recovery)
+    assert not {r["email"] for r in suppress} & {r["email"] for r in recovery}
