@@ -60,15 +60,19 @@ def erase_address(org: Organization, email: str, user) -> Erased:
         result.verdicts = verdicts.delete()[0]
         result.recipients = Recipient.objects.filter(pk__in=ids).delete()[1].get("campaigns.Recipient", 0)
 
-        # Bounce texts often quote the address ("550 5.1.1 <jane@…>: user unknown"). A text no
-        # event uses any more goes; one still used (a DSN naming several recipients, or the same
-        # person in another organisation's data) keeps its row with the address redacted.
+        # Bounce texts often quote the address ("550 5.1.1 <jane@…>: user unknown"); each distinct
+        # text is one row shared by every organisation. A text no event uses any more goes; one this
+        # organisation still uses (a report naming several recipients) is redacted; one only other
+        # organisations use is their data (the same person mailed by another client) and stays.
+        # (Event has no index on diagnostic: these are scans, acceptable for a rare request.)
         for diagnostic in Diagnostic.objects.filter(text__icontains=address):
-            if Event.objects.filter(diagnostic_id=diagnostic.pk).exists():
+            users = Event.objects.filter(diagnostic_id=diagnostic.pk)
+            if users.filter(organization=org).exists():
                 Diagnostic.objects.filter(pk=diagnostic.pk).update(text=_redact(diagnostic.text, pattern))
-            else:
+                result.texts_redacted += 1
+            elif not users.exists():
                 diagnostic.delete()
-            result.texts_redacted += 1
+                result.texts_redacted += 1
         # Verdicts of other recipients quoting the address are rebuilt by the recomputation below
         # (from the redacted texts); their override notes are redacted here.
         quoting = RecipientVerdict.objects.filter(organization=org, diagnostic__icontains=address)

@@ -54,6 +54,7 @@ def test_upload_progress_then_campaign_page_with_every_chart(live_server, page, 
     page.screenshot(path=str(artifacts / "campaign.png"), full_page=True)
     page.locator(".charts").first.screenshot(path=str(artifacts / "campaign-charts.png"))
 
+    page.click("#technical > summary")  # the technical tables sit behind a toggle, below the explanation
     page.locator("#recipient-table tbody tr a").first.click()
     page.wait_for_selector("text=Evidence")
     page.screenshot(path=str(artifacts / "recipient.png"), full_page=True)
