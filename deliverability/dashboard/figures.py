@@ -338,12 +338,12 @@ def weekly_trend(weeks: Sequence[Mapping]) -> dict:
 
     `weeks`: [{"week": "yyyy-mm-dd" (Monday), "campaigns", "recipients", <rate keys>: float | None}];
     a week without recipients leaves a gap instead of a misleading zero."""
-    xs = [f"Week of {esc(w.get('week'))}" for w in weeks]
+    xs = [esc(w.get("week")) for w in weeks]
     custom = [[w.get("campaigns") or 0, w.get("recipients") or 0] for w in weeks]
     data = [{
         "type": "scatter", "mode": "lines+markers", "name": label, "x": xs, "y": [w.get(key) for w in weeks],
         "customdata": custom, "line": {"color": colour, "dash": dash}, "connectgaps": False,
-        "hovertemplate": f"<b>%{{x}}</b><br>{label}: %{{y:.2f}}%"
+        "hovertemplate": f"<b>Week of %{{x}}</b><br>{label}: %{{y:.2f}}%"
                          "<br>%{customdata[0]} campaigns, %{customdata[1]:,} recipients<extra></extra>",
     } for key, label, colour, dash in WEEKLY_SERIES]
     layout = _layout(f"The last {len(weeks)} weeks", x_title="Week (Monday, organisation's time zone)",

@@ -1,0 +1,64 @@
+"""The weekly review in a real browser: charts drawn on screen, and the print layout (A4, charts, no navigation)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from deliverability.dashboard import snapshots, weekly
+from deliverability.verdicts.models import CampaignDomainStat
+from tests.dashboard.conftest import diagnose
+from tests.factories import PASSWORD, make_campaign, make_membership, make_org, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _published_week(org):
+    """Last week with two campaigns, the week before with one, published as a snapshot."""
+    now = timezone.now()
+    monday = weekly.week_of(now, org.tzinfo) - weekly.WEEK
+    tz = org.tzinfo
+    for offset, name, hard in ((-6, "Autumn <offer>", 0.03), (1, "Webinar invite", 0.09), (3, "Product news", 0.07)):
+        sent = datetime.combine(monday + timedelta(days=offset), time(9, 30), tzinfo=tz)
+        camp = make_campaign(org, name, sent_at=sent)
+        diagnose(camp, hard=hard, invalid=0.01)
+        CampaignDomainStat.objects.create(campaign=camp, domain=f"{name.split()[0].lower()}-corp.example",
+                                          vendor="proofpoint", recipients=40, bounced=20, filter_rejection=20)
+    snapshots.publish(snapshots.claim(org, monday, now), now)
+    return monday
+
+
+def test_weekly_page_draws_its_charts_and_prints_on_a4_without_navigation(live_server, page, artifacts):
+    org = make_org("Lumen Analytics", "lumen", timezone="America/New_York")
+    make_membership(make_user("viewer"), org, "viewer")
+    monday = _published_week(org)
+    base = live_server.url
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "viewer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/o/lumen/weekly/")
+    assert page.url.endswith(f"/o/lumen/weekly/{monday.isoformat()}/"), page.url
+    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
+    assert page.locator("div.plotly-figure svg.main-svg").count() >= 3
+    assert page.locator("#headline .measure").count() == 4
+    page.screenshot(path=str(artifacts / "weekly.png"), full_page=True)
+
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.locator("nav.week-nav").is_visible()
+    assert not page.locator(".actions").is_visible()
+    assert page.locator("#headline").is_visible()
+    charts = page.locator("div.plotly-figure")
+    assert charts.first.is_visible()
+    # A4 portrait at 96 dpi with 12 mm margins leaves 703 px: every chart fits the page width.
+    widths = page.evaluate("Array.from(document.querySelectorAll('div.plotly-figure svg.main-svg'))"
+                           ".map(svg => svg.getBoundingClientRect().width)")
+    assert widths and max(widths) <= 703
+    page.screenshot(path=str(artifacts / "weekly-print.png"), full_page=True)
+    page.pdf(path=str(artifacts / "weekly-print.pdf"), format="A4", prefer_css_page_size=True, print_background=True)
+    assert (artifacts / "weekly-print.pdf").read_bytes().startswith(b"%PDF")
+    assert page.errors == []
