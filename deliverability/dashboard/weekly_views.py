@@ -166,13 +166,8 @@ def staff_weekly_latest(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def staff_weekly_week(request: HttpRequest, week: str) -> HttpResponse:
-    day = weekly.parse_week(week)
-    if day is None:
-        raise Http404("Not a date")
-    monday = weekly.monday_of_day(day)
-    if monday != day:
-        return redirect("staff_weekly_week", week=monday.isoformat())
-    return _staff_week(request, monday)
+    monday = _week_or_redirect(week, timezone.get_default_timezone(), "staff_weekly_week")
+    return monday if isinstance(monday, HttpResponse) else _staff_week(request, monday)
 
 
 def _staff_week(request: HttpRequest, monday: date) -> HttpResponse:
