@@ -22,8 +22,9 @@ def pytest_runtest_makereport(item, call):
     """In CI (STRICT_SKIPS=1) a test skipped for something missing is a failure, not a pass."""
     outcome = yield
     report = outcome.get_result()
-    # The worker tests belong to the PostgreSQL + Redis run; without REDIS_URL their skip is by design.
-    by_design = item.get_closest_marker("worker") is not None and not os.environ.get("REDIS_URL")
+    # Worker and PostgreSQL-only tests belong to the PostgreSQL + Redis run; elsewhere their skip is by design.
+    by_design = (item.get_closest_marker("worker") is not None and not os.environ.get("REDIS_URL")) or (
+        item.get_closest_marker("postgres") is not None and not os.environ.get("DATABASE_URL", "").startswith("postgres"))
     if STRICT and report.skipped and not hasattr(report, "wasxfail") and not by_design:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"

@@ -106,7 +106,7 @@ def test_the_digest_is_not_sent_twice_even_if_the_snapshot_is_published_again(or
     assert len(mail.outbox) == 2
 
 
-@pytest.mark.worker  # the PostgreSQL run; SQLite serialises writers, so there is no race to test there
+@pytest.mark.postgres  # SQLite serialises writers, so there is no race to test there
 @pytest.mark.django_db(transaction=True)
 def test_two_beats_racing_on_postgresql_build_and_mail_once():
     """GIVEN two threads (two beats) ticking at the same instant WHEN they race THEN the unique
