@@ -140,6 +140,9 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-review-snapshots": {"task": "deliverability.dashboard.tasks.weekly_tick", "schedule": 3600.0,
                                 "options": {"queue": "reports"}},
 }
+# Daily: each organisation's retention period (events of older campaigns go, figures stay).
+CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "deliverability.verdicts.tasks.purge_expired_events",
+                                           "schedule": 86400.0, "options": {"queue": "default"}}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
