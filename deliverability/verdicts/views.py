@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from deliverability.accounts import audit
 from deliverability.accounts.models import Organization
 from deliverability.accounts.tenancy import Access, get_for_org, login_view, org_view, staff_view
-from deliverability.bounces.vendors import get_vendor
 from deliverability.campaigns.models import Campaign, Recipient
 from deliverability.verdicts import services
 from deliverability.verdicts.explanations import GLOSSARY, VENDOR_CATEGORY_EXPLANATIONS, VERDICT_EXPLANATIONS

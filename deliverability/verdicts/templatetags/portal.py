@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from deliverability.verdicts.explanations import GLOSSARY, VERDICT_EXPLANATIONS, terms_in
-from deliverability.verdicts.guidance import guided_vendor_ids
+from deliverability.verdicts.explanations import VERDICT_EXPLANATIONS, terms_in
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignNote
 
 register = template.Library()
@@ -43,13 +42,3 @@ def forwardable_vendors(by_vendor: dict | None) -> list[dict]:
         if vendor_id and refused:
             rows.append({"id": vendor_id, "name": name, "refused": refused})
     return sorted(rows, key=lambda r: (-r["refused"], r["name"]))
-
-
-@register.simple_tag
-def glossary_size() -> int:
-    return len(GLOSSARY)
-
-
-@register.simple_tag
-def has_guidance(vendor_id: str) -> bool:
-    return vendor_id in guided_vendor_ids()
