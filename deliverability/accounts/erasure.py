@@ -33,7 +33,11 @@ class Erased:
 
 
 def normalise(email: str) -> str:
-    return email.strip().strip("<>").lower()
+    """The address as the importer stores it (lower case, IDN domain in punycode)."""
+    from deliverability.campaigns.importer import normalise_email
+
+    normal = normalise_email(email)
+    return normal[0] if normal else email.strip().strip("<>").lower()
 
 
 def _redact(text: str, pattern: re.Pattern) -> str:
