@@ -23,6 +23,7 @@ run: setup
 	DEBUG=1 $(PY) manage.py demo --dns-port $(DEMO_DNS_PORT)
 
 test: $(STAMP)
+	mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: setup

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from collections.abc import Mapping
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -109,7 +110,21 @@ def parse_database_url(url: str) -> dict:
             path = path[1:]
         if not path:
             raise ConfigError(f"DATABASE_URL {url!r} names no file (sqlite:///relative.db or sqlite:////abs/path.db)")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": {"timeout": 30}}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            # The embedded default has two writers (the web process and its task thread): WAL lets
+            # readers go on during a write, IMMEDIATE transactions wait for the lock up front instead
+            # of failing on an upgrade, and the timeout is how long they wait.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # Tests use a file too: an in-memory shared-cache database locks whole tables and fails at
+            # once (no busy wait) when the task thread and the live server write at the same time.
+            "TEST": {"NAME": str(Path(path).with_name("test-" + Path(path).name))},
+        }
     raise ConfigError(f"DATABASE_URL must start with postgres:// or sqlite:///, not {url!r}")
 
 

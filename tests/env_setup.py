@@ -9,3 +9,5 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="deliverability-medi
 # Playwright's sync API runs an event loop in the test thread next to the Django ORM.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("DNS_TIMEOUT_MS", "300")
+# The SQLite test database is a file next to the default one (see env.parse_database_url).
+os.makedirs(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var"), exist_ok=True)

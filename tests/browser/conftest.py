@@ -42,3 +42,10 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def in_process_tasks(settings):
+    """The live server runs imports on its own task thread, whatever REDIS_URL says: a browser test
+    drives the pages, not the broker (the real-worker path has its own tests)."""
+    settings.CELERY_BROKER_URL = None
