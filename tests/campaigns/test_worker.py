@@ -17,10 +17,12 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for_upload(upload_id: int, timeout: float = 90) -> Upload:
+    """Until the import and the analysis after it are over: a task still running when the test's
+    database is flushed would deadlock with the flush."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         upload = Upload.objects.get(pk=upload_id)
-        if upload.status in (Upload.Status.DONE, Upload.Status.FAILED):
+        if upload.finished:
             return upload
         time.sleep(0.2)
     raise AssertionError(f"upload {upload_id} still {upload.status} after {timeout} s")
