@@ -141,6 +141,22 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, demo_dns
     worker.stop()
 
 
+@pytest.fixture
+def worker_idle_at_teardown(celery_worker, transactional_db):
+    """After the test, wait until the worker has no task left: follow-up tasks (analysis, weekly
+    refresh) still writing while the test database is flushed would deadlock with the flush."""
+    yield
+    from deliverability.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        inspector = app.control.inspect(timeout=0.5)
+        busy = [tasks for reply in (inspector.active() or {}, inspector.reserved() or {}) for tasks in reply.values() if tasks]
+        if not busy:
+            return
+        time.sleep(0.3)
+
+
 class WorkerHandle:
     def __init__(self, process, command, env, log_path, log_file):
         self.process, self.command, self.env, self.log_path, self.log_file = process, command, env, log_path, log_file

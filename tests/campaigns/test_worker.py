@@ -13,7 +13,7 @@ from deliverability.campaigns import services
 from deliverability.campaigns.models import Event, Recipient, Upload
 from tests.campaigns.test_import import csv_bytes
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker_idle_at_teardown")]
 
 
 def wait_for_upload(upload_id: int, timeout: float = 90) -> Upload:

@@ -84,7 +84,7 @@ def test_task_declaration():
 
 
 @pytest.mark.worker
-def test_task_through_a_real_worker(celery_worker, dns_server, transactional_db):
+def test_task_through_a_real_worker(celery_worker, dns_server, transactional_db, worker_idle_at_teardown):
     result = enrich_domains_batch.apply_async(
         args=[["gmail.com", "bellmark-insurance.com"]], kwargs={"nameservers": [dns_server.nameserver]}
     )
