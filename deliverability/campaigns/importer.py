@@ -212,24 +212,28 @@ _ESP_ID = _EVENT_COLUMNS.index("esp_event_id")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(value) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES) if ("\\" in value or "\t" in value or "\n" in value or "\r" in value) else value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value)
+def _esc(text: str) -> str:
+    """A text value in PostgreSQL's COPY text format (backslash, tab and line breaks escaped)."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
 
 
 def _copy_line(row: tuple) -> str:
-    # Building the text line ourselves is several times faster than psycopg's per-value adapters.
-    return "\t".join(map(_copy_value, row)) + "\n"
+    """One event row as a COPY text line. Building it here, column by column with the types the
+    importer guarantees, is several times faster than psycopg's per-value adapters."""
+    (org, campaign, recipient, upload, esp_id, type_, moment, week, domain, code, status, diagnostic,
+     mta, labels, category, signature, vendor, hard) = row
+    return (
+        f"{org}\t{campaign}\t{recipient}\t{upload}\t{_NULL if esp_id is None else _esc(esp_id)}\t{type_}\t"
+        f"{_NULL if moment is None else moment.isoformat()}\t{_NULL if week is None else week.isoformat()}\t"
+        f"{_esc(domain)}\t{_NULL if code is None else code}\t{_esc(status)}\t"
+        f"{_NULL if diagnostic is None else diagnostic}\t{_esc(mta)}\t{_esc(labels)}\t"
+        f"{category}\t{signature}\t{vendor}\t{_NULL if hard is None else ('t' if hard else 'f')}\n"
+    )
+
+
+_NULL = "\\N"
 
 
 def _write_events(rows: list[tuple]) -> int:
@@ -399,7 +403,7 @@ def _load_batch(batch: list[Record], upload: Upload, lookups: _Lookups, tz, esp:
                     week = weeks[slot] = monday_of(moment, tz)
             rows.append((
                 org_id, campaign_id, recipients[email], upload_id,
-                _clip(rec.esp_event_id, 200) or None, event_type,
+                (_clip(rec.esp_event_id, 200) or None) if rec.esp_event_id else None, event_type,
                 moment, week, domain, reply_code,
                 _clip(status, 16) if status else "", diagnostics.get(diagnostic) if diagnostic else None,
                 _clip(rec.remote_mta, MAX_FIELD_CHARS) if rec.remote_mta else "",
