@@ -30,6 +30,7 @@ class Erased:
     verdicts: int = 0
     campaigns_recomputed: int = 0
     texts_redacted: int = 0
+    files_removed: int = 0
 
 
 def normalise(email: str) -> str:
@@ -60,6 +61,9 @@ def erase_address(org: Organization, email: str, user) -> Erased:
         campaign_ids = set(Event.objects.filter(recipient_id__in=ids).values_list("campaign_id", flat=True).distinct())
         verdicts = RecipientVerdict.objects.filter(organization=org, email__iexact=address)
         campaign_ids |= set(verdicts.values_list("campaign_id", flat=True))
+        # The original files that brought this address are removed too (their other rows stay
+        # imported; only re-running those imports becomes impossible).
+        upload_ids = set(Event.objects.filter(recipient_id__in=ids).values_list("upload_id", flat=True).distinct())
         result.events = Event.objects.filter(recipient_id__in=ids).delete()[0]
         result.verdicts = verdicts.delete()[0]
         result.recipients = Recipient.objects.filter(pk__in=ids).delete()[1].get("campaigns.Recipient", 0)
@@ -94,6 +98,11 @@ def erase_address(org: Organization, email: str, user) -> Erased:
                     row_errors=json.loads(_redact(errors, pattern)), summary=json.loads(_redact(summary, pattern)))
                 result.texts_redacted += 1
 
+    for upload in Upload.objects.filter(organization=org, pk__in=upload_ids).exclude(file=""):
+        upload.file.delete(save=False)
+        Upload.objects.filter(pk=upload.pk).update(
+            file="", summary={**upload.summary, "original_removed": "The original file was removed by an erasure request."})
+        result.files_removed += 1
     for campaign_id in sorted(campaign_ids):
         if judge_campaign(campaign_id) is not None:
             result.campaigns_recomputed += 1

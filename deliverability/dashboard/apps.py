@@ -7,7 +7,7 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         # Late data for the weekly review: the snapshots of the weeks an import or a deletion
-        # touched are marked stale here, and recomputed from the rollups once the verdicts
+        # (or a staff override) touched are marked stale here, and recomputed from the rollups once the verdicts
         # app's analysis of that import is done (see dashboard/snapshots.py).
         from django.utils import timezone
 
@@ -27,3 +27,7 @@ class DashboardConfig(AppConfig):
 
         upload_imported.connect(on_upload_imported, weak=False, dispatch_uid="dashboard.weekly_late_data")
         campaigns_changed.connect(on_campaigns_changed, weak=False, dispatch_uid="dashboard.weekly_campaigns_changed")
+        # An override changes the figures of a published week just as late data does.
+        from deliverability.verdicts.signals import verdicts_changed
+
+        verdicts_changed.connect(on_campaigns_changed, weak=False, dispatch_uid="dashboard.weekly_verdicts_changed")

@@ -278,3 +278,7 @@ def set_override(verdict_row: stored.RecipientVerdict, verdict: str, user, note:
         overridden_at=timezone.now() if verdict else None,
     )
     judge_campaign(verdict_row.campaign_id)
+    from deliverability.verdicts.signals import verdicts_changed
+
+    verdicts_changed.send(sender=stored.RecipientVerdict, organization_id=verdict_row.organization_id,
+                          campaign_ids=[verdict_row.campaign_id])

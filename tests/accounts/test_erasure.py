@@ -68,6 +68,14 @@ def test_erasure_leaves_no_trace_of_the_address_outside_the_audit_fact(client, o
     assert erasure.detail["recipients"] == 1 and erasure.detail["events"] >= 2
     assert SUBJECT not in str(erasure.detail) and SUBJECT not in erasure.summary
     assert was_erased(org_a, SUBJECT) and not was_erased(org_b, SUBJECT)
+    # The stored originals of org A's files that held the address are gone; org B's file stays.
+    from deliverability.campaigns.models import Upload
+
+    assert erasure.detail["files_removed"] == 2
+    for upload in Upload.objects.filter(organization=org_a):
+        assert not upload.file and "erasure" in upload.summary["original_removed"]
+    (kept,) = Upload.objects.filter(organization=org_b)
+    assert SUBJECT.encode() in kept.file.open("rb").read().lower()
 
 
 def test_erasing_an_unknown_address_is_recorded_and_harmless(org_a, staff):

@@ -199,6 +199,15 @@ def test_a_deleted_campaign_marks_the_week_it_was_published_in_stale(org_a, week
     assert WeeklySnapshot.objects.get(organization=org_a, week=WEEK).payload["campaigns"] == []
 
 
+def test_a_staff_override_marks_the_published_week_stale(org_a, weeks):
+    """GIVEN a published week WHEN staff override a verdict of one of its campaigns THEN it is stale."""
+    from deliverability.verdicts.signals import verdicts_changed
+
+    snapshots.weekly_tick(MONDAY_MORNING)
+    verdicts_changed.send(sender=None, organization_id=org_a.pk, campaign_ids=[weeks["last"].pk])
+    assert WeeklySnapshot.objects.get(organization=org_a, week=WEEK).stale
+
+
 def test_an_import_into_an_unpublished_week_marks_nothing(org_a, weeks):
     upload = _late_import(org_a, weeks["last"], MONDAY_MORNING)
     upload_imported.send(sender=Upload, upload_id=upload.pk)
