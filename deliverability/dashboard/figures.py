@@ -99,6 +99,9 @@ def _category_axis(layout: dict, labels: Sequence[str]) -> None:
     layout["xaxis"].update({"type": "category", "tickangle": -30})
     layout["margin"]["b"] = 100 + int(longest * 4.2)
     layout["height"] += int(longest * 4.2)
+    # A slanted label reaches left of its tick: the first one needs room in the left margin.
+    first = min(48, len(html.unescape(labels[0]))) if labels else 0
+    layout["margin"]["l"] = max(layout["margin"]["l"], min(260, int(first * 5.8)))
 
 
 def _figure(data: list[dict], layout: dict) -> dict:
@@ -182,8 +185,10 @@ def bounces_by_vendor(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS
                              "<br>of %{customdata[0]:,} bounces at this vendor<extra></extra>",
         })
     layout = _layout(title, x_title="Bounced recipients", y_title="", barmode="stack",
-                     height=max(300, 170 + 26 * len(rows)))
+                     height=max(300, 170 + 26 * len(rows)) + 40)
     layout["yaxis"].update({"autorange": "reversed", "rangemode": "normal"})
+    # Up to five verdicts in the legend wrap to several rows: keep them clear of the axis title.
+    layout["margin"]["b"] = 140
     layout["margin"]["l"] = _left_margin(names)
     return _figure(data, layout)
 
