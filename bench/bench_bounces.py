@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import cpu_model  # noqa: E402  (bench/machine.py; the script's folder is on sys.path)
 from deliverability.bounces.classify import _classify, classify, classify_record  # noqa: E402
 from deliverability.bounces.dsn import parse_message  # noqa: E402
 
@@ -93,14 +94,7 @@ def classify_distinct(texts, n: int, seed: int) -> tuple[float, float]:
 
 
 def machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     perl_version = subprocess.run(["perl", "-MSisimai", "-e", "print $Sisimai::VERSION"], capture_output=True,
                                   text=True).stdout.strip() or "not installed"
     return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(),

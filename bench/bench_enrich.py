@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from machine import cpu_model  # noqa: E402  (bench/machine.py; the script's folder is on sys.path)
 
 # vendor mix from research/perf.md §4 (Tranco-like weights); the rest is self-hosted
 VENDOR_MIX = [
@@ -346,14 +347,7 @@ def render(args, n: int, results: dict, statuses: dict) -> str:
         med, runs = results[key]
         return f"**{med:,.0f}**", ", ".join(f"{r:,.0f}" for r in runs)
 
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     db = "SQLite (file)" if args.database == "sqlite" else "PostgreSQL 15 (local, stock config)"
     rows = [
         ("dnspython alone (baseline: MX queries/s, async, concurrency 100)", "baseline", "—"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from machine import describe  # noqa: E402  (bench/machine.py; the script's folder is on sys.path)
 
 CONSUMER = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "gmx.de", "web.de", "icloud.com", "aol.com"]
 BOUNCES = [
@@ -145,12 +145,6 @@ def parse_only(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -188,7 +182,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     lines = [
         f"\n### Import, {args.rows:,} rows generic CSV ({size / 1e6:.0f} MB) on {backend} — {datetime.now():%Y-%m-%d}",
-        f"Machine: {machine()}; load average at the end {load:.1f}.",
+        f"Machine: {describe()}; load average at the end {load:.1f}.",
         "",
         "| path | rate |",
         "|---|---|",

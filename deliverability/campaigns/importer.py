@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable, Iterator
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from deliverability.accounts.models import Organization
 from deliverability.bounces import classify

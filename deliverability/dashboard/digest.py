@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import DigestSubscription, WeeklySnapshot
+from .models import WeeklySnapshot
 
 
 def subscribers(snapshot: WeeklySnapshot):
