@@ -194,3 +194,20 @@ def test_events_with_esp_ids_deduplicate_across_uploads(org_a):
     again = import_records(second, rows)
     assert (again.events, again.duplicates) == (2, 3)
     assert Event.objects.count() == 5
+
+
+@pytest.mark.postgres
+def test_partial_address_search_can_use_the_trigram_index(org_a):
+    """On PostgreSQL the recipient search (`email LIKE '%…%'`) has a trigram index to use."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index exists on PostgreSQL only")
+    upload_and_import(org_a, csv_bytes())
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan TO off")
+        sql, params = Recipient.objects.filter(email__contains="carla").values("id").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    assert "recipient_email_trgm" in plan, plan
