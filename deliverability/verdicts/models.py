@@ -93,7 +93,10 @@ class CampaignDomainStat(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "domain"], name="one_stat_per_campaign_domain")]
-        indexes = [models.Index(fields=["campaign", "-bounced", "domain"], name="domainstat_campaign_bounced")]
+        indexes = [
+            models.Index(fields=["campaign", "-bounced", "domain"], name="domainstat_campaign_bounced"),
+            models.Index(fields=["domain"], name="domainstat_domain"),  # one domain across campaigns and clients
+        ]
 
 
 class CampaignTimeline(models.Model):
