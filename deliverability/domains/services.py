@@ -118,7 +118,7 @@ def enrich_domains(
             seen.add(name)
             wanted.append(name)
 
-    existing = _load_existing(wanted)
+    existing = load_domains(wanted)
     now = timezone.now()
     todo = [n for n in wanted if refresh or n not in existing or not existing[n].is_fresh(now)]
     summary.skipped_fresh = len(wanted) - len(todo)
@@ -138,7 +138,9 @@ def enrich_domains(
     return summary
 
 
-def _load_existing(names: list[str]) -> dict[str, Domain]:
+def load_domains(names: Iterable[str]) -> dict[str, Domain]:
+    """The stored Domain rows for `names` (normalised names), by name; unknown names are absent."""
+    names = list(names)
     found: dict[str, Domain] = {}
     for start in range(0, len(names), SQLITE_IN_CHUNK):
         for domain in Domain.objects.filter(name__in=names[start:start + SQLITE_IN_CHUNK]):

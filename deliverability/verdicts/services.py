@@ -17,6 +17,7 @@ from django.db.models import Count, Max
 
 from deliverability.campaigns.models import Campaign, Diagnostic, Event, Upload
 from deliverability.domains.models import Domain
+from deliverability.domains.services import load_domains
 from deliverability.ingest.records import SEND_OUTCOMES
 from deliverability.verdicts import models as stored
 from deliverability.verdicts.diagnosis import diagnose_campaign
@@ -124,15 +125,6 @@ def _histories(campaign: Campaign, recipient_ids: list[int]) -> dict[int, Recipi
     return histories
 
 
-def _domains(names: set[str]) -> dict[str, Domain]:
-    ordered = sorted(names)
-    result: dict[str, Domain] = {}
-    for start in range(0, len(ordered), 900):
-        for domain in Domain.objects.filter(name__in=ordered[start:start + 900]):
-            result[domain.name] = domain
-    return result
-
-
 def _facts(o: _Outcome, domain: Domain | None, texts: dict[int, str], pattern: DomainPattern | None,
            vendor_pattern: DomainPattern | None, history: RecipientHistory | None) -> RecipientFacts:
     return RecipientFacts(
@@ -161,7 +153,7 @@ def judge_campaign(campaign_id: int) -> stored.CampaignDiagnosis | None:
         kept = stored.CampaignDiagnosis.objects.filter(campaign=campaign).first()
         if kept is not None and (kept.data or {}).get("events_purged_at"):
             return kept  # events deleted by the retention period: the figures are all that is left
-    domains = _domains({o.domain for o in outcomes.values()})
+    domains = load_domains({o.domain for o in outcomes.values()})
     ordered = sorted(outcomes.values(), key=lambda o: o.order)
     patterns = domain_patterns((o.domain, o.occurred_at, o.type) for o in ordered)
     vendor_of = {name: d.vendor_id for name, d in domains.items() if d.vendor_id}
