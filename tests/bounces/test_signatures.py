@@ -47,3 +47,38 @@ def test_proofpoint_essentials_marked_invalid_is_a_gateway_directory_rejection()
     result = classify("550 5.7.1 <a@example.com>: Recipient address rejected: User email address is marked as invalid.")
     assert (result.category, result.signature, result.vendor) == (
         "invalid_mailbox", "gateway_directory_unknown", "proofpoint_essentials")
+
+
+@pytest.mark.parametrize("text, category", [
+    ("550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416", "invalid_mailbox"),
+    ("421 4.2.0 Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR005_505 [505]", "technical"),
+    ("550 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR006_103", "reputation_block"),
+    ("Too many connections, slow down. LPN105_104", "rate_limited"),
+    ("501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405]", "sender_rejected"),
+    ("550 5.5.0 Boite du destinataire archivee. Archived recipient. LPN007_420", "mailbox_disabled"),
+])
+def test_orange_and_la_poste_codes_name_the_cause(text, category):
+    """The last three digits of LPN###_### / OFR###_### / OFR_### decide, whatever the words around them."""
+    result = classify(text)
+    assert (result.vendor, result.category) == ("orange", category)
+
+
+@pytest.mark.parametrize("code, category", [
+    ("1000", "reputation_block"), ("1010", "sender_rejected"), ("1090", "technical"), ("1120", "reputation_block"),
+    ("1170", "policy_block"), ("1220", "reputation_block"), ("1310", "rate_limited"), ("1400", "rate_limited"),
+    ("1530", "message_too_large"), ("1580", "rate_limited"),
+])
+def test_spectrum_aup_codes_name_the_cause(code, category):
+    result = classify(f"550 5.1.0 <s@example.com> sender rejected. Please see https://www.spectrum.net/support for more "
+                      f"information. AUP#In-{code}")
+    assert (result.vendor, result.category) == ("spectrum", category)
+
+
+def test_spectrum_code_outside_the_documented_ranges_is_not_a_spectrum_signature():
+    assert classify("550 5.1.0 <s@example.com> sender rejected. AUP#In-1151").vendor is None
+
+
+def test_yahoo_tss04_deferral_is_a_sender_refusal_not_only_volume():
+    result = classify("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user "
+                      "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes")
+    assert (result.vendor, result.category, result.temporary) == ("yahoo", "sender_rejected", True)
