@@ -317,6 +317,11 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
         category, rule = REPLY_CATEGORY[code], "reply_code"
     if category is None:
         category, rule = ("technical", "status") if temporary else ("unknown", None)
+    if (temporary and category == "technical" and hit and hit[0] == "weak"
+            and detail in _SUBJECTLESS_STATUSES and rule in ("status", f"text:{hit[1].signature}")):
+        # "450 4.0.0 Temporary failure", "451 4.3.0 … Please try again later": the reply says only that it
+        # failed for now; it names no cause, and the status no subject.
+        category, signature, rule = "unknown", None, "no_cause"
     if category == "unknown" and stage in ("CONNECT", "HELO", "MAIL"):
         rule = "stage"
 
@@ -334,6 +339,8 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
 
 
 _ADDRESS_STATUS = ("X.1.", "X.2.1", "X.2.2", "X.5.1")
+# Statuses that name no subject: "other or undefined status" and "other or undefined mail system status".
+_SUBJECTLESS_STATUSES = (None, "X.0.0", "X.3.0")
 
 
 # "<user@example.com>... User unknown", "<user@example.com>: Recipient address rejected": the reply

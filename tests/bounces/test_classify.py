@@ -101,7 +101,8 @@ def _field_manual_replies():
 def test_field_manual_reply_gets_a_category_and_its_code(provider, text):
     result = classify(text)
     assert result.category in CATEGORIES
-    assert result.category != "unknown", text
+    # Only a temporary reply that names no cause ("421 Temporary failure, please try again later.") is unknown.
+    assert result.category != "unknown" or result.rule == "no_cause", text
     assert result.hard == (result.category in HARD_CATEGORIES)
     assert result.reply_code == parse_reply(text).reply_code
 
@@ -143,3 +144,38 @@ def test_null_mx_wording_is_an_invalid_domain(text):
 
 def test_a_bare_5_1_10_is_not_called_a_null_mx():
     assert classify("550 5.1.10 computer says no").signature != "null_mx"
+
+
+@pytest.mark.parametrize("text", [
+    "450 4.0.0 Temporary failure",
+    "451 4.3.0 This message could not be delivered due to a recipient error. Please try again later.",
+    "421 Temporary failure, please try again later.",
+])
+def test_temporary_reply_that_names_no_cause_is_unknown(text):
+    result = classify(text)
+    assert (result.category, result.rule, result.temporary) == ("unknown", "no_cause", True)
+
+
+@pytest.mark.parametrize("text", [
+    "421 4.3.0 Upstream error, please check https://developers.cloudflare.com/email-routing/postmaster",
+    "451 4.3.0 Error: queue file write error",
+    "452 temporary domain failure <someone@example.com>",
+    "Status: Error, Address: <a@example.com>, ResponseCode 421, , Host not reachable.",
+    "421 4.4.2 Temporary system failure, try again later",
+    "454 4.7.0 Temporary failure",  # a status with a subject (X.7: policy) is not "no cause"
+])
+def test_temporary_reply_naming_a_subject_is_not_unknown(text):
+    assert classify(text).category != "unknown"
+
+
+@pytest.mark.parametrize("text", [
+    "550-5.1.0 MXIN506 MailFrom domain is listed in Spamhaus. To request removal from this list see https://www.spamhaus.org/query/lookup/",
+    "A message that you sent could not be delivered. \"Sorry, you are sending to/from an address that has been blacklisted\"",
+    "554 5.7.1 Sender address is blacklisted",
+])
+def test_blocklist_naming_the_sender_address_or_domain_refuses_the_sender(text):
+    assert classify(text).category == "sender_rejected"
+
+
+def test_blocklist_naming_the_ip_stays_a_reputation_block():
+    assert classify("554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org").category == "reputation_block"
