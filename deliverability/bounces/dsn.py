@@ -75,7 +75,7 @@ _ORIGINAL_MARKER = _Lowered(
 _ERROR_LINE = _Lowered(
     r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
     r"refused|blocked|full|quota|exceed|limit|not (?:be )?(?:recognized|delivered|found|listed)|no valid|disabled|suspend|expired|timed? ?out|too (?:large|big|many)|spam|"
-    r"policy|unavailable|failed|failure|error|problem|unable|could not|couldn't|can't|cannot)",
+    r"policy|unavailable|failed|failure|error|problem|unable|could not|couldn't|can't|cannot|misconfigured)",
 )
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:auto(?:matic)?[\s_-]*(?:reply|response|antwort)|out of (?:the )?office|abwesenheit|"
@@ -120,6 +120,7 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
         or _from_delivery_status(msg, parts, occurred_at)
         or (_from_forwarded_bounce(parts, depth) if depth < 3 else [])
         or _from_text(msg, parts, occurred_at)
+        or _from_list_refusal(msg, parts, occurred_at)
         or _from_auto_reply(msg, parts, occurred_at)
     )
     if not records:
@@ -759,12 +760,18 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
     senders = _header_addresses(msg, "From")
     failed = [a.strip() for a in ",".join(msg.get_all("X-Failed-Recipients") or []).split(",") if "@" in a]
     lines = text.splitlines()
+    explained_above = -1
     positions = _mentions(lines, own | senders, strict=True) or _mentions(lines, senders, strict=False)
     if failed:
         wanted = {a.lower() for a in failed}
         positions = [p for p in positions if p[1].lower() in wanted] or []
         known = {p[1].lower() for p in positions}
         first_line = positions[0][0] if positions else _reason_start(lines)
+        if not positions and first_line > 0:
+            # No recipient in the text, the reply printed after a marker ("The response was:"): the
+            # notifier's own explanation just above the marker is part of the reason (Gmail's
+            # "** Message not delivered **" notices explain the failure there).
+            explained_above = first_line - 1
         positions += [(first_line, a) for a in failed if a.lower() not in known]
         positions.sort(key=lambda p: p[0])
     if not positions:
@@ -794,6 +801,8 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
         elif not any(_has_code(ln) for ln in block):
             codes = [e for e in global_errors_of() if e not in block][:3]
             errors = codes + [ln for ln in block if _ERROR_LINE.search(ln)] if codes else block
+        if explained_above >= 0:
+            errors = [e for e in _explanation_above(lines, explained_above) if e not in errors] + errors
         diagnostic = _cap(clean_diagnostic(" ".join(errors[:8])))
         stage = detect_stage(" ".join(block)) or detect_stage(diagnostic)
         records.append(BounceRecord(
@@ -835,6 +844,13 @@ def _preceding_errors(lines: list[str], start: int, stop: int) -> list[str]:
                 out.insert(0, line)
         i -= 1
     return out[-4:]
+
+
+def _explanation_above(lines: list[str], marker: int) -> list[str]:
+    """Error lines of the prose above a reason marker (at most 6 lines up), links left out."""
+    out = [ln.strip() for ln in lines[max(0, marker - 6):marker]
+           if ln.strip() and "://" not in ln and _ERROR_LINE.search(ln)]
+    return out[-3:]
 
 
 def _paragraph(lines: list[str], start: int, end: int, addr: str) -> list[str]:
@@ -912,6 +928,26 @@ _CODE_DIGIT = re.compile(r"[245]")
 def _has_code(line: str) -> bool:
     # Both a reply code and an enhanced status start with 2, 4 or 5: most lines have none of them.
     return bool(_CODE_DIGIT.search(line)) and (find_status(line) is not None or find_reply_code(line) is not None)
+
+
+# --- a mailing list refusing a post from a non-member -------------------------------------------
+_LIST_HEADERS = ("X-MLServer", "X-ML-Name", "X-ML-Info", "Mailing-List", "List-Id", "List-Post", "List-Subscribe")
+_LIST_REFUSAL = _Lowered(r"\bnot (?:a )?(?:member|subscriber) of (?:this|the|our) (?:mailing[ -]?)?list\b|"
+                         r"\bnot member article from\b")
+
+
+def _from_list_refusal(msg: Message, parts: _Parts, occurred_at: datetime | None) -> list[BounceRecord]:
+    """A list manager's notice ("You are not a member of this mailing list <list@…>"): the post was
+    refused because of its sender. The recipient is the list."""
+    if not any(msg.get(h) for h in _LIST_HEADERS):
+        return []
+    for line in _notification_text(parts).splitlines()[:40]:
+        if _LIST_REFUSAL.search(line):
+            found = _ADDRESS.search(line)
+            recipient = found.group(0).strip(".") if found else _address(str(msg.get("List-Post") or ""))
+            return [BounceRecord(index=0, recipient=recipient, action="failed", diagnostic=_cap(clean_diagnostic(line)),
+                                 occurred_at=occurred_at)]
+    return []
 
 
 # --- RFC 3834 auto-replies --------------------------------------------------------------------

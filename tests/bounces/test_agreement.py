@@ -59,7 +59,7 @@ def test_category_agrees_with_sisimai_on_95_percent_of_records():
 def test_category_agreement_does_not_fall_below_what_was_reached():
     """A ratchet under the unmet bar: any change that loses agreement fails here."""
     total, _, agree, misses = _measure()
-    assert agree >= 430, f"category agreement fell to {agree}/{total}\n" + "\n".join(map(str, misses[:15]))
+    assert agree >= 432, f"category agreement fell to {agree}/{total}\n" + "\n".join(map(str, misses[:15]))
 
 
 def test_every_sisimai_reason_maps_to_a_design_category():

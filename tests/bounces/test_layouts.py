@@ -107,3 +107,32 @@ def test_uri_blocklists_judge_the_content():
 
 def test_a_weak_error_word_does_not_beat_a_policy_status_class():
     assert classify("554 5.7.0 Header error").category == "policy_block"
+
+
+def test_gmail_explanation_above_the_response_marker_is_part_of_the_reason():
+    headers = ("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: sender@example.com\n"
+               "X-Failed-Recipients: list@groups.example.com\nSubject: Delivery Status Notification (Failure)")
+    body = ("\n** Message not delivered **\n\nYou're sending this from a different address or alias using the "
+            "'Send mail as' feature. The settings for your 'Send mail as' account are misconfigured or out of date. "
+            "Check those settings and try resending.\n\nLearn more here: https://support.google.com/mail/?p=CustomFromDenied"
+            "\n\nThe response was:\n\nUnspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability\n")
+    (record,) = parse_message(_email(headers, body))
+    assert record.recipient == "list@groups.example.com"
+    assert "Send mail as" in record.diagnostic and "AUTH capability" in record.diagnostic
+    assert "https://" not in record.diagnostic
+    assert classify_record(record).category == "sender_rejected"
+
+
+def test_mailing_list_refusing_a_non_member_refuses_the_sender():
+    headers = ("From: list-admin@example.org\nTo: poster@example.com\nSubject: You poster@example.com are not member\n"
+               "X-MLServer: fml [fml 4.0.3 release]\nList-Subscribe: <mailto:list-ctl@example.org?body=subscribe>")
+    body = "You are not a member of this mailing list <list@example.org>.\n\nIf you know the general guide of this list...\n"
+    (record,) = parse_message(_email(headers, body))
+    assert record.recipient == "list@example.org"
+    assert classify_record(record).category == "sender_rejected"
+
+
+def test_not_a_member_wording_without_list_headers_is_not_a_list_refusal():
+    headers = "From: friend@example.org\nTo: me@example.com\nSubject: hello"
+    (record,) = parse_message(_email(headers, "You are not a member of this mailing list <list@example.org>.\n"))
+    assert record.recipient is None
