@@ -387,6 +387,12 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
     if stage in ("CONNECT", "HELO") and rule in ("status", "reply_code") and category in (
             "invalid_mailbox", "mailbox_disabled", "mailbox_full", "unknown", "policy_block"):
         return "reputation_block", "reputation_block"
+    # A permanent refusal of the greeting whose only evidence is a status without a subject or the reply
+    # code ("554 … A problem occurred", 5.5.0): nothing but the connecting client has been named yet
+    # (Sisimai's reason.rb likewise: a refusal at connection or after HELO is "blocked").
+    if (stage in ("CONNECT", "HELO") and rule in ("status", "reply_code") and category == "technical"
+            and not temporary and (detail is None or detail in GENERIC_STATUSES)):
+        return "reputation_block", "reputation_block"
     return category, signature
 
 

@@ -102,6 +102,7 @@ _TRANSCRIPT_COMMAND = re.compile(r"^\s*>>>\s*([A-Za-z]{4})\b")
 _TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*([45])\d\d\b")
 _COMMAND_STAGE = {"data": "DATA", "rcpt": "RCPT", "mail": "MAIL", "helo": "HELO", "ehlo": "HELO",
                   "lhlo": "HELO", "bdat": "DATA", "star": "HELO", "auth": "HELO"}
+_NEW_SESSION = re.compile(r"^\s*(?:\.\.\.\s*)?while talking to\s+\S+\s*:?\s*$", re.I)
 _PIPELINED = re.compile(r"\b503\b|no valid recipients|need rcpt", re.I)
 _ADDRESS_IN_REPLY = re.compile(r"[\w.+\-=/!#$%&'*?^`{|}~]+@[\w\-]+(?:\.[\w\-]+)+")
 
@@ -114,7 +115,7 @@ def transcript_stages(text: str | None) -> tuple[dict[str, str], str | None]:
     """
     by_address: dict[str, str] = {}
     first: str | None = None
-    if not text or ">>>" not in text:
+    if not text or "<<<" not in text:
         return by_address, first
     command: str | None = None
     argument = ""
@@ -123,6 +124,11 @@ def transcript_stages(text: str | None) -> tuple[dict[str, str], str | None]:
         if m:
             command = _COMMAND_STAGE.get(m.group(1).lower())
             argument = line
+            continue
+        if _NEW_SESSION.match(line):
+            # "... while talking to mx.example.org.:" opens a connection: a reply before any command
+            # answers the greeting. The bounce reports the last host tried, so its session decides.
+            command, argument, first = "CONNECT", "", None
             continue
         if command and _TRANSCRIPT_REPLY.match(line):
             if command == "DATA" and _PIPELINED.search(line):

@@ -136,3 +136,23 @@ def test_not_a_member_wording_without_list_headers_is_not_a_list_refusal():
     headers = "From: friend@example.org\nTo: me@example.com\nSubject: hello"
     (record,) = parse_message(_email(headers, "You are not a member of this mailing list <list@example.org>.\n"))
     assert record.recipient is None
+
+
+def test_a_reply_before_any_command_answers_the_greeting():
+    text = "... while talking to mx03.example.org.:\n<<< 554 IP=192.0.2.254 - A problem occurred. (BL)\n"
+    assert transcript_stages(text) == ({}, "CONNECT")
+
+
+def test_the_last_host_tried_decides_the_transcript_stage():
+    text = ("... while talking to gw.example.net.:\n<<< 450 busy - please try later\n"
+            "... while talking to mx.example.net.:\n>>> DATA\n<<< 551 not our user\n")
+    assert transcript_stages(text)[1] == "DATA"
+
+
+def test_permanent_refusal_of_the_greeting_with_no_named_cause_refuses_the_client():
+    result = classify("554 IP=192.0.2.254 - A problem occurred. (Ask your postmaster for help.)", status="5.5.0",
+                      stage="CONNECT")
+    assert result.category == "reputation_block"
+    # A temporary greeting refusal stays technical (a busy server), and so does one naming a system cause.
+    assert classify("421 4.3.2 System not accepting network messages", stage="CONNECT").category == "technical"
+    assert classify("554 5.3.0 Internal server error", stage="CONNECT").category == "technical"
