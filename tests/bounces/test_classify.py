@@ -179,3 +179,7 @@ def test_blocklist_naming_the_sender_address_or_domain_refuses_the_sender(text):
 
 def test_blocklist_naming_the_ip_stays_a_reputation_block():
     assert classify("554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org").category == "reputation_block"
+
+
+def test_a_temporarily_rejected_message_is_not_a_policy_refusal():
+    assert classify("451 4.3.0 Mail server temporarily rejected message. - gsmtp").category == "technical"
