@@ -791,6 +791,9 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
                 end = later_start
                 break
         block = _paragraph(lines, start, end, addr)
+        session_reply = _session_reply_above(lines, start, block)
+        if session_reply:
+            block = [session_reply[1], *block]
         errors = block
         if not any(_has_code(ln) or _ERROR_LINE.search(ln) for ln in block):
             # Layouts that state the reason first and list the recipients after it
@@ -804,7 +807,7 @@ def _text_records(msg: Message, text: str) -> list[BounceRecord]:
         if explained_above >= 0:
             errors = [e for e in _explanation_above(lines, explained_above) if e not in errors] + errors
         diagnostic = _cap(clean_diagnostic(" ".join(errors[:8])))
-        stage = detect_stage(" ".join(block)) or detect_stage(diagnostic)
+        stage = (session_reply[0] if session_reply else None) or detect_stage(" ".join(block)) or detect_stage(diagnostic)
         records.append(BounceRecord(
             index=0, recipient=addr, diagnostic=diagnostic, status=find_status(diagnostic),
             reply_code=find_reply_code(diagnostic), remote_mta=find_remote_mta(" ".join(block)),
@@ -844,6 +847,27 @@ def _preceding_errors(lines: list[str], start: int, stop: int) -> list[str]:
                 out.insert(0, line)
         i -= 1
     return out[-4:]
+
+
+# Sendmail's own summary of a session that failed before this recipient was named
+# ("554 <user@example.org>... Remote protocol error"): a reply code and the MTA's words, no server reply.
+_OWN_SUMMARY = re.compile(r"^[45]\d\d <[^<>]*>\.\.\. (?![245]\d\d\b)[^<>]{0,80}$")
+_SESSION_COMMAND = re.compile(r"^>>>\s*([A-Za-z]{4})\b")
+
+
+def _session_reply_above(lines: list[str], start: int, block: list[str]) -> tuple[str | None, str] | None:
+    """(stage, reply) of the server reply ("<<< 501 …") printed just above a recipient line that is the
+    MTA's own summary: the server refused the session (at MAIL FROM, say) before the recipient came up."""
+    line = lines[start].strip()
+    if not _OWN_SUMMARY.match(line) or start < 1:
+        return None
+    above = lines[start - 1].strip()
+    if not above.startswith("<<<"):
+        return None
+    command = _SESSION_COMMAND.match(lines[start - 2].strip()) if start >= 2 else None
+    stage = {"mail": "MAIL", "rcpt": "RCPT", "data": "DATA", "helo": "HELO", "ehlo": "HELO"}.get(
+        command.group(1).lower()) if command else None
+    return stage, above.lstrip("< ").strip()
 
 
 def _explanation_above(lines: list[str], marker: int) -> list[str]:

@@ -46,7 +46,7 @@ def test_a_recipient_record_is_found_for_98_percent_of_labelled_records():
     assert found / total >= 0.98, f"records found {found}/{total} = {found / total:.2%} (bar 98%)"
 
 
-# Measured 2026-11-27: 433/455 = 95.2% (bar 95%, met; was 418/455 = 91.9%). The residue is analysed in
+# Measured 2026-11-27: 434/455 = 95.4% (bar 95%, met; was 418/455 = 91.9%). The residue is analysed in
 # deliverability/bounces/AGREEMENT.md.
 def test_category_agrees_with_sisimai_on_95_percent_of_records():
     total, _, agree, misses = _measure()
@@ -55,9 +55,9 @@ def test_category_agrees_with_sisimai_on_95_percent_of_records():
 
 
 def test_category_agreement_does_not_fall_below_what_was_reached():
-    """A ratchet at the level reached (433/455): any change that loses agreement fails here."""
+    """A ratchet at the level reached (434/455): any change that loses agreement fails here."""
     total, _, agree, misses = _measure()
-    assert agree >= 433, f"category agreement fell to {agree}/{total}\n" + "\n".join(map(str, misses[:15]))
+    assert agree >= 434, f"category agreement fell to {agree}/{total}\n" + "\n".join(map(str, misses[:15]))
 
 
 def test_every_sisimai_reason_maps_to_a_design_category():

@@ -156,3 +156,26 @@ def test_permanent_refusal_of_the_greeting_with_no_named_cause_refuses_the_clien
     # A temporary greeting refusal stays technical (a busy server), and so does one naming a system cause.
     assert classify("421 4.3.2 System not accepting network messages", stage="CONNECT").category == "technical"
     assert classify("554 5.3.0 Internal server error", stage="CONNECT").category == "technical"
+
+
+def test_sendmail_summary_line_takes_the_server_reply_of_its_session():
+    body = ("   ----- Transcript of session follows -----\nWhile talking to mailin1.example.org:\n"
+            ">>> MAIL From:<sender@example.com>\n"
+            "<<< 501 <sender@example.com>... no access from mail server [192.0.2.55] which is an open relay.\n"
+            "554 <gone@example.org>... Remote protocol error\n")
+    (record,) = parse_message(_email(BOUNCE_HEADERS, body))
+    assert record.recipient == "gone@example.org"
+    assert record.stage == "MAIL" and "no access from mail server" in record.diagnostic
+    assert classify_record(record).category == "reputation_block"
+
+
+def test_a_recipient_line_with_its_own_server_reply_keeps_it():
+    body = ("While talking to mx.example.org:\n>>> RCPT To:<gone@example.org>\n<<< 550 <gone@example.org>... User unknown\n"
+            "550 <gone@example.org>... User unknown\n")
+    (record,) = parse_message(_email(BOUNCE_HEADERS, body))
+    assert classify_record(record).category == "invalid_mailbox"
+
+
+def test_client_listed_as_open_relay_is_a_reputation_block_not_relaying():
+    assert classify("550 Mail from host [192.0.2.5] which is an open relay is refused").category == "reputation_block"
+    assert classify("554 5.7.1 <a@example.org>: Relay access denied").category == "policy_block"
