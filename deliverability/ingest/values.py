@@ -74,6 +74,13 @@ def parse_timestamp(value: str | int | float | None) -> datetime | None:
 
 
 def _parse_text_timestamp(text: str) -> datetime:
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":  # the common case: ISO 8601
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
     first = text[0]
     if first.isdigit() or first == "-":
         # Bare digits are epoch seconds (10 digits today) or milliseconds (13); 8 digits is 20240501.
