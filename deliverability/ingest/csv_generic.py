@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from collections import Counter
+from datetime import datetime
 from typing import Iterator
 
 from .records import MAPPABLE_FIELDS, Record, RowError, UnsupportedFormat
@@ -196,6 +197,7 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
     time_cache = values._timestamp_cache  # parse_timestamp fills it; reading it inline saves a call
     reply_cache = values._reply_cache
     make_record = _positional_record()
+    from_iso = datetime.fromisoformat  # the ISO shape with Z: aware, UTC; a cache would only grow
     max_cell = MAX_CELL_CHARS
 
     row_number = 1  # the header
@@ -268,7 +270,14 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
                 if i_time is not None:
                     cell = row[i_time]
                     if cell:
-                        occurred_at = time_cache.get(cell)
+                        occurred_at = None
+                        if len(cell) == 20 and cell[19] == "Z" and cell[10] == "T":  # 2026-09-01T08:15:07Z
+                            try:
+                                occurred_at = from_iso(cell)
+                            except ValueError:
+                                pass
+                        if occurred_at is None:
+                            occurred_at = time_cache.get(cell)
                         if occurred_at is None:
                             try:
                                 occurred_at = parse_timestamp(cell)
