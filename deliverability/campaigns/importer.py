@@ -47,7 +47,9 @@ _EVENT_COLUMNS = (
 )
 MAX_DIAGNOSTIC_CHARS = 4000
 MAX_FIELD_CHARS = 250
-_CACHE_LIMIT = 2_000_000
+# Per-import dictionaries are emptied past this many entries (and refilled from the database), so
+# memory stays bounded whatever the file: about 100 MB for the address readings at the limit.
+_CACHE_LIMIT = 500_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -146,6 +148,8 @@ class _Lookups:
         return found
 
     def resolve_recipients(self, pairs: dict[str, str], result: ImportResult) -> None:
+        if len(self.recipients) > _CACHE_LIMIT:
+            self.recipients.clear()
         missing = [email for email in pairs if email not in self.recipients]
         if not missing:
             return
@@ -157,6 +161,8 @@ class _Lookups:
         result.new_recipients += created
 
     def resolve_diagnostics(self, texts: set[str]) -> None:
+        if len(self.diagnostics) > _CACHE_LIMIT:
+            self.diagnostics.clear()
         missing = {hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest(): t for t in texts if t not in self.diagnostics}
         if not missing:
             return
@@ -511,12 +517,14 @@ def _load_all(records, upload, lookups, esp, result, writer, batch_size) -> None
         chunks = _read_ahead(chunks)
     try:
         for chunk in chunks:
-            batch: list[Record] = []
-            for item in chunk:
-                if type(item) is RowError:
-                    result.add_error(item.row, item.message)
-                else:
-                    batch.append(item)
+            batch: list[Record] = chunk
+            if RowError in set(map(type, chunk)):  # the rare path
+                batch = []
+                for item in chunk:
+                    if type(item) is RowError:
+                        result.add_error(item.row, item.message)
+                    else:
+                        batch.append(item)
             result.rows += len(chunk)
             if batch:
                 writer.submit(_prepare_batch(batch, upload, lookups, readings, esp, result, writer.pipelined))
@@ -671,7 +679,7 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
                 prefix = hours.get(hour)
                 if prefix is None:
                     prefix = hours[hour] = _hour_prefix(hour)
-                when = f"{prefix}{rest // 60:02d}:{rest % 60:02d}+00"
+                when = prefix + _MINUTES_SECONDS[rest]
             slot = second // 900  # every UTC offset is a multiple of 15 minutes
             found = weeks.get(slot)
             if found is None:
@@ -703,6 +711,9 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
 
 _first, _second = itemgetter(0), itemgetter(1)
 _email_of = attrgetter("email")
+
+
+_MINUTES_SECONDS = tuple(f"{m:02d}:{sec:02d}+00" for m in range(60) for sec in range(60))  # "MM:SS+00"
 
 
 def _hour_prefix(hour: int) -> str:
