@@ -202,8 +202,8 @@ VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
     "yahoo": {
         "what_it_is": "Yahoo and AOL Mail are consumer mailbox providers.",
         "why_it_rejects": (
-            "\"This user doesn't have an account\" is real; codes such as TSS04 mean too much "
-            "mail or too many complaints from your IP."
+            "\"This user doesn't have an account\" is real; codes such as TSS04 mean Yahoo is holding "
+            "back mail from your IP or sending domain (volume, complaints, reputation or missing authentication)."
         ),
     },
 }
