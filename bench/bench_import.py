@@ -161,7 +161,7 @@ def phases(path: Path) -> dict[str, float]:
         timed(importer, "_prepare_batch", "main thread: prepare batches (incl. the two waits below)"),
         timed(importer._Lookups, "resolve_recipients", "main thread: wait for recipient ids (server)"),
         timed(importer._Lookups, "resolve_diagnostics", "main thread: wait for diagnostic ids (server)"),
-        timed(importer._Batch, "write", "writer thread: COPY events + commit (server)"),
+        timed(importer._Batch, "write", "write events + commit (PostgreSQL: COPY, on the writer thread; SQLite: executemany)"),
         timed(importer._PipelinedWriter, "finish", "main thread: wait for the last batch"),
     ]
     try:

@@ -126,8 +126,9 @@ class _Lookups:
         self.recipients: dict[str, int] = {}
         self.diagnostics: dict[str, int] = {}  # text → id
         # Raw values repeat across rows (an address appears once per event): remember their readings.
-        # raw address → (recipient id, "id<TAB>domain" for COPY, address, domain), None if not an address
-        self.address_cache: dict[str, tuple[int, str, str, str] | None] = {}
+        # raw address → (recipient id, "id<TAB>domain" for COPY, address, domain)
+        self.address_cache: dict[str, tuple[int, str, str, str]] = {}
+        self.bad_addresses: set[str] = set()  # raw values that are not addresses
         self.campaign_cache: dict[str | None, int] = {}
         self.week_cache: dict[int, tuple[date, str]] = {}
         self.hour_cache: dict[int, str] = {}
@@ -415,10 +416,13 @@ class _PipelinedWriter:
                 return
 
     def submit(self, batch: _Batch) -> None:
+        self._put(batch)
+
+    def _put(self, item: _Batch | None) -> None:
         while True:
             self._collect(block=False)
             try:
-                self._todo.put(batch, timeout=0.5)
+                self._todo.put(item, timeout=0.5)
                 return
             except queue.Full:
                 if not self._thread.is_alive():
@@ -426,7 +430,7 @@ class _PipelinedWriter:
                     raise RuntimeError("the event writer stopped")
 
     def finish(self) -> None:
-        self._todo.put(None)
+        self._put(None)  # the end marker, queued like a batch: a writer that failed is noticed
         self._thread.join()
         self._collect(block=False)
 
@@ -601,22 +605,36 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
     campaign's id, a diagnostic's reading) is resolved once per distinct value before the per-row
     loop, which then only looks values up and joins text.
     """
-    campaigns = lookups.campaign_cache
-    for name in set(map(_campaign_of, batch)) - campaigns.keys():
-        campaigns[name] = lookups.campaign_id(name, esp)
+    # Rows are refused for a bad address, an unknown event type or no campaign; a refused row must
+    # leave nothing behind (no recipient, no campaign), so those are resolved for the others only.
+    valid_types = _EVENT_TYPES
+    placed = batch if set(map(_type_of, batch)) <= valid_types else [r for r in batch if r.event_type in valid_types]
     addresses = lookups.address_cache
     if len(addresses) > _CACHE_LIMIT:
         addresses.clear()
-    valid_types = _EVENT_TYPES
-    if set(map(_type_of, batch)) <= valid_types and None not in map(campaigns.get, set(map(_campaign_of, batch))):
-        raws = set(map(_email_of, batch))
-    else:  # some rows will be refused: their addresses must not become recipients
-        raws = {rec.email for rec in batch if rec.event_type in valid_types and campaigns[rec.campaign] is not None}
-    new = {raw: (normalise_email(raw) if raw else None) for raw in raws - addresses.keys()}
-    pairs = {normal[0]: normal[1] for normal in new.values() if normal is not None}
+        lookups.bad_addresses.clear()
+    raws = set(map(_email_of, placed))
+    normals = {raw: (normalise_email(raw) if raw else None) for raw in raws - addresses.keys()}
+    bad = raws & lookups.bad_addresses
+    for raw, normal in normals.items():
+        if normal is None:
+            bad.add(raw)
+            lookups.bad_addresses.add(raw)
+    if bad:
+        placed = [rec for rec in placed if rec.email not in bad]
+    campaigns = lookups.campaign_cache
+    names = set(map(_campaign_of, placed))
+    for name in names - campaigns.keys():
+        campaigns[name] = lookups.campaign_id(name, esp)
+    if None in map(campaigns.get, names):
+        placed = [rec for rec in placed if campaigns[rec.campaign] is not None]
+    if bad or len(placed) < len(batch):
+        raws = set(map(_email_of, placed))
+    new = {raw: normals[raw] for raw in raws - addresses.keys()}
+    pairs = dict(new.values())
     texts: set[str] = set()
     clipped = lookups.clip_cache
-    for diagnostic in set(map(_diagnostic_of, batch)):
+    for diagnostic in set(map(_diagnostic_of, placed)):
         if diagnostic:
             text = clipped.get(diagnostic)
             if text is None:
@@ -631,13 +649,9 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
             lookups.resolve_recipients(pairs, result)
             lookups.resolve_diagnostics(texts)
     recipients = lookups.recipients
-    for raw, normal in new.items():
-        if normal is None:
-            addresses[raw] = None
-        else:
-            email, domain = normal
-            recipient_id = recipients[email]
-            addresses[raw] = (recipient_id, f"{recipient_id}\t{_esc(domain)}", email, domain)
+    for raw, (email, domain) in new.items():
+        recipient_id = recipients[email]
+        addresses[raw] = (recipient_id, f"{recipient_id}\t{_esc(domain)}", email, domain)
     result.domains.update(pairs.values())
     if len(clipped) > _Readings.LIMIT:
         clipped.clear()
@@ -656,7 +670,7 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
     cache = readings.cache
     for rec in batch:
         address = addresses.get(rec.email)
-        campaign_id = campaigns[rec.campaign]
+        campaign_id = campaigns.get(rec.campaign)
         if address is None or campaign_id is None or rec.event_type not in valid_types:
             result.add_error(rec.row, _problem(rec, campaign_id))
             rejected.append(rec)

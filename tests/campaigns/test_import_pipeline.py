@@ -390,11 +390,6 @@ def test_a_batch_the_database_refuses_fails_the_import_on_the_pipelined_path(org
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(strict=True, reason=(
-    "importer bug: when the writer thread fails on a batch while the next (last) batch waits in its "
-    "queue, _PipelinedWriter.finish() blocks forever on self._todo.put(None): nobody takes the waiting "
-    "batch any more. Fix: in finish(), put the sentinel with a timeout in a loop that collects the "
-    "writer's outcome (raising its failure) and checks the thread is alive, as submit() does."))
 def test_a_failed_batch_with_the_last_one_waiting_fails_the_import_instead_of_hanging(org_a, pipelined):
     """GIVEN three batches where the server refuses the second, and the first one's COPY waits on a
     table lock so that the second and third queue up behind it
@@ -513,12 +508,6 @@ def test_refused_rows_through_a_csv_upload_without_campaign(org_a, writers):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(strict=True, reason=(
-    "importer regression: _prepare_batch creates a Campaign for every name in the batch "
-    "(lookups.campaign_id for set(map(_campaign_of, batch))) before rows are validated, so a campaign "
-    "named only by refused rows is created empty and listed in the summary; before ad9e649 only rows "
-    "with a valid address and event type resolved their campaign. Fix: resolve campaigns only for rows "
-    "whose event type is valid and whose address normalises."))
 def test_a_campaign_named_only_by_refused_rows_is_not_created(org_a, writers):
     """GIVEN a good row for campaign C and refused rows (bad address, unknown event type) that alone
     name 'Typo campaign' WHEN imported THEN 'Typo campaign' does not exist and is not in the summary."""
