@@ -48,8 +48,8 @@ _EVENT_COLUMNS = (
 MAX_DIAGNOSTIC_CHARS = 4000
 MAX_FIELD_CHARS = 250
 # Per-import dictionaries are emptied past this many entries (and refilled from the database), so
-# memory stays bounded whatever the file: about 100 MB for the address readings at the limit.
-_CACHE_LIMIT = 500_000
+# memory stays bounded whatever the file (about 60 MB for the address readings at the limit).
+_CACHE_LIMIT = 250_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
