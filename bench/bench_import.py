@@ -1,6 +1,7 @@
 """End-to-end import benchmark: a generic CSV → the real event tables, vs `psql \\copy` of the same file.
 
     .venv/bin/python bench/bench_import.py --rows 1000000 --runs 3 [--sqlite] [--write docs/benchmarks.md]
+    .venv/bin/python bench/bench_import.py --rows 12000000 --memory     # a 1 GB file: peak RSS of one import
 
 Creates a throwaway PostgreSQL database (bench_import) on 127.0.0.1:5432 (trust auth), migrates it,
 and in each run: psql \\copy into a bare table without indexes (the physical ceiling), then the
@@ -187,6 +188,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--write", help="append the results to this Markdown file")
+    parser.add_argument("--memory", action="store_true",
+                        help="one import alone (no baselines): its time and the process's peak RSS")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-import-"))
@@ -199,6 +202,21 @@ def main() -> None:
         setup_django(f"sqlite:///{work / 'bench.sqlite3'}")
     else:
         setup_django("postgres://root@127.0.0.1:5432/bench_import")
+
+    if args.memory:
+        # One import and nothing else in this process, so its peak RSS is the import's.
+        elapsed, summary = product_import(path)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        backend = "SQLite" if args.sqlite else "PostgreSQL 15"
+        text = (f"\n### Import memory, {args.rows:,} rows generic CSV ({size / 1e6:,.0f} MB) on {backend} — "
+                f"{datetime.now():%Y-%m-%d}\nMachine: {describe()}.\n\nOne import alone in the process: "
+                f"{elapsed:.1f} s ({args.rows / elapsed:,.0f} rows/s); peak RSS of the process {peak_mb:.0f} MB; "
+                f"events stored {summary.get('events')}, recipients {summary.get('new_recipients')}.")
+        print(text)
+        if args.write:
+            with open(args.write, "a") as handle:
+                handle.write(text + "\n")
+        return
 
     copies, imports, parses, indexed, summary = [], [], [], [], {}
     for run in range(args.runs):

@@ -282,7 +282,7 @@ def classify(
     return _classify(diagnostic, status, reply_code, stage.upper() if stage else None, remote_mta)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:  # noqa: ANN001
     # Replies are short; a longer "diagnostic" is a pasted blob, and only its start is read.
     if isinstance(diagnostic, str):

@@ -48,8 +48,8 @@ _EVENT_COLUMNS = (
 MAX_DIAGNOSTIC_CHARS = 4000
 MAX_FIELD_CHARS = 250
 # Per-import dictionaries are emptied past this many entries (and refilled from the database), so
-# memory stays bounded whatever the file (about 60 MB for the address readings at the limit).
-_CACHE_LIMIT = 250_000
+# memory stays bounded whatever the file (about 100 MB for the address readings at the limit).
+_CACHE_LIMIT = 200_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -123,7 +123,6 @@ class _Lookups:
         self.org = org
         self.default_campaign = default_campaign
         self.campaigns: dict[str, int] = {}
-        self.recipients: dict[str, int] = {}
         self.diagnostics: dict[str, int] = {}  # text → id
         # Raw values repeat across rows (an address appears once per event): remember their readings.
         # raw address → (recipient id, "id<TAB>domain" for COPY, address, domain)
@@ -148,18 +147,14 @@ class _Lookups:
             found = self.campaigns[name] = campaign.id
         return found
 
-    def resolve_recipients(self, pairs: dict[str, str], result: ImportResult) -> None:
-        if len(self.recipients) > _CACHE_LIMIT:
-            self.recipients.clear()
-        missing = [email for email in pairs if email not in self.recipients]
-        if not missing:
-            return
+    def resolve_recipients(self, pairs: dict[str, str], result: ImportResult) -> dict[str, int]:
+        """Recipient ids for (address → domain) pairs, inserting the new ones."""
+        if not pairs:
+            return {}
         ids, created = _get_or_create_ids(
-            "campaigns_recipient", "email", [(email, pairs[email]) for email in missing],
-            extra_column="domain", org_id=self.org.id,
-        )
-        self.recipients.update(ids)
+            "campaigns_recipient", "email", list(pairs.items()), extra_column="domain", org_id=self.org.id)
         result.new_recipients += created
+        return ids
 
     def resolve_diagnostics(self, texts: set[str]) -> None:
         if len(self.diagnostics) > _CACHE_LIMIT:
@@ -256,7 +251,7 @@ class _Readings:
     """The part of an event row that depends only on what the receiving side said (event type,
     reply, diagnostic, remote host, ESP labels), computed once per distinct combination."""
 
-    LIMIT = 200_000
+    LIMIT = 50_000
 
     def __init__(self, lookups: _Lookups):
         self.lookups = lookups
@@ -642,13 +637,12 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
             texts.add(text)
 
     if pipelined:  # ids committed now; the events follow on the writer's connection
-        lookups.resolve_recipients(pairs, result)
+        recipients = lookups.resolve_recipients(pairs, result)
         lookups.resolve_diagnostics(texts)
-    else:  # the batch's events are written in the same transaction by the serial writer
+    else:  # the serial writer commits the events next, on this connection
         with transaction.atomic():
-            lookups.resolve_recipients(pairs, result)
+            recipients = lookups.resolve_recipients(pairs, result)
             lookups.resolve_diagnostics(texts)
-    recipients = lookups.recipients
     for raw, (email, domain) in new.items():
         recipient_id = recipients[email]
         addresses[raw] = (recipient_id, f"{recipient_id}\t{_esc(domain)}", email, domain)
