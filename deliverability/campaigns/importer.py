@@ -124,6 +124,7 @@ class _Lookups:
         self.default_campaign = default_campaign
         self.campaigns: dict[str, int] = {}
         self.diagnostics: dict[str, int] = {}  # text → id
+        self.mostly_known = False  # were most of the last batch's addresses stored already?
         # Raw values repeat across rows (an address appears once per event): remember their readings.
         # raw address → (recipient id, "id<TAB>domain" for COPY, address, domain)
         self.address_cache: dict[str, tuple[int, str, str, str]] = {}
@@ -152,8 +153,10 @@ class _Lookups:
         if not pairs:
             return {}
         ids, created = _get_or_create_ids(
-            "campaigns_recipient", "email", list(pairs.items()), extra_column="domain", org_id=self.org.id)
+            "campaigns_recipient", "email", list(pairs.items()), extra_column="domain", org_id=self.org.id,
+            existing_first=self.mostly_known)
         result.new_recipients += created
+        self.mostly_known = created < len(pairs) / 2  # decides the next batch's order
         return ids
 
     def resolve_diagnostics(self, texts: set[str]) -> None:
@@ -169,11 +172,14 @@ class _Lookups:
 
 def _get_or_create_ids(
     table: str, key_column: str, rows: list[tuple[str, str]], *, extra_column: str, org_id: int | None = None,
+    existing_first: bool = False,
 ) -> tuple[dict[str, int], int]:
     """Ids for (key, extra) rows, inserting the keys not stored yet; returns (key → id, how many were new).
 
-    PostgreSQL: one statement per batch (arrays unnested, insert-or-skip, then the existing ids);
-    SQLite: INSERT OR IGNORE and chunked look-ups.
+    PostgreSQL: one statement per batch (arrays unnested, insert-or-skip, then the existing ids), or,
+    with `existing_first` (most keys already stored: a list imported again), the look-up first and the
+    insert for the rest — a conflicting insert costs several times a look-up. SQLite: INSERT OR IGNORE
+    and chunked look-ups.
     """
     keys = [row[0] for row in rows]
     extras = [row[1] for row in rows]
@@ -183,8 +189,17 @@ def _get_or_create_ids(
     found: dict[str, int] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            lookup = (f"SELECT {key_column}, id FROM {table} t WHERE {key_column} = ANY(%s) {scope_filter}")
+            if existing_first:
+                cursor.execute(lookup, [keys])
+                found.update(cursor.fetchall())
+                if len(found) == len(keys):
+                    return found, 0
+                rest = [(key, extra) for key, extra in rows if key not in found]
+                keys, extras = [row[0] for row in rest], [row[1] for row in rest]
             # Most keys of a new upload are new: insert-or-skip returns their ids; only the
             # keys that already existed are looked up afterwards.
+            before = len(found)
             cursor.execute(
                 f"INSERT INTO {table} ({scope}{key_column}, {extra_column}) "
                 f"SELECT {'%s, ' if org_id is not None else ''}k, x FROM unnest(%s::text[], %s::text[]) AS input(k, x) "
@@ -192,12 +207,10 @@ def _get_or_create_ids(
                 [*scope_value, keys, extras],
             )
             found.update(cursor.fetchall())
-            created = len(found)
+            created = len(found) - before
             existing = [key for key in keys if key not in found]
             if existing:
-                cursor.execute(
-                    f"SELECT {key_column}, id FROM {table} t WHERE {key_column} = ANY(%s) {scope_filter}", [existing]
-                )
+                cursor.execute(lookup, [existing])
                 found.update(cursor.fetchall())
             return found, created
         placeholders = ", ".join(["%s"] * (3 if org_id is not None else 2))

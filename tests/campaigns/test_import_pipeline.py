@@ -640,3 +640,38 @@ def test_overlapping_exports_with_esp_event_ids_store_each_id_once(org_a, pipeli
     ids = list(Event.objects.filter(organization=org_a).values_list("esp_event_id", flat=True))
     assert sorted(ids) == sorted(f"ev-{i}" for i in range(1, 10))
     assert set(Event.objects.filter(upload=second).values_list("esp_event_id", flat=True)) == {"ev-7", "ev-8", "ev-9"}
+
+
+# --- a list imported again: its addresses are looked up before anything is inserted ------------------
+
+
+@pytest.mark.django_db
+def test_a_list_imported_again_reuses_its_recipients_and_creates_only_the_new_ones(org_a, writers, monkeypatch):
+    """GIVEN a first upload of 12 addresses and a second with the same 12 plus 2 new ones at the end,
+    in batches of 3
+    WHEN the second is imported (after its first batch finds every address stored, the next batches
+    look addresses up before inserting)
+    THEN it creates exactly the 2 new recipients and every event points to its own address."""
+    calls = []
+    original = importer._get_or_create_ids
+
+    def spy(table, key_column, rows, **kwargs):
+        calls.append((table, len(rows), kwargs.get("existing_first", False)))
+        return original(table, key_column, rows, **kwargs)
+
+    monkeypatch.setattr(importer, "_get_or_create_ids", spy)
+    first = new_upload(org_a, "first.csv")
+    import_records(first, good_records(12))
+    second = new_upload(org_a, "second.csv")
+    again = [Record(row=r.row, email=r.email.upper(), event_type="open", campaign="Big send") for r in good_records(12)]
+    fresh = [Record(row=14 + i, email=f"new{i}@corp9.com", event_type="open", campaign="Big send") for i in range(2)]
+    result = import_records(second, again + fresh)
+
+    assert result.new_recipients == 2 and result.events == 14
+    assert Recipient.objects.filter(organization=org_a).count() == 14
+    orders = [existing_first for table, _, existing_first in calls if table == "campaigns_recipient"]
+    assert orders[4:] == [False, True, True, True, True], orders  # the second upload's five batches
+    for event in Event.objects.filter(upload=second).select_related("recipient"):
+        assert event.recipient.domain == event.domain
+    emails = set(Event.objects.filter(upload=second).values_list("recipient__email", flat=True))
+    assert emails == {r.email for r in good_records(12)} | {"new0@corp9.com", "new1@corp9.com"}
