@@ -618,7 +618,7 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
     valid_types = _EVENT_TYPES
     placed = batch if set(map(_type_of, batch)) <= valid_types else [r for r in batch if r.event_type in valid_types]
     addresses = lookups.address_cache
-    if len(addresses) > _CACHE_LIMIT:
+    if len(addresses) > _CACHE_LIMIT or len(lookups.bad_addresses) > _CACHE_LIMIT:
         addresses.clear()
         lookups.bad_addresses.clear()
     raws = set(map(_email_of, placed))
