@@ -19,8 +19,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
 from datetime import date, datetime, timedelta, timezone
+from operator import attrgetter, itemgetter
 from typing import Callable, Iterable, Iterator
 
 from django.db import connection, transaction
@@ -270,10 +270,8 @@ class _Readings:
         self.lookups = lookups
         self.cache: dict[tuple, tuple[tuple, str]] = {}
 
-    def get(self, key: tuple, raw_email: str, email: str) -> tuple[tuple, str]:
-        found = self.cache.get(key)
-        if found is not None:
-            return found
+    def add(self, key: tuple, raw_email: str, email: str) -> tuple[tuple, str]:
+        """Compute and remember the reading for `key` (the caller found it missing from `cache`)."""
         event_type, diagnostic, status, reply_code, mta, labels = key
         category = signature = vendor = ""
         hard = None
@@ -386,7 +384,6 @@ class _PipelinedWriter:
         self.result, self.on_batch = result, on_batch
         self._todo: queue.Queue = queue.Queue(maxsize=1)
         self._done: queue.Queue = queue.Queue()
-        self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
         self._thread.start()
 
@@ -410,7 +407,6 @@ class _PipelinedWriter:
             except queue.Empty:
                 return
             if batch is None:
-                self._failure = outcome
                 raise outcome
             _account(self.result, batch, outcome)
             if self.on_batch:
@@ -524,7 +520,7 @@ def _load_all(records, upload, lookups, esp, result, writer, batch_size) -> None
     readings = _Readings(lookups)
     chunks = _chunked(records, batch_size)
     if writer.pipelined:
-        # A third stage: the file is read and parsed in a thread, one chunk ahead, so parsing goes on
+        # A third stage: the file is read and parsed in a thread, up to two chunks ahead, so parsing goes on
         # while this thread waits for the server (recipient and diagnostic ids).
         chunks = _read_ahead(chunks)
     try:
@@ -673,7 +669,7 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
     sortable: list[tuple[int, str]] = []
     keyed: list[str] = []
     rejected: list[Record] = []
-    get_reading = readings.get
+    add_reading = readings.add
     cache = readings.cache
     for rec in batch:
         address = addresses.get(rec.email)
@@ -685,7 +681,7 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
         labels = rec.esp_labels
         key = (rec.event_type, rec.diagnostic, rec.enhanced_status, rec.reply_code, rec.remote_mta,
                tuple(labels.items()) if labels else None)
-        reading = cache.get(key) or get_reading(key, rec.email, address[2])
+        reading = cache.get(key) or add_reading(key, rec.email, address[2])
         moment = rec.occurred_at
         if moment is None:
             week = week_text = None
@@ -731,7 +727,8 @@ def _prepare_batch(batch: list[Record], upload: Upload, lookups: _Lookups, readi
 
 
 _first, _second = itemgetter(0), itemgetter(1)
-_email_of = attrgetter("email")
+_email_of, _campaign_of = attrgetter("email"), attrgetter("campaign")
+_diagnostic_of, _type_of = attrgetter("diagnostic"), attrgetter("event_type")
 
 
 _MINUTES_SECONDS = tuple(f"{m:02d}:{sec:02d}+00" for m in range(60) for sec in range(60))  # "MM:SS+00"
@@ -741,7 +738,6 @@ def _hour_prefix(hour: int) -> str:
     """'2026-09-01 08:' for an hour since the epoch: a UTC timestamptz in COPY text, less its minutes and seconds."""
     d = _EPOCH + timedelta(hours=hour)
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:"
-_campaign_of, _diagnostic_of, _type_of = attrgetter("campaign"), attrgetter("diagnostic"), attrgetter("event_type")
 
 
 def _problem(rec: Record, campaign_id: int | None) -> str:
