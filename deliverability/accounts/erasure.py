@@ -35,7 +35,7 @@ class Erased:
 
 def normalise(email: str) -> str:
     """The address as the importer stores it (lower case, IDN domain in punycode)."""
-    from deliverability.campaigns.importer import normalise_email
+    from deliverability.ingest.values import normalise_email
 
     normal = normalise_email(email)
     return normal[0] if normal else email.strip().strip("<>").lower()

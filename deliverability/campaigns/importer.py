@@ -29,6 +29,7 @@ from deliverability.accounts.models import Organization
 from deliverability.bounces import classify
 from deliverability.campaigns.models import Campaign, Event, Upload
 from deliverability.ingest.records import EVENT_TYPES, Record, RowError
+from deliverability.ingest.values import monday_of, normalise_email
 
 log = logging.getLogger(__name__)
 
@@ -51,30 +52,6 @@ MAX_FIELD_CHARS = 250
 # memory stays bounded whatever the file (about 100 MB for the address readings at the limit).
 _CACHE_LIMIT = 200_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def normalise_email(raw: str) -> tuple[str, str] | None:
-    """'  John.Doe@Example.COM ' → ('john.doe@example.com', 'example.com'), or None if not an address."""
-    email = raw.strip().strip("<>").lower()
-    local, at, domain = email.rpartition("@")
-    if not at or not local or "." not in domain or len(email) > 320 or " " in email:
-        return None
-    if domain.startswith(".") or domain.endswith(".") or ".." in domain:
-        return None
-    if not domain.isascii():
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            return None
-        email = f"{local}@{domain}"
-    return email, domain
-
-
-def monday_of(moment: datetime | None, tz) -> date | None:
-    if moment is None:
-        return None
-    day = moment.astimezone(tz).date()
-    return day - timedelta(days=day.weekday())
 
 
 def _clip(text: str | None, limit: int) -> str:

@@ -200,7 +200,7 @@ def mark_stale(organization_id: int, weeks: Iterable[date], now: datetime) -> in
 
 def weeks_of_campaigns(campaign_ids: Iterable[int], org: Organization) -> set[date]:
     sent = Campaign.objects.filter(pk__in=list(campaign_ids), sent_at__isnull=False).values_list("sent_at", flat=True)
-    return {weekly.week_of(moment, org.tzinfo) for moment in sent}
+    return {weekly.monday_of(moment, org.tzinfo) for moment in sent}
 
 
 def mark_stale_for_upload(upload_id: int, now: datetime) -> int:

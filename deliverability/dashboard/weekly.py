@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
+from deliverability.ingest.values import monday_of, monday_of_day  # the one definition of a week
+
 from .figures import VERDICT_LABELS, VERDICTS, sum_vendors
 
 READY_HOUR = 6  # the previous week's snapshot is built once Monday 06:00 local has passed
@@ -27,15 +29,6 @@ WEEK = timedelta(days=7)
 
 
 # --- Week boundaries ---------------------------------------------------------------------------
-
-
-def monday_of_day(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def week_of(moment: datetime, tz: tzinfo) -> date:
-    """The Monday (a local date) of the week that contains `moment` in time zone `tz`."""
-    return monday_of_day(moment.astimezone(tz).date())
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
@@ -53,7 +46,7 @@ def week_bounds(monday: date, tz: tzinfo) -> tuple[datetime, datetime]:
 def latest_due_week(now: datetime, tz: tzinfo, ready_hour: int = READY_HOUR) -> date:
     """The most recent week whose snapshot is due at `now`: last week once this Monday's
     `ready_hour` has come in `tz`, the week before that until then."""
-    this_monday = week_of(now, tz)
+    this_monday = monday_of(now, tz)
     ready = datetime.combine(this_monday, time(ready_hour), tzinfo=tz)
     return this_monday - (WEEK if now >= ready else 2 * WEEK)
 
@@ -219,7 +212,7 @@ def group_by_week(rows: Iterable[Mapping], tz: tzinfo, key: str = "campaign__sen
     for row in rows:
         moment = row.get(key)
         if moment is not None:
-            weeks.setdefault(week_of(moment, tz), []).append(row)
+            weeks.setdefault(monday_of(moment, tz), []).append(row)
     return weeks
 
 

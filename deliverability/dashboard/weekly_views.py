@@ -35,7 +35,7 @@ def _week_or_redirect(text: str, tz, url_name: str, **kwargs) -> date | HttpResp
     if day is None:
         raise Http404("Not a date")
     monday = weekly.monday_of_day(day)
-    if monday > weekly.week_of(timezone.now(), tz):
+    if monday > weekly.monday_of(timezone.now(), tz):
         raise Http404("That week has not started yet")
     if monday != day:
         return redirect(url_name, week=monday.isoformat(), **kwargs)
@@ -43,7 +43,7 @@ def _week_or_redirect(text: str, tz, url_name: str, **kwargs) -> date | HttpResp
 
 
 def _navigation(monday: date, tz) -> dict:
-    this_week = weekly.week_of(timezone.now(), tz)
+    this_week = weekly.monday_of(timezone.now(), tz)
     return {"previous": (monday - weekly.WEEK).isoformat(),
             "next": (monday + weekly.WEEK).isoformat() if monday < this_week else None,
             "in_progress": monday == this_week}
@@ -93,7 +93,7 @@ def _week_context(request: HttpRequest, monday: date) -> dict:
 @org_view(Access.VIEW)
 def weekly_latest(request: HttpRequest) -> HttpResponse:
     """The last complete week (the one Monday's meeting reviews)."""
-    monday = weekly.week_of(timezone.now(), request.org.tzinfo) - weekly.WEEK
+    monday = weekly.monday_of(timezone.now(), request.org.tzinfo) - weekly.WEEK
     return redirect("weekly_week", org_slug=request.org.slug, week=monday.isoformat())
 
 
@@ -159,7 +159,7 @@ def weekly_subscription(request: HttpRequest) -> HttpResponse:
 @staff_view
 def staff_weekly_latest(request: HttpRequest) -> HttpResponse:
     """The last complete week across all organisations."""
-    monday = weekly.week_of(timezone.now(), timezone.get_default_timezone()) - weekly.WEEK
+    monday = weekly.monday_of(timezone.now(), timezone.get_default_timezone()) - weekly.WEEK
     return _staff_week(request, monday)
 
 
@@ -178,7 +178,7 @@ def _staff_week(request: HttpRequest, monday: date) -> HttpResponse:
         return csv_response(f"weekly-all-clients-{monday.isoformat()}", header, (
             [r["org"].name, r["current"]["campaigns"], r["current"]["recipients"],
              *(h["value"] for h in r["headline"]), *(h["delta"] for h in r["headline"])] for r in rows))
-    today = weekly.week_of(timezone.now(), timezone.get_default_timezone())
+    today = weekly.monday_of(timezone.now(), timezone.get_default_timezone())
     return render(request, "dashboard/weekly_staff.html", {
         "rows": rows, "week": monday, "week_end": monday + timedelta(days=6),
         "previous": (monday - weekly.WEEK).isoformat(),

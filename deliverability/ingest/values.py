@@ -5,7 +5,7 @@ timestamp, a plain address) and cache what repeats (timestamps to the second, di
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
 from deliverability.bounces.smtp import find_reply_code, find_status
@@ -144,6 +144,34 @@ def clean_email(value: object) -> str | None:
     if " " in email or "\x00" in email or not email.isprintable():
         return None
     return email
+
+
+def normalise_email(raw: str) -> tuple[str, str] | None:
+    """The address as stored: '  John.Doe@Example.COM ' → ('john.doe@example.com', 'example.com'), or None if not an address."""
+    email = raw.strip().strip("<>").lower()
+    local, at, domain = email.rpartition("@")
+    if not at or not local or "." not in domain or len(email) > 320 or " " in email:
+        return None
+    if domain.startswith(".") or domain.endswith(".") or ".." in domain:
+        return None
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+        email = f"{local}@{domain}"
+    return email, domain
+
+
+def monday_of(moment: datetime | None, tz: tzinfo) -> date | None:
+    """The Monday (a local date) of the week that holds `moment` in time zone `tz` (the one definition of a week)."""
+    if moment is None:
+        return None
+    return monday_of_day(moment.astimezone(tz).date())
+
+
+def monday_of_day(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def split_reply(text: str | None) -> tuple[int | None, str | None]:

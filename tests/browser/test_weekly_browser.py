@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _published_week(org):
     """Last week with two campaigns, the week before with one, published as a snapshot."""
     now = timezone.now()
-    monday = weekly.week_of(now, org.tzinfo) - weekly.WEEK
+    monday = weekly.monday_of(now, org.tzinfo) - weekly.WEEK
     tz = org.tzinfo
     for offset, name, hard in ((-6, "Autumn <offer>", 0.03), (1, "Webinar invite", 0.09), (3, "Product news", 0.07)):
         sent = datetime.combine(monday + timedelta(days=offset), time(9, 30), tzinfo=tz)

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from deliverability.campaigns import services
-from deliverability.campaigns.importer import normalise_email
+from deliverability.ingest.values import normalise_email
 from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, Upload
 from deliverability.domains.models import Domain
 

@@ -41,7 +41,7 @@ def utc(*args) -> datetime:
     (utc(2026, 11, 1, 18, 30), KOLKATA, date(2026, 11, 2)),
 ])
 def test_week_of_is_the_monday_in_the_organisations_time_zone(moment, tz, monday):
-    assert weekly.week_of(moment, tz) == monday
+    assert weekly.monday_of(moment, tz) == monday
 
 
 @pytest.mark.parametrize("tz,monday,hours", [
@@ -57,9 +57,9 @@ def test_week_bounds_span_one_local_week_whatever_the_clock_change(tz, monday, h
     start, end = weekly.week_bounds(monday, tz)
     assert (end - start) == timedelta(hours=hours)
     assert start.astimezone(tz).hour == 0 and end.astimezone(tz).hour == 0
-    assert weekly.week_of(start, tz) == monday
-    assert weekly.week_of(end - timedelta(microseconds=1), tz) == monday
-    assert weekly.week_of(end, tz) == monday + timedelta(days=7)
+    assert weekly.monday_of(start, tz) == monday
+    assert weekly.monday_of(end - timedelta(microseconds=1), tz) == monday
+    assert weekly.monday_of(end, tz) == monday + timedelta(days=7)
 
 
 def test_week_bounds_are_the_expected_utc_instants_in_madrid_around_spring_forward():
