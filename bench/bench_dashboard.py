@@ -54,10 +54,9 @@ BENCH_USER, BENCH_PASSWORD = "bench-staff", "bench-staff-password-2026"
 
 
 def generate(events: int, orgs: int, org: str) -> None:
-    from deliverability.domains.loopback_dns import LoopbackDNS
+    from deliverability.devtools.loopback_dns import DEMO_ZONES, LoopbackDNS
 
-    zones = ROOT / "deliverability" / "domains" / "data" / "demo_zones.txt"
-    with LoopbackDNS.from_file(zones) as dns:
+    with LoopbackDNS.from_file(DEMO_ZONES) as dns:
         settings.DNS_NAMESERVERS = [dns.nameserver]
         call_command("generate_demo", events=events, orgs=orgs, org=org)
 

@@ -9,7 +9,7 @@ What is measured (medians of --runs runs; every run starts from an empty domains
   delay      the DNS server adds 20 ms to every answer; 1 process, concurrency 100
   full path  MX + MX host addresses + SPF for gateway domains (reported separately: extra lookups)
 
-The DNS server is the project's own loopback server (deliverability/domains/loopback_dns.py),
+The DNS server is the project's own loopback server (deliverability/devtools/loopback_dns.py),
 run as separate processes sharing one port with SO_REUSEPORT, so that it does not share a
 Python interpreter (or its GIL) with the code being measured. With --write the results are
 appended to docs/benchmarks.md.
@@ -99,7 +99,7 @@ class DnsServers:
         self.procs = []
         for _ in range(count):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "deliverability.domains.loopback_dns", "--zones", str(zone_file),
+                [sys.executable, "-m", "deliverability.devtools.loopback_dns", "--zones", str(zone_file),
                  "--port", str(self.port), "--delay", str(delay), "--reuse-port"],
                 cwd=ROOT, stderr=subprocess.PIPE, text=True,
             )
@@ -367,7 +367,7 @@ def render(args, n: int, results: dict, statuses: dict) -> str:
         "",
         f"{n:,} domains (vendor mix of research/perf.md §4: 30% Microsoft 365, 25% Google, 8% Proofpoint, 6% Mimecast, "
         "3% Barracuda, 2% Cisco, rest self-hosted; 1% null MX, 1% A-only, 1% NXDOMAIN). DNS server: the project's "
-        f"loopback server (`deliverability/domains/loopback_dns.py`), {args.server_processes} processes sharing the port "
+        f"loopback server (`deliverability/devtools/loopback_dns.py`), {args.server_processes} processes sharing the port "
         "with SO_REUSEPORT, on the same 2 cores as the code measured. Every enrich run starts from empty tables and "
         "counts the MX path: one MX query per domain, kind, fingerprint, the bulk upsert of the Domain rows and one "
         "history row per domain. N processes = the domain list split N ways, each process calling "

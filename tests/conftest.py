@@ -46,10 +46,9 @@ def fast_password_hashing():
 @pytest.fixture(scope="session", autouse=True)
 def demo_dns():
     """The project's loopback DNS with the demo zones: every test that enriches resolves offline."""
-    from deliverability.domains.loopback_dns import LoopbackDNS
+    from deliverability.devtools.loopback_dns import DEMO_ZONES, LoopbackDNS
 
-    zones = ROOT / "deliverability" / "domains" / "data" / "demo_zones.txt"
-    server = LoopbackDNS.from_file(zones).start()
+    server = LoopbackDNS.from_file(DEMO_ZONES).start()
     previous = settings.DNS_NAMESERVERS
     settings.DNS_NAMESERVERS = [server.nameserver]
     yield server

@@ -6,7 +6,7 @@ reject a few real people from stale directories; a Barracuda gateway blocks the 
 Microsoft 365's edge blocking answers "Access denied"; a few addresses really are gone
 (people leave companies); consumer mailboxes mostly deliver, with the odd real unknown user and
 a full mailbox. The demo domains are served by the project's loopback DNS
-(domains/data/demo_zones.txt), so enrichment works offline.
+(devtools/data/demo_zones.txt), so enrichment works offline.
 """
 from __future__ import annotations
 

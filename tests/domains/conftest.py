@@ -1,14 +1,10 @@
 """A real DNS server on loopback for the domain tests (UDP and TCP), started once per session."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from deliverability.domains.loopback_dns import LoopbackDNS
+from deliverability.devtools.loopback_dns import DEMO_ZONES, LoopbackDNS
 from deliverability.domains.resolver import ResolverConfig
-
-DEMO_ZONES = Path(__file__).resolve().parents[2] / "deliverability" / "domains" / "data" / "demo_zones.txt"
 
 # Test-only names on top of the demo zones.
 EXTRA_ZONES = """

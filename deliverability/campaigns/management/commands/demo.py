@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from deliverability.accounts.models import Membership, Organization
-from deliverability.domains.loopback_dns import LoopbackDNS
+from deliverability.devtools.loopback_dns import LoopbackDNS
 
-DEMO_ZONES = settings.BASE_DIR / "deliverability" / "domains" / "data" / "demo_zones.txt"
+DEMO_ZONES = settings.BASE_DIR / "deliverability" / "devtools" / "data" / "demo_zones.txt"
 STAFF = ("demo", "demo-review-2026")
 CLIENT = ("client", "client-review-2026")
 

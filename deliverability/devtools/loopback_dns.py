@@ -13,7 +13,7 @@ behaviour directives written as comments, so a fixture stays a single readable f
     ;@flap     flap.example. MX 10 mx.a.example. | 10 mx.b.example.
                                       alternate between the zone's answer and these rdatas
 
-Run:   python -m deliverability.domains.loopback_dns --zones FILE --port 5353 [--delay 0.02]
+Run:   python -m deliverability.devtools.loopback_dns --zones FILE --port 5353 [--delay 0.02]
 Tests: with LoopbackDNS.from_file(path) as server: server.nameserver  ->  "127.0.0.1:PORT"
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
-from deliverability.domains.loopback_dns import LoopbackDNS
+from deliverability.devtools.loopback_dns import LoopbackDNS
 
 ZONES = """
 .                 300 IN SOA ns.loopback. hostmaster.loopback. 1 3600 600 86400 300
@@ -71,7 +71,7 @@ def test_runs_as_a_program(tmp_path: Path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deliverability.domains.loopback_dns", "--zones", str(zones), "--port", str(port)],
+        [sys.executable, "-m", "deliverability.devtools.loopback_dns", "--zones", str(zones), "--port", str(port)],
         stderr=subprocess.PIPE,
         text=True,
     )
