@@ -29,6 +29,8 @@ test: $(STAMP)
 check: setup
 	DEBUG=1 $(PY) manage.py check
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
 
 bench: setup
 	@cat bench/README.md

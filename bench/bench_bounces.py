@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from machine import cpu_model  # noqa: E402  (bench/machine.py; the script's folder is on sys.path)
+
 from deliverability.bounces.classify import _classify, classify, classify_record  # noqa: E402
 from deliverability.bounces.dsn import parse_message  # noqa: E402
 

@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +182,7 @@ def sizes() -> dict[str, int]:
 
 def write(results: dict, browser: dict | None, counts: dict, note: str) -> None:
     lines = [
-        "", f"## Dashboard ({datetime.now(timezone.utc):%Y-%m-%d})", "",
+        "", f"## Dashboard ({datetime.now(UTC):%Y-%m-%d})", "",
         f"`bench/bench_dashboard.py` on {platform.node() or 'this machine'}: {os.cpu_count()} cores, "
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}. {note}", "",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing as mp
 import os
 import platform
@@ -29,7 +30,7 @@ import sys
 import tempfile
 import time
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,10 +139,8 @@ def raw_dnspython(names: list[str], nameserver: str, concurrency: int = 100) -> 
 
         async def worker() -> None:
             for name in it:
-                try:
+                with contextlib.suppress(dns.resolver.NXDOMAIN):
                     await resolver.resolve(name, "MX", raise_on_no_answer=False)
-                except dns.resolver.NXDOMAIN:
-                    pass
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
@@ -203,7 +202,7 @@ def enrich_parallel(database_url: str, names: list[str], nameserver: str, proces
     for p in procs:
         p.join()
     by_status: dict[str, int] = {}
-    for cpu, _, statuses, _ in outcomes:
+    for _cpu, _, statuses, _ in outcomes:
         for k, v in statuses.items():
             by_status[k] = by_status.get(k, 0) + v
     CPU_PER_DOMAIN.append(sum(o[0] for o in outcomes) / len(names))
@@ -361,7 +360,7 @@ def render(args, n: int, results: dict, statuses: dict) -> str:
     lines = [
         "## Domain enrichment",
         "",
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with `bench/bench_enrich.py --domains {n} --runs {args.runs} "
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `bench/bench_enrich.py --domains {n} --runs {args.runs} "
         f"--database {args.database}`. Machine: {os.cpu_count()} cores ({cpu}), {platform.platform()}. {_versions()}. "
         f"Database: {db}.",
         "",

@@ -20,12 +20,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deliverability.ingest import read_records  # noqa: E402
+from deliverability.ingest import read_records
 
 DIAGNOSTICS = (
     "550 5.1.1 <{e}>: Recipient address rejected: User unknown in virtual mailbox table",
@@ -38,7 +38,7 @@ DIAGNOSTICS = (
 
 def generate(path: Path, rows: int, seed: int = 7) -> None:
     rnd = random.Random(seed)
-    start = datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
     domains = [f"company{i}.example" for i in range(2000)] + ["gmail.com", "outlook.com", "yahoo.com"]
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

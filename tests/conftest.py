@@ -124,7 +124,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory, demo_dns
     queues = ",".join(settings.CELERY_TASK_QUEUES_NAMES)
     command = [sys.executable, "-m", "celery", "-A", "deliverability", "worker", "-P", "solo", "-Q", queues,
                "-n", name, "--without-gossip", "--without-mingle", "--loglevel", "INFO"]
-    log_file = open(log_path, "w")
+    log_file = open(log_path, "w")  # noqa: SIM115 - the worker writes to it until teardown
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

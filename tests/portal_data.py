@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from deliverability.campaigns import services
@@ -48,4 +48,4 @@ def import_campaign(org, tmp_path: Path, campaign: str, start: datetime, prefix:
 
 
 def recent(days: int = 2) -> datetime:
-    return datetime.now(timezone.utc) - timedelta(days=days)
+    return datetime.now(UTC) - timedelta(days=days)

@@ -8,9 +8,9 @@ object of another organisation.
 """
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable
+from enum import StrEnum
 from functools import wraps
-from typing import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from deliverability.accounts.models import Membership, Organization
 
 
-class Access(str, Enum):
+class Access(StrEnum):
     """What a view needs. The permission-matrix test reads it from every view."""
 
     PUBLIC = "public"  # anyone (login page)

@@ -283,7 +283,7 @@ def classify(
 
 
 @lru_cache(maxsize=50_000)
-def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:  # noqa: ANN001
+def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:
     # Replies are short; a longer "diagnostic" is a pasted blob, and only its start is read.
     if isinstance(diagnostic, str):
         text = diagnostic[:MAX_TEXT]
@@ -416,7 +416,7 @@ def _default_signature(category: str) -> str | None:
     return _DEFAULT_SIGNATURE.get(category)
 
 
-def classify_record(record) -> Classification:  # noqa: ANN001 - a dsn.BounceRecord
+def classify_record(record) -> Classification:
     """Classify a parsed bounce record, honouring what its layout already said (ARF, auto-reply…)."""
     hint = record.category_hint
     if hint in ("complaint", "auto_reply", "delivered", "suppressed"):

@@ -163,5 +163,5 @@ class _BytesView:
 
         self._io = io.BytesIO(data)
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._io, name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 FIRST = ["ana", "ben", "carla", "david", "elena", "felix", "grace", "hugo", "irene", "jon", "karin", "luis",
@@ -151,8 +151,8 @@ def write_demo_csv(path: Path, seed: int = 7, scale: int = 1) -> int:
 
     For scale >= SYNTHETIC_FROM_SCALE, corporate domains are spread over synthetic siblings."""
     rng = random.Random(seed)
-    november = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-    october = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
+    november = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    october = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
     rows = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:

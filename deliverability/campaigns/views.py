@@ -14,7 +14,6 @@ from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org
 from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign, Upload
 
-
 FORMAT_CHOICES = [("auto", "Detect automatically")] + [(name, name) for name in ingest.FORMATS]
 
 

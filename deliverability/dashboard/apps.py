@@ -11,8 +11,8 @@ class DashboardConfig(AppConfig):
         # app's analysis of that import is done (see dashboard/snapshots.py).
         from django.utils import timezone
 
-        from deliverability.campaigns.signals import campaigns_changed, upload_imported
         from deliverability.campaigns.models import Upload
+        from deliverability.campaigns.signals import campaigns_changed, upload_imported
         from deliverability.dashboard import snapshots, tasks
         from deliverability.taskqueue import dispatch
 

@@ -270,7 +270,7 @@ def sum_vendors(by_vendor_list: Iterable[Mapping[str, Mapping]]) -> dict[str, di
         for name, row in (by_vendor or {}).items():
             entry = total.setdefault(name, {"vendor_id": row.get("vendor_id"), "category": row.get("category"),
                                             "recipients": 0, "bounced": 0, "campaigns": 0,
-                                            "by_verdict": {v: 0 for v in VERDICTS}})
+                                            "by_verdict": dict.fromkeys(VERDICTS, 0)})
             entry["recipients"] += row.get("recipients") or 0
             entry["bounced"] += row.get("bounced") or 0
             entry["campaigns"] += 1

@@ -60,3 +60,6 @@ class DigestSubscription(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="one_digest_subscription")]
+
+    def __str__(self) -> str:
+        return f"Digest of organisation {self.organization_id} for user {self.user_id}"

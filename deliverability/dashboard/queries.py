@@ -90,7 +90,7 @@ class DomainFilters:
     sort: str = "bounced"
 
     @classmethod
-    def from_request(cls, request) -> "DomainFilters":
+    def from_request(cls, request) -> DomainFilters:
         kind = request.GET.get("kind", "")
         verdict = request.GET.get("verdict", "")
         sort = request.GET.get("sort", "bounced")

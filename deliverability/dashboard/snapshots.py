@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -77,8 +77,8 @@ def staff_rows(monday: date) -> list[dict]:
     """Every organisation's week `monday` (in its own time zone) against its previous week."""
     orgs = {o.pk: o for o in Organization.objects.all()}
     # Wide enough in UTC for every time zone (±14 h); each row is then placed in its org's week.
-    start = datetime.combine(monday - weekly.WEEK - timedelta(days=1), time(0), tzinfo=timezone.utc)
-    end = datetime.combine(monday + timedelta(days=9), time(0), tzinfo=timezone.utc)
+    start = datetime.combine(monday - weekly.WEEK - timedelta(days=1), time(0), tzinfo=UTC)
+    end = datetime.combine(monday + timedelta(days=9), time(0), tzinfo=UTC)
     per_org: dict[int, list[dict]] = {}
     for row in diagnoses_between(orgs, start, end):
         per_org.setdefault(row["campaign__organization_id"], []).append(row)

@@ -94,7 +94,7 @@ def _get(row, name: str):
 
 def query_with(request, **changes) -> str:
     """The current query string with some parameters changed (None removes one)."""
-    params = {k: v for k, v in request.GET.items()}
+    params = dict(request.GET.items())
     for key, value in changes.items():
         if value is None or value == "":
             params.pop(key, None)

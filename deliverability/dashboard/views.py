@@ -25,7 +25,8 @@ from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
 
-from . import figures, queries as q
+from . import figures
+from . import queries as q
 from .exports import address_list_response
 from .tables import Order, csv_response, iterate, keyset_page, query_with
 
@@ -321,7 +322,7 @@ def staff_vendor(request: HttpRequest, vendor_id: str) -> HttpResponse:
     for row in q.vendor_in_diagnoses(diagnoses, vendor.id):
         entry = per_org.setdefault(row["campaign__organization__slug"], {
             "name": row["campaign__organization__name"], "slug": row["campaign__organization__slug"],
-            "campaigns": 0, "recipients": 0, "bounced": 0, **{v: 0 for v in q.VERDICTS}})
+            "campaigns": 0, "recipients": 0, "bounced": 0, **dict.fromkeys(q.VERDICTS, 0)})
         entry["campaigns"] += 1
         entry["recipients"] += row["entry"].get("recipients") or 0
         entry["bounced"] += row["entry"].get("bounced") or 0

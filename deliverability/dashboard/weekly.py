@@ -13,9 +13,9 @@ pages' figures. (`Event.week` is the Monday of each event; it is used only to no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from deliverability.ingest.values import monday_of, monday_of_day  # the one definition of a week
+from deliverability.ingest.values import monday_of  # the one definition of a week
 
 from .figures import VERDICT_LABELS, VERDICTS, sum_vendors
 
@@ -40,7 +40,7 @@ def week_bounds(monday: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """[start, end) of the week starting `monday` in `tz`, in UTC: 167, 168 or 169 hours across DST.
 
     (In UTC because Python subtracts and compares two datetimes of the same tzinfo by wall time.)"""
-    return local_midnight(monday, tz).astimezone(timezone.utc), local_midnight(monday + WEEK, tz).astimezone(timezone.utc)
+    return local_midnight(monday, tz).astimezone(UTC), local_midnight(monday + WEEK, tz).astimezone(UTC)
 
 
 def latest_due_week(now: datetime, tz: tzinfo, ready_hour: int = READY_HOUR) -> date:
@@ -69,10 +69,10 @@ def _pct(part: float, whole: float) -> float | None:
 def summarise(diagnoses: Iterable[Mapping]) -> dict:
     """Add up the week's campaign diagnoses. Rates are recomputed from the summed counts
     (weighted by recipients), never averaged over campaigns. Rates are percent, None without recipients."""
-    totals = {k: 0 for k in ("campaigns", "recipients", "delivered", "bounced", "b2b_recipients", "b2b_bounced",
-                             "b2c_recipients", "b2c_bounced")}
+    totals = dict.fromkeys(("campaigns", "recipients", "delivered", "bounced", "b2b_recipients", "b2b_bounced",
+                            "b2c_recipients", "b2c_bounced"), 0)
     reported_hard = invalid = 0.0
-    by_verdict = {v: 0 for v in VERDICTS}
+    by_verdict = dict.fromkeys(VERDICTS, 0)
     vendor_dicts = []
     for row in diagnoses:
         totals["campaigns"] += 1

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from deliverability.accounts.tenancy import Access, org_view, staff_view
+from deliverability.ingest.values import monday_of_day
 
 from . import figures, snapshots, weekly
 from .models import DigestSubscription, WeeklySnapshot
@@ -34,7 +35,7 @@ def _week_or_redirect(text: str, tz, url_name: str, **kwargs) -> date | HttpResp
     day = weekly.parse_week(text)
     if day is None:
         raise Http404("Not a date")
-    monday = weekly.monday_of_day(day)
+    monday = monday_of_day(day)
     if monday > weekly.monday_of(timezone.now(), tz):
         raise Http404("That week has not started yet")
     if monday != day:

@@ -8,10 +8,10 @@ Each step looks at the domain itself, then at its registrable domain (`mail.yaho
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Mapping
 
 from .names import registrable_domain
 

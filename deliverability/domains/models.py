@@ -33,10 +33,10 @@ class MxStatus(models.TextChoices):
 
 
 class DomainQuerySet(models.QuerySet):
-    def fresh(self, now: datetime | None = None) -> "DomainQuerySet":
+    def fresh(self, now: datetime | None = None) -> DomainQuerySet:
         return self.filter(expires_at__gt=now or timezone.now())
 
-    def stale(self, now: datetime | None = None) -> "DomainQuerySet":
+    def stale(self, now: datetime | None = None) -> DomainQuerySet:
         return self.exclude(expires_at__gt=now or timezone.now())
 
 
@@ -76,7 +76,7 @@ class Domain(models.Model):
 
         return vendor_name(self.vendor_id)
 
-    def answer_at(self, when: datetime) -> "DomainHistory | None":
+    def answer_at(self, when: datetime) -> DomainHistory | None:
         """The DNS answer this domain gave at `when` (the latest change at or before it)."""
         return self.history.filter(observed_at__lte=when).order_by("-observed_at", "-id").first()
 

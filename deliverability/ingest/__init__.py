@@ -19,8 +19,8 @@ to learn how many of each were passed over and why.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from . import csv_generic, dsn, hubspot, mailchimp, mailgun, postmark, sendgrid, ses, zipped
 from .csv_generic import ColumnMappingNeeded
@@ -88,7 +88,7 @@ def read_records(
         return zipped.read_path(path, mapping=mapping, skipped=skipped)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
-    handle = open(path, "rb")
+    handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done
     try:
         records = STREAM_READERS[fmt](Peeked(handle, path.name), mapping=mapping, skipped=skipped)
     except BaseException:

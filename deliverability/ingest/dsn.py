@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .esp import note_skip, record
 from .records import Record, RowError

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from .csv_generic import normalise_header
 from .jsonstream import iter_json
@@ -83,7 +84,7 @@ def csv_items(peeked: Peeked) -> Iterator[Item | RowError]:
             for row in table.rows:
                 row_number += 1
                 if any(row):
-                    yield row_number, dict(zip(keys, row))
+                    yield row_number, dict(zip(keys, row, strict=False))
             return
         except csv.Error as exc:
             row_number += 1

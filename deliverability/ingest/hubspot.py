@@ -16,7 +16,8 @@ left to the import command.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .esp import as_list, first, note_skip, read_entries, record
 from .records import Record, RowError

@@ -13,7 +13,8 @@ A syntax error or a truncated file yields a RowError; in JSON lines the next lin
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, TextIO
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from .records import RowError
 
@@ -87,10 +88,9 @@ class _Buffer:
                 if not self._refill():
                     raise exc from None
                 continue
-            if end == len(self.buf) and not self.eof and not isinstance(obj, (dict, list, str)):
-                # A bare number may continue in the next chunk.
-                if self._refill():
-                    continue
+            # A bare number may continue in the next chunk.
+            if end == len(self.buf) and not self.eof and not isinstance(obj, dict | list | str) and self._refill():
+                continue
             self.pos = end
             return obj
 

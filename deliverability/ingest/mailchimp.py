@@ -10,7 +10,8 @@ The subscribed file holds no events; its rows are skipped (counted in ``skipped`
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .esp import as_list, first, note_skip, read_entries, record
 from .records import Record, RowError

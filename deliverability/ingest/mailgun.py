@@ -10,7 +10,8 @@ code (605 "previously bounced", 498/499 no MX/connect); only 200–599 become re
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .esp import as_dict, first, note_skip, read_entries, record
 from .records import Record, RowError

@@ -14,7 +14,8 @@ SpamComplaint: that is stored as ``suppressed``.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .esp import first, note_skip, read_entries, record
 from .records import Record, RowError

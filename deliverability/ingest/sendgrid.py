@@ -10,7 +10,8 @@ as ``suppressed``. The legacy bounce list export has only created, email, reason
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .esp import first, note_skip, read_entries, record
 from .records import Record, RowError

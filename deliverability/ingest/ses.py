@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .esp import as_dict, as_list, first, note_skip, read_entries, record
 from .records import Record, RowError

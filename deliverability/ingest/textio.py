@@ -8,9 +8,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import BinaryIO, Iterator, TextIO
+from typing import BinaryIO, TextIO
 
 SAMPLE_BYTES = 64 * 1024
 # A quoted CSV cell or a physical line longer than this is cut into pieces (the row becomes a
@@ -54,7 +55,7 @@ class Peeked:
         self._used = False
 
     @classmethod
-    def from_bytes(cls, data: bytes, name: str = "") -> "Peeked":
+    def from_bytes(cls, data: bytes, name: str = "") -> Peeked:
         return cls(io.BytesIO(data), name)
 
     def stream(self) -> BinaryIO:

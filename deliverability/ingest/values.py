@@ -5,7 +5,7 @@ timestamp, a plain address) and cache what repeats (timestamps to the second, di
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 
 from deliverability.bounces.smtp import find_reply_code, find_status
@@ -16,7 +16,7 @@ MAX_CELL_CHARS = 4000
 MAX_EMAIL_CHARS = 320  # RFC 3696 erratum: 64 + 1 + 255
 _CACHE_LIMIT = 50_000
 
-_UTC = timezone.utc
+_UTC = UTC
 # Formats seen in spreadsheet and ESP UI exports that datetime.fromisoformat does not read.
 # Slashed dates are read month-first (US exports); day-first files need ISO or a mapping.
 _FALLBACK_FORMATS = (

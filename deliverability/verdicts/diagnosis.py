@@ -36,7 +36,7 @@ def _rate(count: int, total: int | None) -> float | None:
 
 
 def _verdict_counts() -> dict[str, int]:
-    return {verdict: 0 for verdict in VERDICTS}
+    return dict.fromkeys(VERDICTS, 0)
 
 
 @dataclass(slots=True)

@@ -41,7 +41,7 @@ def collect_evidence(facts: RecipientFacts, rules: Iterable[Rule] = RULES) -> li
 
 
 def score(votes: Iterable[Evidence]) -> dict[str, float]:
-    scores = {verdict: 0.0 for verdict in VERDICTS}
+    scores = dict.fromkeys(VERDICTS, 0.0)
     scores["unknown"] += weights.UNKNOWN_PRIOR
     for vote in votes:
         scores[vote.verdict] += vote.weight

@@ -54,6 +54,9 @@ class RecipientVerdict(models.Model):
             models.Index(fields=["organization", "email"], name="verdict_org_email"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.email}: {self.verdict}"
+
 
 class CampaignDiagnosis(models.Model):
     """The campaign's headline figures, recomputed after every import, enrichment or override."""
@@ -73,6 +76,9 @@ class CampaignDiagnosis(models.Model):
     headline = models.TextField(blank=True)
     data = models.JSONField(default=dict)  # the full diagnosis (actions, top domains, notes)
     computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Diagnosis of campaign {self.campaign_id}"
 
 
 class CampaignDomainStat(models.Model):
@@ -98,6 +104,9 @@ class CampaignDomainStat(models.Model):
             models.Index(fields=["domain"], name="domainstat_domain"),  # one domain across campaigns and clients
         ]
 
+    def __str__(self) -> str:
+        return f"{self.domain} in campaign {self.campaign_id}"
+
 
 class CampaignTimeline(models.Model):
     """Deliveries and bounces per minute of a campaign: gateway bursts show up here."""
@@ -111,6 +120,9 @@ class CampaignTimeline(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "minute"], name="one_bucket_per_minute")]
 
+    def __str__(self) -> str:
+        return f"Campaign {self.campaign_id} at {self.minute:%Y-%m-%d %H:%M}"
+
 
 class CampaignNote(models.Model):
     """An agency note on a campaign, shown to the client on the campaign page."""
@@ -123,3 +135,6 @@ class CampaignNote(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Note on campaign {self.campaign_id}"

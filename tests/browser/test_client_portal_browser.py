@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from deliverability import taskqueue
 from deliverability.campaigns import services
 from deliverability.campaigns.demo import write_demo_csv
 from deliverability.campaigns.models import Campaign
-from deliverability import taskqueue
 from deliverability.taskqueue import wait_for_background_tasks
 from deliverability.verdicts.models import CampaignNote, RecipientVerdict
 from tests.factories import PASSWORD, make_membership, make_org, make_user

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from tests.factories import make_campaign
 
 SCRIPT_DIAGNOSTIC = '550 5.1.1 <script>alert("pwned")</script> User unknown'
 FORMULA_DIAGNOSTIC = '=HYPERLINK("http://evil.example","click")'
-SENT = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+SENT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import plotly.graph_objects as go
 import pytest
@@ -19,7 +19,7 @@ BY_VENDOR = {
 }
 
 
-def _minutes(count: int, start=datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+def _minutes(count: int, start=datetime(2026, 11, 2, 9, 0, tzinfo=UTC)):
     return [{"minute": start + timedelta(minutes=i), "delivered": 10, "bounced": i % 3, "deferred": 0}
             for i in range(count)]
 

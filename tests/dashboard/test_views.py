@@ -128,7 +128,7 @@ def test_domain_and_recipient_csv_are_formula_safe(client, viewer_a, org_a, diag
     client.force_login(viewer_a)
     rows = _csv(client.get(campaign_url(org_a, diagnosed["november"], csv="domains")))
     assert rows[0][:3] == ["domain", "kind", "vendor"]
-    assert ["'=cmd|' /C calc'!A0.example"] == [r[0] for r in rows if "calc" in r[0]]
+    assert [r[0] for r in rows if "calc" in r[0]] == ["'=cmd|' /C calc'!A0.example"]
     rows = _csv(client.get(campaign_url(org_a, diagnosed["november"], csv="recipients")))
     diagnostics = [r[-1] for r in rows[1:]]
     assert "'" + FORMULA_DIAGNOSTIC in diagnostics

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import zoneinfo
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from deliverability.dashboard import weekly
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 KOLKATA = zoneinfo.ZoneInfo("Asia/Kolkata")
-UTC = timezone.utc
+UTC = UTC
 
 
 def utc(*args) -> datetime:

@@ -3,7 +3,7 @@ late data, the digest email, and the weekly pages. "Now" is passed in; the clock
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -20,18 +20,18 @@ from tests.factories import make_campaign, make_membership, make_org, make_user
 
 WEEK = date(2026, 10, 26)  # a Monday; Madrid changed to winter time the day before
 PREVIOUS = date(2026, 10, 19)
-MONDAY_MORNING = datetime(2026, 11, 2, 5, 30, tzinfo=timezone.utc)  # 06:30 in Madrid (CET)
+MONDAY_MORNING = datetime(2026, 11, 2, 5, 30, tzinfo=UTC)  # 06:30 in Madrid (CET)
 
 
 @pytest.fixture
 def weeks(org_a):
     """Org A (Europe/Madrid): one campaign last week, one the week before; a new problem domain."""
-    before = make_campaign(org_a, "Week 43 <newsletter>", sent_at=datetime(2026, 10, 20, 8, 0, tzinfo=timezone.utc))
+    before = make_campaign(org_a, "Week 43 <newsletter>", sent_at=datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
     # Sunday 25 October 23:30 in Madrid is 22:30 UTC: still week 43's Sunday… no: the week of the 19th.
-    sunday_late = make_campaign(org_a, "Sunday night", sent_at=datetime(2026, 10, 25, 22, 30, tzinfo=timezone.utc))
+    sunday_late = make_campaign(org_a, "Sunday night", sent_at=datetime(2026, 10, 25, 22, 30, tzinfo=UTC))
     # Monday 26 October 00:30 in Madrid is Sunday 23:30 UTC: the week of the 26th.
     last = make_campaign(org_a, "=HYPERLINK(\"http://evil.example\")", sent_at=datetime(2026, 10, 25, 23, 30,
-                                                                                          tzinfo=timezone.utc))
+                                                                                          tzinfo=UTC))
     diagnose(before, hard=0.03, invalid=0.01)
     diagnose(sunday_late, recipients=100, bounced=2, hard=0.01, invalid=0.0)
     diagnose(last, hard=0.08, invalid=0.01)
@@ -67,7 +67,7 @@ def test_the_beat_builds_last_week_once_monday_morning_has_come(org_a, weeks):
 
 
 def test_before_six_local_the_beat_builds_the_week_before(org_a, weeks):
-    snapshots.weekly_tick(datetime(2026, 11, 2, 4, 30, tzinfo=timezone.utc))  # 05:30 in Madrid
+    snapshots.weekly_tick(datetime(2026, 11, 2, 4, 30, tzinfo=UTC))  # 05:30 in Madrid
     assert list(WeeklySnapshot.objects.values_list("week", flat=True)) == [PREVIOUS]
 
 
@@ -118,7 +118,7 @@ def test_two_beats_racing_on_postgresql_build_and_mail_once():
     make_membership(viewer, org, "viewer")
     DigestSubscription.objects.create(user=viewer, organization=org)
     for i in range(3):
-        diagnose(make_campaign(org, f"C{i}", sent_at=datetime(2026, 10, 27, 9, i, tzinfo=timezone.utc)))
+        diagnose(make_campaign(org, f"C{i}", sent_at=datetime(2026, 10, 27, 9, i, tzinfo=UTC)))
     barrier = threading.Barrier(2)
     results, errors = [], []
 
@@ -160,7 +160,7 @@ def test_late_data_marks_the_week_stale_and_the_recompute_says_so(client, org_a,
     mail.outbox.clear()
     # Tuesday: another campaign of last week is imported and judged.
     tuesday = MONDAY_MORNING + timedelta(days=1)
-    late = make_campaign(org_a, "Late export", sent_at=datetime(2026, 10, 28, 9, 0, tzinfo=timezone.utc))
+    late = make_campaign(org_a, "Late export", sent_at=datetime(2026, 10, 28, 9, 0, tzinfo=UTC))
     upload = _late_import(org_a, late, tuesday)
     upload_imported.send(sender=Upload, upload_id=upload.pk)
     snap = WeeklySnapshot.objects.get(organization=org_a, week=WEEK)
@@ -309,7 +309,7 @@ def test_subscribing_and_unsubscribing_to_the_digest(client, org_a, viewer_a):
 
 
 def test_staff_weekly_page_lists_every_organisation_in_its_own_week(client, staff, org_a, org_b, weeks):
-    diagnose(make_campaign(org_b, "Borealis week", sent_at=datetime(2026, 10, 27, 9, 0, tzinfo=timezone.utc)),
+    diagnose(make_campaign(org_b, "Borealis week", sent_at=datetime(2026, 10, 27, 9, 0, tzinfo=UTC)),
              hard=0.5)
     client.force_login(staff)
     page = client.get(reverse("staff_weekly_week", args=[WEEK.isoformat()])).content.decode()

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from deliverability.domains.kinds import CONSUMER, CORPORATE, DISPOSABLE, DATA_FILE, classify_kind
+from deliverability.domains.kinds import CONSUMER, CORPORATE, DATA_FILE, DISPOSABLE, classify_kind
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """The generic CSV reader: column aliases, vocabularies, timestamps, encodings, delimiters, mapping."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -45,11 +45,11 @@ def test_esp_hard_soft_labels_are_kept_raw_beside_the_event_type():
 
 def test_timestamps_in_iso_epoch_seconds_milliseconds_and_rfc2822_are_all_aware():
     result = read_all(FIXTURES / "csv/results_comma.csv")
-    expected = datetime(2026, 10, 1, 9, 0, 2, tzinfo=timezone.utc)
+    expected = datetime(2026, 10, 1, 9, 0, 2, tzinfo=UTC)
     assert result.by_email("bob@acme.example").occurred_at == expected
     assert result.by_email("cara@globex.example").occurred_at == expected  # 1790845202
-    assert result.by_email("dev@initech.example").occurred_at == datetime(2026, 10, 1, 9, 0, 3, tzinfo=timezone.utc)
-    assert result.by_email("eve@gmail.com").occurred_at == datetime(2026, 10, 1, 9, 0, 4, tzinfo=timezone.utc)
+    assert result.by_email("dev@initech.example").occurred_at == datetime(2026, 10, 1, 9, 0, 3, tzinfo=UTC)
+    assert result.by_email("eve@gmail.com").occurred_at == datetime(2026, 10, 1, 9, 0, 4, tzinfo=UTC)
     naive = result.by_email("fay@acme.example").occurred_at
     assert naive.tzinfo is not None and naive.hour == 9  # naive times are taken as UTC
 
@@ -70,7 +70,7 @@ def test_semicolons_cp1252_and_split_smtp_columns():
     assert renee.diagnostic == "Destinataire inconnu – boîte introuvable"
     # Slashed dates are read month-first, the US export default: a known ambiguity for day-first
     # files like this French one, which need ISO dates or a per-file choice (not built yet).
-    assert renee.occurred_at == datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
+    assert renee.occurred_at == datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
 
 def test_tabs_and_a_utf8_bom_are_handled():

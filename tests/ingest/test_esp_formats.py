@@ -1,7 +1,7 @@
 """ESP readers: every event type, the echo cases, truncated files and unknown extra fields."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -27,7 +27,7 @@ def test_sendgrid_block_is_a_bounce_with_type_and_classification_kept_as_labels(
     assert cara.esp_labels["type"] == "blocked"
     assert cara.esp_labels["bounceclassification"] == "Reputation"
     assert (cara.reply_code, cara.enhanced_status, cara.esp_event_id) == (550, "5.7.1", "sg-blk-1")
-    assert cara.occurred_at == datetime(2026, 10, 1, 9, 0, 3, tzinfo=timezone.utc)
+    assert cara.occurred_at == datetime(2026, 10, 1, 9, 0, 3, tzinfo=UTC)
 
 
 def test_sendgrid_dropped_bounced_address_is_an_echo_other_drops_stay_dropped():
@@ -162,7 +162,7 @@ def test_hubspot_events_api_keeps_category_status_and_drop_reasons():
     assert sum(result.skipped.values()) == 6
     cara = result.by_email("cara@globex.example")
     assert cara.esp_labels["category"] == "POLICY" and cara.enhanced_status == "5.7.1"
-    assert cara.occurred_at == datetime(2026, 10, 1, 9, 0, 3, tzinfo=timezone.utc)  # epoch milliseconds
+    assert cara.occurred_at == datetime(2026, 10, 1, 9, 0, 3, tzinfo=UTC)  # epoch milliseconds
     eve = result.by_email("eve@acme.example")
     assert eve.event_type == "suppressed" and eve.esp_labels["dropReason"] == "PREVIOUSLY_BOUNCED"
 

@@ -5,8 +5,7 @@ import zipfile
 
 import pytest
 
-from deliverability.ingest import UnsupportedFormat, detect_format
-from deliverability.ingest import zipped
+from deliverability.ingest import UnsupportedFormat, detect_format, zipped
 
 from .conftest import FIXTURES, read_all
 

@@ -1,11 +1,11 @@
 """Small builders for verdict-engine tests: realistic facts with few keystrokes."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from deliverability.verdicts.facts import DomainPattern, RecipientFacts, RecipientHistory, domain_patterns
 
-T0 = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 PROOFPOINT_MX = "mx0a-00069f02.pphosted.com"
 USER_UNKNOWN = "550 5.1.1 <{email}>: User Unknown"

@@ -18,7 +18,7 @@ def verdict(name, text="Because.", confidence_weight=3.0):
 
 def read(buffer):
     rows = list(csv.reader(io.StringIO(buffer.getvalue())))
-    return rows[0], [dict(zip(rows[0], row)) for row in rows[1:]]
+    return rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 ROWS = [

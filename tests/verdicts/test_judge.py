@@ -9,8 +9,18 @@ from deliverability.verdicts.facts import RecipientFacts, RecipientHistory, doma
 from deliverability.verdicts.judge import Verdict, apply_override, decide, judge
 from deliverability.verdicts.rules import Evidence
 
-from .builders import (DBEB, GMAIL_UNKNOWN, MAILBOX_FULL, NO_HISTORY, PROOFPOINT_MX, SPAMHAUS, T0, at, bounce,
-                       corporate_behind)
+from .builders import (
+    DBEB,
+    GMAIL_UNKNOWN,
+    MAILBOX_FULL,
+    NO_HISTORY,
+    PROOFPOINT_MX,
+    SPAMHAUS,
+    T0,
+    at,
+    bounce,
+    corporate_behind,
+)
 
 
 def campaign_stream():

@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 from deliverability.bounces.taxonomy import CATEGORIES
 from deliverability.bounces.vendors import all_vendors
 from deliverability.verdicts.exports import FORMULA_TRIGGERS, safe_cell
-from deliverability.verdicts.facts import OUTCOMES, VERDICTS, DomainPattern, RecipientFacts, RecipientHistory, domain_patterns
+from deliverability.verdicts.facts import (
+    OUTCOMES,
+    VERDICTS,
+    DomainPattern,
+    RecipientFacts,
+    RecipientHistory,
+    domain_patterns,
+)
 from deliverability.verdicts.judge import judge
 
 from .builders import T0

@@ -6,8 +6,19 @@ from datetime import timedelta
 from deliverability.verdicts import rules, weights
 from deliverability.verdicts.facts import RecipientFacts, RecipientHistory
 
-from .builders import (DBEB, GMAIL_UNKNOWN, MAILBOX_FULL, NO_HISTORY, PROOFPOINT_MX, SPAMHAUS, T0, bounce,
-                       corporate_behind, pattern, scattered)
+from .builders import (
+    DBEB,
+    GMAIL_UNKNOWN,
+    MAILBOX_FULL,
+    NO_HISTORY,
+    PROOFPOINT_MX,
+    SPAMHAUS,
+    T0,
+    bounce,
+    corporate_behind,
+    pattern,
+    scattered,
+)
 
 
 def votes(rule, facts):

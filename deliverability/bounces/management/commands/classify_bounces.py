@@ -13,12 +13,12 @@ from deliverability.bounces.report import rows_for_paths, text_row
 class Command(BaseCommand):
     help = "Parse bounce emails (.eml, mbox, directory, zip) and print one classified JSON object per recipient."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", help="files, directories or zips; '-' reads JSON lines from stdin")
         parser.add_argument("--text", help="classify one diagnostic text instead of files")
         parser.add_argument("--no-progress", action="store_true", help="no progress line on standard error")
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         out = self.stdout._out if hasattr(self.stdout, "_out") else sys.stdout
         if options["text"] is not None:
             self._emit(out, text_row(options["text"]))
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 progress.tick(row["source"])
         progress.done()
 
-    def _stdin_rows(self):  # noqa: ANN202
+    def _stdin_rows(self):
         for n, line in enumerate(sys.stdin, start=1):
             line = line.strip()
             if not line:
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             yield text_row(item.get("diagnostic"), item.get("status"), code, source=f"-#{n}", index=1)
 
     @staticmethod
-    def _emit(out, row: dict) -> None:  # noqa: ANN001
+    def _emit(out, row: dict) -> None:
         out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
 
 
