@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from machine import cpu_model  # noqa: E402  (bench/machine.py; the script's folder is on sys.path)
 
 from deliverability.bounces.classify import _classify, classify, classify_record  # noqa: E402
-from deliverability.bounces.dsn import parse_message  # noqa: E402
+from deliverability.bounces.reading import parse_message  # noqa: E402
 
 CORPUS = Path(os.environ.get("SISIMAI_DEV", "/work/shared/data/sisimai-dev")) / "emails"
 FIELD_MANUAL = Path("/work/shared/data/smtp-field-manual/codes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .classify import classify, classify_record
-from .dsn import BounceRecord, parse_message
+from .reading import BounceRecord, parse_message
 from .sources import iter_messages
 
 OUTPUT_KEYS = ("source", "index", "recipient", "action", "status", "reply_code", "diagnostic", "remote_mta",

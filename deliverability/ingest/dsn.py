@@ -1,7 +1,7 @@
 """Raw bounce emails (.eml, mbox, a folder of them, a zip) → records, through the bounce engine.
 
 The engine (``deliverability.bounces``) finds the messages (``sources.iter_messages``) and reads
-each one (``dsn.parse_message``: RFC 3464 DSNs, ARF complaints, auto-replies, plain-text
+each one (``reading.parse_message``: RFC 3464 DSNs, ARF complaints, auto-replies, plain-text
 layouts). This module only maps its records onto ours:
 
 - Action failed → ``bounce``; delayed → ``deferred``; delivered / relayed / expanded → ``delivered``;
@@ -91,7 +91,7 @@ def _split_mbox(stream) -> Iterator[bytes]:
 
 
 def message_records(number: int, data: bytes, source: str, skipped: Counter | None) -> Iterator[Record | RowError]:
-    from deliverability.bounces.dsn import parse_message
+    from deliverability.bounces.reading import parse_message
 
     for found in parse_message(data):
         if found.recipient is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from deliverability.bounces.classify import classify_record
-from deliverability.bounces.dsn import parse_message
+from deliverability.bounces.reading import parse_message
 from deliverability.bounces.taxonomy import SISIMAI_REASON_TO_CATEGORY
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "sisimai-dev"

@@ -4,7 +4,7 @@ import time
 import zipfile
 
 from deliverability.bounces.classify import classify_record
-from deliverability.bounces.dsn import parse_message
+from deliverability.bounces.reading import parse_message
 from deliverability.bounces.report import rows_for_paths
 from deliverability.bounces.sources import iter_messages
 

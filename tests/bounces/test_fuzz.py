@@ -3,7 +3,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deliverability.bounces import classify, parse_reply
-from deliverability.bounces.dsn import parse_message
+from deliverability.bounces.reading import parse_message
 from deliverability.bounces.taxonomy import CATEGORIES
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

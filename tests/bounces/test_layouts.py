@@ -1,7 +1,7 @@
 """Bounce layouts and evidence rules added for the agreement bar, each on a small hand-written email."""
 from deliverability.bounces import classify
 from deliverability.bounces.classify import classify_record
-from deliverability.bounces.dsn import parse_message
+from deliverability.bounces.reading import parse_message
 from deliverability.bounces.smtp import clean_diagnostic, transcript_stages
 
 
