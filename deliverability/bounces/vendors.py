@@ -1,11 +1,12 @@
-"""The project's one vendor registry (id → display name and category).
+"""The project's one vendor registry (id → display name, category and the facts about a vendor).
 
-Pure Python: both the bounce signatures and the MX fingerprints refer to these ids.
+Pure Python: both the bounce signatures and the MX fingerprints refer to these ids; the client
+explanation of a vendor is here too (data/vendors.json, with its public sources).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -18,12 +19,18 @@ class Vendor:
     name: str
     category: str  # security_gateway | mailbox_provider | hosting
     lookup_url: str | None = None
+    family: str | None = None  # the company whose consumer and business products share rejection texts
+    consumer_only: bool = False  # hosts (almost) only consumer mail
+    # What a client reads about this vendor, where it differs from its category's text:
+    # what_it_is / why_it_rejects / what_fixes_it. Prose with the public sources it rests on.
+    explanation: dict[str, str] = field(default_factory=dict, compare=False)
+    sources: tuple[str, ...] = field(default=(), compare=False)
 
 
 @cache
 def all_vendors() -> dict[str, Vendor]:
     raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    return {v["id"]: Vendor(**v) for v in raw["vendors"]}
+    return {v["id"]: Vendor(**{**v, "sources": tuple(v.get("sources", ()))}) for v in raw["vendors"]}
 
 
 def get_vendor(vendor_id: str | None) -> Vendor | None:

@@ -16,6 +16,8 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from deliverability.verdicts.vocabulary import VERDICTS
+
 # Okabe & Ito (2008), "Color Universal Design", as in R's palette.colors("Okabe-Ito").
 OKABE_ITO = {
     "black": "#000000",
@@ -29,21 +31,8 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 
-VERDICTS: tuple[str, ...] = ("invalid_recipient", "filter_rejection", "sender_issue", "temporary", "unknown")
-VERDICT_LABELS = {
-    "invalid_recipient": "Invalid recipient",
-    "filter_rejection": "Filter rejection",
-    "sender_issue": "Sender issue",
-    "temporary": "Temporary",
-    "unknown": "Unknown",
-}
-VERDICT_COLOURS = {
-    "invalid_recipient": OKABE_ITO["vermillion"],
-    "filter_rejection": OKABE_ITO["blue"],
-    "sender_issue": OKABE_ITO["orange"],
-    "temporary": OKABE_ITO["sky_blue"],
-    "unknown": OKABE_ITO["grey"],
-}
+VERDICT_LABELS = {verdict: verdict.label for verdict in VERDICTS}
+VERDICT_COLOURS = {verdict: verdict.colour for verdict in VERDICTS}
 SEGMENT_COLOURS = {"B2B": OKABE_ITO["blue"], "B2C": OKABE_ITO["orange"]}
 OUTCOME_COLOURS = {
     "delivered": OKABE_ITO["bluish_green"],

@@ -14,14 +14,14 @@ from django.db.models import QuerySet
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
 from deliverability.campaigns.models import Campaign
+from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
 
 from . import figures
 from .tables import Order
 
 VERDICTS = figures.VERDICTS
-DOMAIN_KINDS = [("corporate", "Corporate (B2B)"), ("consumer", "Consumer (B2C)"), ("disposable", "Disposable"),
-                ("unknown", "Not yet known")]
+DOMAIN_KINDS = [*DomainKind.choices(), ("unknown", "Not yet known")]
 TREND_CAMPAIGNS = 52  # the organisation page plots the latest year of weekly campaigns
 
 DOMAIN_SORTS: dict[str, Order] = {

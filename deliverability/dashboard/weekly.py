@@ -16,13 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from deliverability.ingest.values import monday_of  # the one definition of a week
+from deliverability.verdicts.vocabulary import VerdictKind
 
 from .figures import VERDICT_LABELS, VERDICTS, sum_vendors
 
 READY_HOUR = 6  # the previous week's snapshot is built once Monday 06:00 local has passed
 TREND_WEEKS = 8
 NEW_DOMAIN_LOOKBACK_WEEKS = 8  # "new" = no rejections at the domain in these earlier weeks
-REJECTION_VERDICTS = ("filter_rejection", "sender_issue")  # a gateway or the sender's reputation said no
+REJECTION_VERDICTS = (VerdictKind.FILTER_REJECTION, VerdictKind.SENDER_ISSUE)  # a gateway or the sender's reputation said no
 MAX_VENDOR_MOVES = 10
 MAX_NEW_DOMAINS = 50
 WEEK = timedelta(days=7)

@@ -10,22 +10,48 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 from .names import registrable_domain
 
-CONSUMER = "consumer"
-DISPOSABLE = "disposable"
-CORPORATE = "corporate"
-KINDS = (CONSUMER, DISPOSABLE, CORPORATE)
+
+class DomainKind(StrEnum):
+    """The kind of a recipient domain, with its label; consumer and disposable domains are B2C."""
+
+    CORPORATE = "corporate", "Corporate (B2B)", False
+    CONSUMER = "consumer", "Consumer (B2C)", True
+    DISPOSABLE = "disposable", "Disposable", True
+
+    label: str
+    b2c: bool
+
+    def __new__(cls, value: str, label: str, b2c: bool) -> DomainKind:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.b2c = b2c
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in order, for a model field or a form."""
+        return [(kind.value, kind.label) for kind in cls]
+
+    @classmethod
+    def b2c_kinds(cls) -> frozenset[DomainKind]:
+        return _B2C
+
+
+_B2C = frozenset(kind for kind in DomainKind if kind.b2c)
 
 DATA_FILE = Path(__file__).with_name("data") / "consumer_domains.json"
 
 
 @dataclass(frozen=True, slots=True)
 class KindResult:
-    kind: str
+    kind: str  # a DomainKind
     source: str  # override | core | list_noise | disposable_list | free_list | default
     matched: str | None = None  # the name that matched (domain or registrable domain)
 
@@ -62,13 +88,13 @@ def classify_kind(domain: str, overrides: Mapping[str, str] | None = None) -> Ki
                 return KindResult(overrides[name], "override", name)
     # (list, kind, source) in precedence order; each list is checked for the domain, then its parent
     steps = (
-        (lists.core, CONSUMER, "core"),
-        (lists.noise, CORPORATE, "list_noise"),
-        (lists.disposable, DISPOSABLE, "disposable_list"),
-        (lists.free, CONSUMER, "free_list"),
+        (lists.core, DomainKind.CONSUMER, "core"),
+        (lists.noise, DomainKind.CORPORATE, "list_noise"),
+        (lists.disposable, DomainKind.DISPOSABLE, "disposable_list"),
+        (lists.free, DomainKind.CONSUMER, "free_list"),
     )
     for members, kind, source in steps:
         for name in candidates:
             if name in members:
                 return KindResult(kind, source, name)
-    return KindResult(CORPORATE, "default", None)
+    return KindResult(DomainKind.CORPORATE, "default", None)

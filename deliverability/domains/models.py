@@ -12,13 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from . import kinds, resolver
-
-
-class Kind(models.TextChoices):
-    CONSUMER = kinds.CONSUMER, "Consumer (B2C)"
-    DISPOSABLE = kinds.DISPOSABLE, "Disposable"
-    CORPORATE = kinds.CORPORATE, "Corporate (B2B)"
+from . import resolver
+from .kinds import DomainKind
 
 
 class MxStatus(models.TextChoices):
@@ -43,7 +38,7 @@ class DomainQuerySet(models.QuerySet):
 class Domain(models.Model):
     name = models.CharField(max_length=253, unique=True)  # the address's own domain, punycode, lower case
     registrable_domain = models.CharField(max_length=253, blank=True, db_index=True)
-    kind = models.CharField(max_length=12, choices=Kind.choices, blank=True, db_index=True)  # "" until enriched
+    kind = models.CharField(max_length=12, choices=DomainKind.choices(), blank=True, db_index=True)  # "" until enriched
     kind_source = models.CharField(max_length=20, blank=True)  # override | core | list_noise | …
 
     mx_status = models.CharField(max_length=16, choices=MxStatus.choices, blank=True, db_index=True)
@@ -104,7 +99,7 @@ class DomainKindOverride(models.Model):
     """Staff correction of a domain's kind; applies to the domain and all its subdomains."""
 
     name = models.CharField(max_length=253, unique=True, help_text="Domain or registrable domain, e.g. example.com")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=DomainKind.choices())
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)

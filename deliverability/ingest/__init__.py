@@ -25,7 +25,7 @@ from pathlib import Path
 from . import csv_generic, dsn, hubspot, mailchimp, mailgun, postmark, sendgrid, ses, zipped
 from .csv_generic import ColumnMappingNeeded
 from .detect import TRIED, detect_sample
-from .records import EVENT_TYPES, MAPPABLE_FIELDS, Record, RowError, UnsupportedFormat
+from .records import EVENT_TYPES, MAPPABLE_FIELDS, EventType, Record, RowError, UnsupportedFormat
 from .textio import Peeked
 
 FORMATS = ("csv", "dsn", "mailchimp", "hubspot", "sendgrid", "ses", "mailgun", "postmark", "zip")
@@ -44,6 +44,7 @@ STREAM_READERS = {
 
 __all__ = [
     "EVENT_TYPES",
+    "EventType",
     "FORMATS",
     "MAPPABLE_FIELDS",
     "ColumnMappingNeeded",

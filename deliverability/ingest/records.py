@@ -7,20 +7,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-EVENT_TYPES = (
-    "delivered",
-    "bounce",
-    "deferred",
-    "dropped",
-    "suppressed",
-    "open",
-    "click",
-    "complaint",
-    "unsubscribe",
-)
-# Outcomes of a send attempt; the remaining types are engagement or list events.
-SEND_OUTCOMES = ("delivered", "bounce", "deferred", "dropped", "suppressed")
+
+class EventType(StrEnum):
+    """What happened to one recipient, as every reader reports it (and ``Event.type`` stores it)."""
+
+    DELIVERED = "delivered", "Delivered", True
+    BOUNCE = "bounce", "Bounce", True
+    DEFERRED = "deferred", "Deferred", True
+    DROPPED = "dropped", "Dropped", True
+    SUPPRESSED = "suppressed", "Suppressed", True
+    OPEN = "open", "Open", False
+    CLICK = "click", "Click", False
+    COMPLAINT = "complaint", "Complaint", False
+    UNSUBSCRIBE = "unsubscribe", "Unsubscribe", False
+
+    label: str
+    send_outcome: bool  # the outcome of a send attempt; the others are engagement or list events
+
+    def __new__(cls, value: str, label: str, send_outcome: bool) -> EventType:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.send_outcome = send_outcome
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in order, for a model field or a form."""
+        return [(kind.value, kind.label) for kind in cls]
+
+
+EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)
+SEND_OUTCOMES: tuple[EventType, ...] = tuple(kind for kind in EventType if kind.send_outcome)
 
 
 @dataclass(slots=True)
@@ -29,7 +49,7 @@ class Record:
 
     row: int  # 1-based row / record number in the source, for error messages
     email: str  # as found; the pipeline lower-cases and validates it
-    event_type: str  # one of EVENT_TYPES
+    event_type: str  # an EventType
     occurred_at: datetime | None = None  # timezone-aware
     campaign: str | None = None  # campaign name when the source names one
     esp_event_id: str | None = None

@@ -16,16 +16,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from deliverability.bounces.vendors import get_vendor
-
-from .explanations import campaign_headline
-from .facts import VERDICTS, RecipientFacts
+from .explanations import NO_RECIPIENTS_NOTE, campaign_headline, partial_file_note, vendor_display_name, what_to_do
+from .facts import RecipientFacts
 from .judge import Verdict, apply_override, verdict_value
+from .vocabulary import KEEP_VERDICTS, VERDICTS, VerdictKind
 
-UNIDENTIFIED_VENDOR = "Unidentified (own or unknown server)"
-KEEP_VERDICTS = frozenset({"filter_rejection", "sender_issue", "temporary"})
 TOP_DOMAINS = 10
-ASK_IT_DOMAINS = 8
 RATE_DIGITS = 4
 
 
@@ -119,16 +115,15 @@ class CampaignDiagnosis:
         }
 
 
-def vendor_display_name(vendor_id: str | None) -> str:
-    vendor = get_vendor(vendor_id)
-    if vendor:
-        return vendor.name
-    return vendor_id or UNIDENTIFIED_VENDOR
-
-
 def esp_would_suppress(facts: RecipientFacts) -> bool:
     """A naive ESP suppresses hard bounces; a ``suppressed`` outcome is one it already did."""
     return facts.reported_hard or facts.outcome == "suppressed"
+
+
+def belongs_on_recovery_list(facts: RecipientFacts, verdict: str) -> bool:
+    """The recovery-list rule: the ESP would suppress the address (or already did), but the verdict
+    keeps it. A spam complaint never is on it, whatever the verdict."""
+    return esp_would_suppress(facts) and verdict in KEEP_VERDICTS and facts.category != "complaint"
 
 
 def effective_verdicts(
@@ -146,6 +141,90 @@ def effective_verdicts(
         yield facts, verdict
 
 
+class _Tally:
+    """The running counts of one campaign, one ``add`` per recipient."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+        self.segments = {"b2b": Segment(), "b2c": Segment()}
+        self.by_verdict = _verdict_counts()  # over bounced recipients
+        self.hard_by_verdict = _verdict_counts()  # over reported hard bounces
+        self.not_delivered_by_verdict: Counter[str] = Counter()  # every outcome but delivered
+        self.vendors: dict[str, dict] = {}  # display name → row
+        self.domains: dict[str, dict] = {}  # domain → row
+        self.invalid = self.hard = self.recovered = 0
+        self.filter_vendors: Counter[str] = Counter()  # display name → filter rejections
+        self.filter_gateway_refusals = 0
+        self.per_vendor_verdict: dict[str | None, Counter[str]] = defaultdict(Counter)
+        self.per_vendor_filter_domains: dict[str | None, set[str]] = defaultdict(set)
+
+    def add(self, facts: RecipientFacts, verdict: Verdict | str | None) -> None:
+        self.outcomes[facts.outcome] += 1
+        segment = self.segments["b2c" if facts.is_b2c else "b2b"]
+        segment.recipients += 1
+        vendor_id = facts.answering_vendor
+        vendor_key = vendor_display_name(vendor_id)
+        vendor_row = self.vendors.setdefault(vendor_key, {
+            "vendor_id": vendor_id, "category": facts.answering_vendor_category,
+            "recipients": 0, "bounced": 0, "by_verdict": _verdict_counts(),
+        })
+        vendor_row["recipients"] += 1
+        domain_row = self.domains.setdefault(facts.domain, {
+            "domain": facts.domain, "vendor": vendor_key if vendor_id else None,
+            "domain_kind": facts.domain_kind, "recipients": 0, "delivered": 0, "bounced": 0,
+            "by_verdict": _verdict_counts(),
+        })
+        domain_row["recipients"] += 1
+        if facts.outcome == "delivered":
+            domain_row["delivered"] += 1
+            return
+        value = verdict_value(verdict)
+        self.not_delivered_by_verdict[value] += 1
+        if value == VerdictKind.INVALID_RECIPIENT:
+            self.invalid += 1
+            segment.invalid += 1
+        if facts.reported_hard:
+            self.hard += 1
+            segment.reported_hard_bounced += 1
+            self.hard_by_verdict[value] += 1
+        if belongs_on_recovery_list(facts, value):
+            self.recovered += 1
+        if facts.outcome != "bounce":
+            return
+        segment.bounced += 1
+        self.by_verdict[value] += 1
+        vendor_row["bounced"] += 1
+        vendor_row["by_verdict"][value] += 1
+        domain_row["bounced"] += 1
+        domain_row["by_verdict"][value] += 1
+        self.per_vendor_verdict[vendor_id][value] += 1
+        if value == VerdictKind.FILTER_REJECTION:
+            self.per_vendor_filter_domains[vendor_id].add(facts.domain)
+            if vendor_id:
+                self.filter_vendors[vendor_key] += 1
+            if facts.answering_vendor_category == "security_gateway":
+                self.filter_gateway_refusals += 1
+
+    def vendor_rows(self) -> dict[str, dict]:
+        """Vendors with bounces, most bounces first."""
+        return dict(sorted(
+            ((key, row) for key, row in self.vendors.items() if row["bounced"]),
+            key=lambda item: (-item[1]["bounced"], item[0]),
+        ))
+
+    def top_domains(self) -> list[dict]:
+        return sorted((row for row in self.domains.values() if row["bounced"]),
+                      key=lambda row: (-row["bounced"], -row["recipients"], row["domain"]))[:TOP_DOMAINS]
+
+    def filter_companies(self) -> int:
+        """Distinct domains with a filter rejection."""
+        return len(set().union(*self.per_vendor_filter_domains.values()))
+
+    def filter_mostly_gateways(self) -> bool:
+        total = self.by_verdict[VerdictKind.FILTER_REJECTION]
+        return self.filter_gateway_refusals * 2 >= total if total else True
+
+
 def diagnose_campaign(
     recipient_outcomes: Iterable[RecipientFacts],
     verdicts: Mapping[str, Verdict | str | None],
@@ -160,215 +239,44 @@ def diagnose_campaign(
     latest: dict[str, RecipientFacts] = {}
     for facts in recipient_outcomes:
         latest[facts.email] = facts
-
-    outcomes: Counter[str] = Counter()
-    segments = {"b2b": Segment(), "b2c": Segment()}
-    by_verdict, hard_by_verdict = _verdict_counts(), _verdict_counts()
-    vendors: dict[str, dict] = {}
-    domains: dict[str, dict] = {}
-    invalid = hard = recovered = 0
-    filter_domains: set[str] = set()
-    filter_vendors: Counter[str] = Counter()
-    filter_gateway_refusals = 0
-    per_vendor_verdict: dict[str | None, Counter[str]] = defaultdict(Counter)
-    per_vendor_filter_domains: dict[str | None, set[str]] = defaultdict(set)
-    per_verdict_count: Counter[str] = Counter()
-
+    tally = _Tally()
     for facts, verdict in effective_verdicts(latest.values(), verdicts, overrides):
-        outcomes[facts.outcome] += 1
-        segment = segments["b2c" if facts.is_b2c else "b2b"]
-        segment.recipients += 1
-        vendor_id = facts.answering_vendor
-        vendor_key = vendor_display_name(vendor_id)
-        vendor_row = vendors.setdefault(vendor_key, {
-            "vendor_id": vendor_id, "category": facts.answering_vendor_category,
-            "recipients": 0, "bounced": 0, "by_verdict": _verdict_counts(),
-        })
-        vendor_row["recipients"] += 1
-        domain_row = domains.setdefault(facts.domain, {
-            "domain": facts.domain, "vendor": vendor_key if vendor_id else None,
-            "domain_kind": facts.domain_kind, "recipients": 0, "delivered": 0, "bounced": 0,
-            "by_verdict": _verdict_counts(),
-        })
-        domain_row["recipients"] += 1
-        if facts.outcome == "delivered":
-            domain_row["delivered"] += 1
-            continue
-        value = verdict_value(verdict)
-        per_verdict_count[value] += 1
-        if value == "invalid_recipient":
-            invalid += 1
-            segment.invalid += 1
-        if facts.reported_hard:
-            hard += 1
-            segment.reported_hard_bounced += 1
-            hard_by_verdict[value] += 1
-        if esp_would_suppress(facts) and value in KEEP_VERDICTS and facts.category != "complaint":
-            recovered += 1
-        if facts.outcome != "bounce":
-            continue
-        segment.bounced += 1
-        by_verdict[value] += 1
-        vendor_row["bounced"] += 1
-        vendor_row["by_verdict"][value] += 1
-        domain_row["bounced"] += 1
-        domain_row["by_verdict"][value] += 1
-        per_vendor_verdict[vendor_id][value] += 1
-        if value == "filter_rejection":
-            filter_domains.add(facts.domain)
-            per_vendor_filter_domains[vendor_id].add(facts.domain)
-            if vendor_id:
-                filter_vendors[vendor_key] += 1
-            if facts.answering_vendor_category == "security_gateway":
-                filter_gateway_refusals += 1
+        tally.add(facts, verdict)
 
+    outcomes = tally.outcomes
     distinct = sum(outcomes.values())
     recipients, delivered, source, notes = distinct, outcomes["delivered"], "outcomes", []
     if sent_count and sent_count > distinct:
         recipients, source = sent_count, "sent_count"
         delivered = sent_count - (distinct - outcomes["delivered"])
-        for segment in segments.values():
+        for segment in tally.segments.values():
             segment.recipients = None
-        notes.append(
-            f"The file lists {distinct} of the campaign's {sent_count} recipients (e.g. a bounce-only "
-            f"export); rates use the sent count of {sent_count}, and delivered is the sent count minus "
-            "the other outcomes. The B2B/B2C split of the sent count is not known."
-        )
+        notes.append(partial_file_note(distinct, sent_count))
     if not recipients:
-        notes.append("No recipient has a send outcome in this campaign.")
-
-    vendor_rows = dict(sorted(
-        ((key, row) for key, row in vendors.items() if row["bounced"]),
-        key=lambda item: (-item[1]["bounced"], item[0]),
-    ))
-    top = sorted((row for row in domains.values() if row["bounced"]),
-                 key=lambda row: (-row["bounced"], -row["recipients"], row["domain"]))[:TOP_DOMAINS]
-    filter_total = by_verdict["filter_rejection"]
+        notes.append(NO_RECIPIENTS_NOTE)
 
     diagnosis = CampaignDiagnosis(
         name=name,
         recipients=recipients,
         delivered=delivered,
         bounced=outcomes["bounce"],
-        reported_hard_bounced=hard,
-        invalid=invalid,
-        b2b=segments["b2b"],
-        b2c=segments["b2c"],
-        by_verdict=by_verdict,
-        hard_by_verdict=hard_by_verdict,
-        by_vendor=vendor_rows,
-        top_domains=top,
-        what_to_do=[],
+        reported_hard_bounced=tally.hard,
+        invalid=tally.invalid,
+        b2b=tally.segments["b2b"],
+        b2c=tally.segments["b2c"],
+        by_verdict=tally.by_verdict,
+        hard_by_verdict=tally.hard_by_verdict,
+        by_vendor=tally.vendor_rows(),
+        top_domains=tally.top_domains(),
+        what_to_do=what_to_do(tally.not_delivered_by_verdict, tally.recovered, tally.per_vendor_verdict,
+                              tally.per_vendor_filter_domains, tally.domains),
         outcomes={outcome: outcomes[outcome] for outcome in sorted(outcomes)},
         recipients_source=source,
         notes=notes,
-        recovered=recovered,
-        filter_companies=len(filter_domains),
-        filter_vendor_names=[name for name, _count in filter_vendors.most_common()],
-        filter_mostly_gateways=filter_gateway_refusals * 2 >= filter_total if filter_total else True,
-    )
-    diagnosis.what_to_do = what_to_do(
-        per_verdict_count, recovered, per_vendor_verdict, per_vendor_filter_domains, domains
+        recovered=tally.recovered,
+        filter_companies=tally.filter_companies(),
+        filter_vendor_names=[name for name, _count in tally.filter_vendors.most_common()],
+        filter_mostly_gateways=tally.filter_mostly_gateways(),
     )
     diagnosis.headline = campaign_headline(diagnosis)
     return diagnosis
-
-
-def what_to_do(
-    per_verdict: Mapping[str, int],
-    recovered: int,
-    per_vendor_verdict: Mapping[str | None, Mapping[str, int]],
-    per_vendor_filter_domains: Mapping[str | None, set[str]],
-    domains: Mapping[str, dict],
-) -> list[dict]:
-    """A short, ordered list of actions: {code, text, count?, vendor?, url?, domains?}."""
-    actions: list[dict] = []
-    if recovered:
-        actions.append({
-            "code": "keep", "count": recovered,
-            "text": (f"Keep {recovered} address{'es' if recovered != 1 else ''} your ESP reported as hard "
-                     "bounces (or already suppressed): the receiving side refused the message, not the "
-                     "address. They are on the recovery list; mail them again once the causes below are fixed."),
-        })
-    invalid = per_verdict.get("invalid_recipient", 0)
-    if invalid:
-        actions.append({
-            "code": "suppress", "count": invalid,
-            "text": (f"Suppress {invalid} address{'es' if invalid != 1 else ''} that really do not exist "
-                     "(the suppress list): mailing them again hurts your sending reputation."),
-        })
-    sender = per_verdict.get("sender_issue", 0)
-    if sender:
-        actions.append({
-            "code": "fix_sending", "count": sender,
-            "text": (f"{sender} refusal{'s' if sender != 1 else ''} name a problem on your side: a blocklisted "
-                     "or poorly rated sending IP, failing SPF/DKIM/DMARC (the checks that prove mail comes "
-                     "from your domain) or spam-like content. Ask your ESP which IP sent the campaign, check "
-                     "your domain's DNS records, and request delisting where the pages below allow it."),
-        })
-    for vendor_id, counts in sorted(per_vendor_verdict.items(), key=lambda item: -sum(item[1].values())):
-        vendor = get_vendor(vendor_id)
-        if vendor is None:
-            continue
-        refused = counts.get("filter_rejection", 0)
-        blocked = counts.get("sender_issue", 0)
-        if not (refused or blocked):
-            continue
-        where = sorted(per_vendor_filter_domains.get(vendor_id, set()),
-                       key=lambda d: -domains[d]["bounced"])
-        parts = []
-        if refused:
-            parts.append(f"{refused} at {len(where)} compan{'y' if len(where) == 1 else 'ies'} "
-                         "without naming a reason on your side")
-        if blocked:
-            parts.append(f"{blocked} naming your sending setup")
-        check = (f" Check your sending IP's reputation with {vendor.name} at {vendor.lookup_url} and request "
-                 "delisting if it is listed." if vendor.lookup_url else "")
-        allow = (" Ask those companies to allowlist your sending domain and IP in "
-                 f"{vendor.name}." if refused and vendor.category == "security_gateway" else "")
-        actions.append({
-            "code": "vendor", "vendor": vendor.name, "url": vendor.lookup_url,
-            "count": refused + blocked, "domains": where[:ASK_IT_DOMAINS],
-            "text": f"{vendor.name} refused {refused + blocked} message{'s' if refused + blocked != 1 else ''}: "
-                    f"{'; '.join(parts)}.{check}{allow}",
-        })
-    filter_domains = sorted({d for ds in per_vendor_filter_domains.values() for d in ds},
-                            key=lambda d: (-domains[d]["by_verdict"]["filter_rejection"], d))
-    if filter_domains:
-        shown = ", ".join(filter_domains[:ASK_IT_DOMAINS])
-        more = f" and {len(filter_domains) - ASK_IT_DOMAINS} more" if len(filter_domains) > ASK_IT_DOMAINS else ""
-        actions.append({
-            "code": "ask_it_team", "domains": filter_domains[:ASK_IT_DOMAINS],
-            "text": (f"Ask the IT team at {shown}{more}: (1) to allowlist your sending domain and IP in their "
-                     "mail gateway (the filter in front of their mailboxes); (2) to check that the refused "
-                     "addresses are in the gateway's directory (its copy of their address list); (3) to look up "
-                     "the refused messages in the gateway's log, by time, and tell you the reason it recorded."),
-        })
-    temporary = per_verdict.get("temporary", 0)
-    if temporary:
-        actions.append({
-            "code": "retry", "count": temporary,
-            "text": (f"Retry {temporary} address{'es' if temporary != 1 else ''} later (full mailboxes, rate "
-                     "limits, passing faults); suppress them only if they keep failing for several weeks."),
-        })
-    unknown = per_verdict.get("unknown", 0)
-    if unknown:
-        actions.append({
-            "code": "review", "count": unknown,
-            "text": f"Review {unknown} address{'es' if unknown != 1 else ''} by hand: the answer does not say enough.",
-        })
-    return actions
-
-
-def recipient_record(campaign: str, facts: RecipientFacts, verdict: Verdict | None) -> dict:
-    """One entry of ``analyze --json --recipients``."""
-    return {
-        "campaign": campaign,
-        "email": facts.email,
-        "outcome": facts.outcome,
-        "verdict": verdict.verdict if verdict else None,
-        "confidence": verdict.confidence if verdict else None,
-        "category": facts.category,
-        "vendor": vendor_display_name(facts.answering_vendor) if facts.answering_vendor else None,
-        "evidence": [dict(item) for item in verdict.evidence] if verdict else [],
-    }

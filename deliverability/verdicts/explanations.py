@@ -1,18 +1,25 @@
 """Plain-language texts for clients: what each verdict means, what each kind of receiving system
 (and each major vendor) is, why it refuses mail, what fixes it; and the campaign headline.
 
-Rule for every text here: no jargon without a one-line gloss (see ``GLOSSARY``). Vendor facts
-come from ../shared/research/vendors.md.
+Rule for every text here: no jargon without a one-line gloss (see ``GLOSSARY``). What each major
+vendor is and why it refuses is data, with its public sources, in bounces/data/vendors.json.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from deliverability.bounces.vendors import get_vendor
 
+from .vocabulary import VerdictKind
+
 if TYPE_CHECKING:  # pragma: no cover
     from .diagnosis import CampaignDiagnosis
+
+UNIDENTIFIED_VENDOR = "Unidentified (own or unknown server)"
+ASK_IT_DOMAINS = 8  # domains named in the "ask the IT team" action
+NO_RECIPIENTS_NOTE = "No recipient has a send outcome in this campaign."
 
 GLOSSARY: dict[str, str] = {
     "ESP": "Email service provider: the service that sends your campaigns (Mailchimp, SendGrid, …).",
@@ -28,17 +35,19 @@ GLOSSARY: dict[str, str] = {
     "directory": "The company's list of valid addresses; gateways keep a copy that can be out of date.",
 }
 
-VERDICT_EXPLANATIONS: dict[str, dict[str, str]] = {
-    "invalid_recipient": {
-        "label": "Address does not exist",
+# What each verdict means and what to do about it, in plain words ("summary" glosses the verdict's
+# short label from VerdictKind).
+VERDICT_EXPLANATIONS: dict[VerdictKind, dict[str, str]] = {
+    VerdictKind.INVALID_RECIPIENT: {
+        "summary": "Address does not exist",
         "meaning": (
             "The address or its domain really does not exist (any more). In companies this is "
             "usually someone who has left; domains expire or stop receiving mail."
         ),
         "what_to_do": "Suppress it (remove it from future sends). Mailing it again only hurts your reputation.",
     },
-    "filter_rejection": {
-        "label": "Refused by the company's filter",
+    VerdictKind.FILTER_REJECTION: {
+        "summary": "Refused by the company's filter",
         "meaning": (
             "A security gateway or mail policy at the recipient's company refused the message before "
             "it reached the mailbox, sometimes with a misleading \"user unknown\". The address is "
@@ -50,8 +59,8 @@ VERDICT_EXPLANATIONS: dict[str, dict[str, str]] = {
             "(put you on the list of senders the filter always lets through); then send again."
         ),
     },
-    "sender_issue": {
-        "label": "Problem on the sending side",
+    VerdictKind.SENDER_ISSUE: {
+        "summary": "Problem on the sending side",
         "meaning": (
             "The receiving side named a problem with the sending setup: the sending IP or domain is "
             "on a blocklist (a public list of suspected spam sources), has a poor reputation, fails "
@@ -63,13 +72,13 @@ VERDICT_EXPLANATIONS: dict[str, dict[str, str]] = {
             "SPF/DKIM/DMARC records, request delisting), then send again."
         ),
     },
-    "temporary": {
-        "label": "Temporary problem",
+    VerdictKind.TEMPORARY: {
+        "summary": "Temporary problem",
         "meaning": "A full mailbox, too much mail arriving at once, or a passing technical fault.",
         "what_to_do": "Keep the address and retry later; suppress it only if it keeps failing for weeks.",
     },
-    "unknown": {
-        "label": "Not enough information",
+    VerdictKind.UNKNOWN: {
+        "summary": "Not enough information",
         "meaning": "The answer from the receiving side does not say enough to tell what happened.",
         "what_to_do": "Review by hand, or keep the address and watch the next campaign.",
     },
@@ -117,98 +126,6 @@ VENDOR_CATEGORY_EXPLANATIONS: dict[str, dict[str, str]] = {
     },
 }
 
-# Per major vendor: only what differs from the category text. Sources: research/vendors.md §2b.
-VENDOR_EXPLANATIONS: dict[str, dict[str, str]] = {
-    "proofpoint": {
-        "what_it_is": "Proofpoint is a security gateway used by many large companies.",
-        "why_it_rejects": (
-            "It blocks sending IPs with a poor reputation (\"Blocked - see ipcheck.proofpoint.com\") "
-            "and can check addresses against the company's directory (its list of valid addresses) before "
-            "accepting mail."
-        ),
-    },
-    "proofpoint_essentials": {
-        "what_it_is": "Proofpoint Essentials is Proofpoint's security gateway for smaller companies.",
-        "why_it_rejects": (
-            "Its directory discovery marks addresses it has not seen as invalid (\"User email "
-            "address is marked as invalid\"), even when the mailbox exists."
-        ),
-    },
-    "mimecast": {
-        "what_it_is": "Mimecast is a security gateway that checks every message before the company's mail server.",
-        "why_it_rejects": (
-            "\"Invalid Recipient\" means its own recipient check (its copy of the company directory, "
-            "or a question to the company's mail server) did not find the address; it also refuses "
-            "on the sending IP's reputation, forged-sender rules and content policies."
-        ),
-    },
-    "barracuda": {
-        "what_it_is": "Barracuda is a security gateway, common at mid-sized companies.",
-        "why_it_rejects": (
-            "It consults the Barracuda Reputation blocklist (a list of suspected spam sources) and "
-            "local policies; a plain \"blocked\" is a local policy decision."
-        ),
-    },
-    "cisco": {
-        "what_it_is": "Cisco Secure Email (formerly IronPort) is a security gateway run by many enterprises.",
-        "why_it_rejects": (
-            "It scores senders with Cisco Talos reputation data and can refuse addresses missing from "
-            "its copy of the company directory (\"#5.1.0 Address rejected\")."
-        ),
-    },
-    "microsoft365": {
-        "what_it_is": "Microsoft 365 hosts the company's mailboxes and filters mail in front of them.",
-        "why_it_rejects": (
-            "\"550 5.4.1 Access denied\" comes from Directory-Based Edge Blocking: the address is "
-            "missing from the company's Microsoft 365 directory, which is usually right but can lag behind; "
-            "\"banned sending IP\" and \"blocked using Spamhaus\" are about your sending IP."
-        ),
-        "what_fixes_it": (
-            "Suppress addresses the company confirms are gone; for IP refusals use Microsoft's "
-            "delisting page (sender.office.com)."
-        ),
-    },
-    "google_workspace": {
-        "what_it_is": "Google Workspace hosts the company's mailboxes on Gmail's infrastructure.",
-        "why_it_rejects": "It reports real missing or disabled accounts and refuses mail with poor reputation or authentication.",
-    },
-    "trendmicro": {
-        "what_it_is": "Trend Micro Email Security is a security gateway.",
-        "why_it_rejects": (
-            "\"Recipient address rejected: Access denied\" means the address is missing from the "
-            "list of valid addresses the company loaded into the gateway, often only for some addresses."
-        ),
-        "what_fixes_it": "Ask the company's IT team to add the refused addresses to the gateway's directory.",
-    },
-    "broadcom": {
-        "what_it_is": "Broadcom Email Security.cloud (formerly Symantec MessageLabs) is a security gateway.",
-        "why_it_rejects": "It filters on content and sender reputation, and it does report real unknown recipients.",
-    },
-    "sophos": {
-        "what_it_is": "Sophos Email is a security gateway.",
-        "why_it_rejects": "It refuses recipients not found in the company's Sophos Central directory (its list of valid addresses).",
-    },
-    "gmail": {
-        "what_it_is": "Gmail is a consumer mailbox provider.",
-        "why_it_rejects": (
-            "It rarely fakes an unknown user: unwanted mail goes to the spam folder instead. A "
-            "\"does not exist\" from Gmail is real."
-        ),
-    },
-    "outlook_com": {
-        "what_it_is": "Outlook.com (Hotmail, Live) is Microsoft's consumer mailbox service.",
-        "why_it_rejects": "Missing-mailbox answers are real; refusals naming your IP are about sending reputation.",
-    },
-    "yahoo": {
-        "what_it_is": "Yahoo and AOL Mail are consumer mailbox providers.",
-        "why_it_rejects": (
-            "\"This user doesn't have an account\" is real; codes such as TSS04 mean Yahoo is holding "
-            "back mail from your IP or sending domain (volume, complaints, reputation or missing authentication)."
-        ),
-    },
-}
-
-
 def terms_in(*texts: str | None) -> dict[str, str]:
     """The glossary entries for the terms the texts use (for a tooltip or a footnote)."""
     joined = " ".join(t for t in texts if t).lower()
@@ -221,7 +138,7 @@ def terms_in(*texts: str | None) -> dict[str, str]:
 
 
 def explain_verdict(verdict: str) -> dict:
-    texts = dict(VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS["unknown"]))
+    texts = dict(VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS[VerdictKind.UNKNOWN]))
     return {**texts, "glossary": terms_in(*texts.values())}
 
 
@@ -236,7 +153,7 @@ def explain_vendor(vendor_id: str | None) -> dict:
         }
         return {"name": None, "category": None, "lookup_url": None, **base, "glossary": {}}
     texts = dict(VENDOR_CATEGORY_EXPLANATIONS.get(vendor.category, VENDOR_CATEGORY_EXPLANATIONS["mailbox_provider"]))
-    texts.update(VENDOR_EXPLANATIONS.get(vendor.id, {}))
+    texts.update(vendor.explanation)
     return {"name": vendor.name, "category": vendor.category, "lookup_url": vendor.lookup_url, **texts,
             "glossary": terms_in(*texts.values())}
 
@@ -274,21 +191,123 @@ def campaign_headline(diagnosis: CampaignDiagnosis) -> str:
         shares = d.by_verdict
     rate = lambda count: count / d.recipients  # noqa: E731 - a local shorthand
     parts = [f"about {_points(d.estimated_invalid_rate)} are addresses that really do not exist"]
-    if shares.get("filter_rejection"):
+    if shares.get(VerdictKind.FILTER_REJECTION):
         kind = "security gateways" if d.filter_mostly_gateways else "mail filters"
         who = f" ({_names(d.filter_vendor_names)})" if d.filter_vendor_names else ""
         companies = f"{d.filter_companies} compan{'y' if d.filter_companies == 1 else 'ies'}"
         parts.append(
-            f"{_points(rate(shares['filter_rejection']))} were refused by the {kind} of {companies}{who}, "
+            f"{_points(rate(shares[VerdictKind.FILTER_REJECTION]))} were refused by the {kind} of {companies}{who}, "
             "which very likely hold valid addresses"
         )
-    if shares.get("sender_issue"):
+    if shares.get(VerdictKind.SENDER_ISSUE):
         parts.append(
-            f"{_points(rate(shares['sender_issue']))} name a problem on your side (blocklist, "
+            f"{_points(rate(shares[VerdictKind.SENDER_ISSUE]))} name a problem on your side (blocklist, "
             "authentication or content)"
         )
-    if shares.get("temporary"):
-        parts.append(f"{_points(rate(shares['temporary']))} are temporary (full mailboxes, rate limits)")
-    if shares.get("unknown"):
-        parts.append(f"{_points(rate(shares['unknown']))} do not say enough to tell")
+    if shares.get(VerdictKind.TEMPORARY):
+        parts.append(f"{_points(rate(shares[VerdictKind.TEMPORARY]))} are temporary (full mailboxes, rate limits)")
+    if shares.get(VerdictKind.UNKNOWN):
+        parts.append(f"{_points(rate(shares[VerdictKind.UNKNOWN]))} do not say enough to tell")
     return f"{subject}, " + "; ".join(parts) + "."
+
+
+def vendor_display_name(vendor_id: str | None) -> str:
+    vendor = get_vendor(vendor_id)
+    if vendor:
+        return vendor.name
+    return vendor_id or UNIDENTIFIED_VENDOR
+
+
+def partial_file_note(listed: int, sent_count: int) -> str:
+    """The note of a diagnosis whose file lists only part of the campaign's recipients."""
+    return (
+        f"The file lists {listed} of the campaign's {sent_count} recipients (e.g. a bounce-only "
+        f"export); rates use the sent count of {sent_count}, and delivered is the sent count minus "
+        "the other outcomes. The B2B/B2C split of the sent count is not known."
+    )
+
+
+def what_to_do(
+    per_verdict: Mapping[str, int],
+    recovered: int,
+    per_vendor_verdict: Mapping[str | None, Mapping[str, int]],
+    per_vendor_filter_domains: Mapping[str | None, set[str]],
+    domains: Mapping[str, dict],
+) -> list[dict]:
+    """A short, ordered list of actions: {code, text, count?, vendor?, url?, domains?}."""
+    actions: list[dict] = []
+    if recovered:
+        actions.append({
+            "code": "keep", "count": recovered,
+            "text": (f"Keep {recovered} address{'es' if recovered != 1 else ''} your ESP reported as hard "
+                     "bounces (or already suppressed): the receiving side refused the message, not the "
+                     "address. They are on the recovery list; mail them again once the causes below are fixed."),
+        })
+    invalid = per_verdict.get(VerdictKind.INVALID_RECIPIENT, 0)
+    if invalid:
+        actions.append({
+            "code": "suppress", "count": invalid,
+            "text": (f"Suppress {invalid} address{'es' if invalid != 1 else ''} that really do not exist "
+                     "(the suppress list): mailing them again hurts your sending reputation."),
+        })
+    sender = per_verdict.get(VerdictKind.SENDER_ISSUE, 0)
+    if sender:
+        actions.append({
+            "code": "fix_sending", "count": sender,
+            "text": (f"{sender} refusal{'s' if sender != 1 else ''} name a problem on your side: a blocklisted "
+                     "or poorly rated sending IP, failing SPF/DKIM/DMARC (the checks that prove mail comes "
+                     "from your domain) or spam-like content. Ask your ESP which IP sent the campaign, check "
+                     "your domain's DNS records, and request delisting where the pages below allow it."),
+        })
+    for vendor_id, counts in sorted(per_vendor_verdict.items(), key=lambda item: -sum(item[1].values())):
+        vendor = get_vendor(vendor_id)
+        if vendor is None:
+            continue
+        refused = counts.get(VerdictKind.FILTER_REJECTION, 0)
+        blocked = counts.get(VerdictKind.SENDER_ISSUE, 0)
+        if not (refused or blocked):
+            continue
+        where = sorted(per_vendor_filter_domains.get(vendor_id, set()),
+                       key=lambda d: -domains[d]["bounced"])
+        parts = []
+        if refused:
+            parts.append(f"{refused} at {len(where)} compan{'y' if len(where) == 1 else 'ies'} "
+                         "without naming a reason on your side")
+        if blocked:
+            parts.append(f"{blocked} naming your sending setup")
+        check = (f" Check your sending IP's reputation with {vendor.name} at {vendor.lookup_url} and request "
+                 "delisting if it is listed." if vendor.lookup_url else "")
+        allow = (" Ask those companies to allowlist your sending domain and IP in "
+                 f"{vendor.name}." if refused and vendor.category == "security_gateway" else "")
+        actions.append({
+            "code": "vendor", "vendor": vendor.name, "url": vendor.lookup_url,
+            "count": refused + blocked, "domains": where[:ASK_IT_DOMAINS],
+            "text": f"{vendor.name} refused {refused + blocked} message{'s' if refused + blocked != 1 else ''}: "
+                    f"{'; '.join(parts)}.{check}{allow}",
+        })
+    filter_domains = sorted({d for ds in per_vendor_filter_domains.values() for d in ds},
+                            key=lambda d: (-domains[d]["by_verdict"][VerdictKind.FILTER_REJECTION], d))
+    if filter_domains:
+        shown = ", ".join(filter_domains[:ASK_IT_DOMAINS])
+        more = f" and {len(filter_domains) - ASK_IT_DOMAINS} more" if len(filter_domains) > ASK_IT_DOMAINS else ""
+        actions.append({
+            "code": "ask_it_team", "domains": filter_domains[:ASK_IT_DOMAINS],
+            "text": (f"Ask the IT team at {shown}{more}: (1) to allowlist your sending domain and IP in their "
+                     "mail gateway (the filter in front of their mailboxes); (2) to check that the refused "
+                     "addresses are in the gateway's directory (its copy of their address list); (3) to look up "
+                     "the refused messages in the gateway's log, by time, and tell you the reason it recorded."),
+        })
+    temporary = per_verdict.get(VerdictKind.TEMPORARY, 0)
+    if temporary:
+        actions.append({
+            "code": "retry", "count": temporary,
+            "text": (f"Retry {temporary} address{'es' if temporary != 1 else ''} later (full mailboxes, rate "
+                     "limits, passing faults); suppress them only if they keep failing for several weeks."),
+        })
+    unknown = per_verdict.get(VerdictKind.UNKNOWN, 0)
+    if unknown:
+        actions.append({
+            "code": "review", "count": unknown,
+            "text": f"Review {unknown} address{'es' if unknown != 1 else ''} by hand: the answer does not say enough.",
+        })
+    return actions

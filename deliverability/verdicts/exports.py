@@ -16,9 +16,11 @@ import csv
 from collections.abc import Iterable, Mapping
 from typing import IO
 
-from .diagnosis import KEEP_VERDICTS, esp_would_suppress, vendor_display_name
+from .diagnosis import belongs_on_recovery_list
+from .explanations import vendor_display_name
 from .facts import RecipientFacts
 from .judge import Verdict, apply_override
+from .vocabulary import VerdictKind
 
 COLUMNS: tuple[str, ...] = (
     "email",
@@ -79,12 +81,8 @@ def _effective(
             yield facts, verdict
 
 
-def belongs_on_recovery_list(facts: RecipientFacts, verdict: Verdict) -> bool:
-    return esp_would_suppress(facts) and verdict.verdict in KEEP_VERDICTS and facts.category != "complaint"
-
-
-def belongs_on_suppress_list(facts: RecipientFacts, verdict: Verdict) -> bool:
-    return verdict.verdict == "invalid_recipient"
+def belongs_on_suppress_list(facts: RecipientFacts, verdict: str) -> bool:
+    return verdict == VerdictKind.INVALID_RECIPIENT
 
 
 def _write(out: IO[str], rows, overrides, keep) -> int:
@@ -92,7 +90,7 @@ def _write(out: IO[str], rows, overrides, keep) -> int:
     writer.writerow(COLUMNS)
     written = 0
     for facts, verdict in _effective(rows, overrides):
-        if keep(facts, verdict):
+        if keep(facts, verdict.verdict):
             writer.writerow(_row(facts, verdict))
             written += 1
     return written

@@ -10,45 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from deliverability.bounces.vendors import get_vendor
+from deliverability.bounces.vendors import Vendor, get_vendor
+from deliverability.domains.kinds import DomainKind
+from deliverability.ingest.records import SEND_OUTCOMES
 
 from . import weights
 
-VERDICTS: tuple[str, ...] = (
-    "invalid_recipient",
-    "filter_rejection",
-    "sender_issue",
-    "temporary",
-    "unknown",
-)
 # A recipient's outcome in a campaign is its LAST send outcome there (deferred then delivered is
 # delivered); opens and clicks are engagement, not outcomes.
-OUTCOMES: tuple[str, ...] = ("delivered", "bounce", "deferred", "dropped", "suppressed")
-DOMAIN_KINDS: tuple[str, ...] = ("corporate", "consumer", "disposable")
-B2C_DOMAIN_KINDS = frozenset({"consumer", "disposable"})
-
-# Used only when the domain kind is not known: these vendors host (almost) only consumer mail.
-CONSUMER_ONLY_VENDORS = frozenset({"gmail", "outlook_com", "yahoo", "gmx", "comcast"})
-
-# Consumer and business products of one company share their rejection texts.
-VENDOR_FAMILY: dict[str, str] = {
-    "gmail": "google", "google_workspace": "google",
-    "outlook_com": "microsoft", "microsoft365": "microsoft",
-    "proofpoint": "proofpoint", "proofpoint_essentials": "proofpoint",
-}
-
-# The bounce engine and the vendor data name some signature classes differently; one name here.
-SIGNATURE_ALIASES: dict[str, str] = {
-    "user_unknown_gateway_directory": "gateway_directory_unknown",
-    "gateway_directory": "gateway_directory_unknown",
-    "auth": "authentication",
-}
-
-
-def normalize_signature(signature: str | None) -> str | None:
-    if not signature:
-        return None
-    return SIGNATURE_ALIASES.get(signature, signature)
+OUTCOMES = SEND_OUTCOMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +104,7 @@ class RecipientFacts:
 
     email: str
     domain: str
-    outcome: str  # one of OUTCOMES: the recipient's last send outcome in the campaign
+    outcome: str  # one of SEND_OUTCOMES: the recipient's last send outcome in the campaign
     occurred_at: datetime | None = None  # when that outcome happened
     # The bounce engine's reading of the bounce (None for other outcomes).
     category: str | None = None  # one of the 17 DESIGN categories
@@ -147,7 +117,7 @@ class RecipientFacts:
     remote_mta: str | None = None
     esp_hard: bool | None = None  # the ESP's own hard/soft label; None when it gave none
     # Domain enrichment.
-    domain_kind: str | None = None  # corporate / consumer / disposable
+    domain_kind: str | None = None  # a DomainKind
     mx_status: str | None = None  # ok, null_mx, implicit_mx, no_mail, mx_unresolvable, nxdomain, …
     mx_host: str | None = None  # the preferred MX host name, for the evidence text
     mx_vendor: str | None = None
@@ -163,7 +133,7 @@ class RecipientFacts:
 
     @property
     def signature_class(self) -> str | None:
-        return normalize_signature(self.signature)
+        return self.signature or None
 
     @property
     def answering_vendor(self) -> str | None:
@@ -177,7 +147,7 @@ class RecipientFacts:
             mx_is_gateway = self.vendor_category_of_mx == "security_gateway"
             if mx_is_gateway and not text_is_gateway:
                 return from_mx
-            if VENDOR_FAMILY.get(from_text, from_text) == VENDOR_FAMILY.get(from_mx, from_mx):
+            if _family(from_text) == _family(from_mx):
                 # Same company, two products: the text cannot tell Gmail from Google Workspace
                 # (or Outlook.com from Microsoft 365); the MX can.
                 return from_mx
@@ -197,14 +167,16 @@ class RecipientFacts:
     @property
     def is_consumer(self) -> bool:
         if self.domain_kind:
-            return self.domain_kind == "consumer"
-        return (self.mx_vendor or "") in CONSUMER_ONLY_VENDORS
+            return self.domain_kind == DomainKind.CONSUMER
+        # With no known kind: a vendor that hosts (almost) only consumer mail (vendors.json).
+        vendor = get_vendor(self.mx_vendor)
+        return vendor is not None and vendor.consumer_only
 
     @property
     def is_b2c(self) -> bool:
         """Consumer and disposable domains are B2C; corporate and unknown kinds are B2B."""
         if self.domain_kind:
-            return self.domain_kind in B2C_DOMAIN_KINDS
+            return self.domain_kind in DomainKind.b2c_kinds()
         return self.is_consumer
 
     @property
@@ -230,6 +202,13 @@ def reply_class(reply_code: int | None, status: str | None) -> int | None:
 def _category(vendor_id: str | None) -> str | None:
     vendor = get_vendor(vendor_id)
     return vendor.category if vendor else None
+
+
+def _family(vendor_id: str) -> str:
+    """The company behind a product (vendors.json): its consumer and business products share
+    their rejection texts. A vendor with no family, or not in the registry, is its own."""
+    vendor: Vendor | None = get_vendor(vendor_id)
+    return (vendor.family or vendor.id) if vendor else vendor_id
 
 
 # --- Patterns ----------------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import weights
-from .facts import VERDICTS, RecipientFacts
+from .facts import RecipientFacts
 from .rules import RULES, Evidence, Rule
+from .vocabulary import VERDICTS, VerdictKind
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    verdict: str  # one of VERDICTS
+    verdict: VerdictKind
     confidence: float  # in [0, 1]
     evidence: list[dict[str, str]]  # [{code, text}], strongest support for the verdict first
     scores: dict[str, float] = field(default_factory=dict, compare=False)  # for staff and tuning
@@ -42,7 +43,7 @@ def collect_evidence(facts: RecipientFacts, rules: Iterable[Rule] = RULES) -> li
 
 def score(votes: Iterable[Evidence]) -> dict[str, float]:
     scores = dict.fromkeys(VERDICTS, 0.0)
-    scores["unknown"] += weights.UNKNOWN_PRIOR
+    scores[VerdictKind.UNKNOWN] += weights.UNKNOWN_PRIOR
     for vote in votes:
         scores[vote.verdict] += vote.weight
     return scores
@@ -58,7 +59,7 @@ def softmax(scores: dict[str, float]) -> dict[str, float]:
 def decide(votes: list[Evidence]) -> Verdict:
     scores = score(votes)
     # Ties go to "unknown", then to the order of VERDICTS: never a confident answer by accident.
-    order = ("unknown",) + tuple(v for v in VERDICTS if v != "unknown")
+    order = (VerdictKind.UNKNOWN, *(v for v in VERDICTS if v != VerdictKind.UNKNOWN))
     winner = max(order, key=lambda verdict: (scores[verdict], -order.index(verdict)))
     confidence = round(softmax(scores)[winner], 3)
     return Verdict(
@@ -106,6 +107,7 @@ def apply_override(computed: Verdict | None, override: str | None) -> Verdict | 
         return computed
     if override not in VERDICTS:
         raise ValueError(f"unknown verdict {override!r}; expected one of {', '.join(VERDICTS)}")
+    override = VerdictKind(override)
     if computed is not None and computed.overridden and computed.verdict == override:
         return computed
     was = (f" (the engine said {computed.verdict.replace('_', ' ')} at "
@@ -120,10 +122,10 @@ def apply_override(computed: Verdict | None, override: str | None) -> Verdict | 
     )
 
 
-def verdict_value(verdict: Verdict | str | None) -> str:
-    """The verdict name from a Verdict, a plain string (e.g. a stored row) or nothing."""
+def verdict_value(verdict: Verdict | str | None) -> VerdictKind:
+    """The verdict from a Verdict, a plain string (e.g. a stored row) or nothing."""
     if verdict is None:
-        return "unknown"
+        return VerdictKind.UNKNOWN
     if isinstance(verdict, str):
-        return verdict if verdict in VERDICTS else "unknown"
+        return VerdictKind(verdict) if verdict in VERDICTS else VerdictKind.UNKNOWN
     return verdict.verdict

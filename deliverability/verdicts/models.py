@@ -6,14 +6,9 @@ from django.db import models
 
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.models import Campaign, Recipient
+from deliverability.verdicts.vocabulary import VerdictKind
 
-VERDICT_CHOICES = [
-    ("invalid_recipient", "Invalid recipient"),
-    ("filter_rejection", "Filter rejection"),
-    ("sender_issue", "Sender issue"),
-    ("temporary", "Temporary"),
-    ("unknown", "Unknown"),
-]
+VERDICT_CHOICES = VerdictKind.choices()
 
 
 class RecipientVerdict(models.Model):
@@ -91,11 +86,7 @@ class CampaignDomainStat(models.Model):
     recipients = models.PositiveIntegerField(default=0)
     delivered = models.PositiveIntegerField(default=0)
     bounced = models.PositiveIntegerField(default=0)
-    invalid_recipient = models.PositiveIntegerField(default=0)
-    filter_rejection = models.PositiveIntegerField(default=0)
-    sender_issue = models.PositiveIntegerField(default=0)
-    temporary = models.PositiveIntegerField(default=0)
-    unknown = models.PositiveIntegerField(default=0)
+    # …and one counter per verdict, named after it (added below the class from VerdictKind).
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "domain"], name="one_stat_per_campaign_domain")]
@@ -106,6 +97,10 @@ class CampaignDomainStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain} in campaign {self.campaign_id}"
+
+
+for _verdict in VerdictKind:
+    CampaignDomainStat.add_to_class(_verdict.value, models.PositiveIntegerField(default=0))
 
 
 class CampaignTimeline(models.Model):

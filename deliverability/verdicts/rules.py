@@ -18,13 +18,14 @@ from deliverability.bounces.vendors import vendor_name
 
 from . import weights as w
 from .facts import DomainPattern, RecipientFacts, reply_class
+from .vocabulary import VerdictKind
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
     code: str  # stable identifier, e.g. "gateway_directory_unknown"
     text: str  # a plain sentence for the client
-    verdict: str  # the verdict this supports
+    verdict: VerdictKind  # the verdict this supports
     weight: float = 0.0  # log-odds vote; 0 = context only
 
     def as_item(self) -> dict[str, str]:
@@ -189,8 +190,8 @@ def category_claim(f: RecipientFacts) -> list[Evidence]:
     verdict, weight = w.CATEGORY_VOTES[f.category]
     if f.category == "invalid_mailbox" and f.signature_class == "gateway_directory_unknown":
         weight = w.GATEWAY_DIRECTORY_INVALID_RESIDUAL
-    if verdict == "filter_rejection" and names_sender_problem(f):
-        verdict = "sender_issue"  # a refusal that names the sender is a sender issue (DESIGN overlap)
+    if verdict == VerdictKind.FILTER_REJECTION and names_sender_problem(f):
+        verdict = VerdictKind.SENDER_ISSUE  # a refusal that names the sender is a sender issue (DESIGN overlap)
     quoted = f.category not in ("auto_reply", "complaint", "suppressed")
     text = with_quote(CATEGORY_SENTENCES[f.category], f.diagnostic if quoted else None)
     votes = [Evidence(f"claim_{f.category}", text, verdict, weight)]
@@ -201,7 +202,7 @@ def category_claim(f: RecipientFacts) -> list[Evidence]:
                               residual[0], residual[1]))
     if f.category == "rate_limited":
         votes.append(Evidence("rate_limited_volume", "Sending speed and volume are set on the sending side.",
-                              "sender_issue", w.RATE_LIMIT_SENDER_WEIGHT))
+                              VerdictKind.SENDER_ISSUE, w.RATE_LIMIT_SENDER_WEIGHT))
     return votes
 
 
@@ -214,7 +215,7 @@ def text_names_sender_problem(f: RecipientFacts) -> list[Evidence]:
     _kind, label = named
     return [Evidence("names_sender_problem",
                      f"The text names a problem on the sending side ({label}).",
-                     "sender_issue", w.SENDER_MENTION_WEIGHT)]
+                     VerdictKind.SENDER_ISSUE, w.SENDER_MENTION_WEIGHT)]
 
 
 def answering_vendor(f: RecipientFacts) -> list[Evidence]:
@@ -233,7 +234,7 @@ def answering_vendor(f: RecipientFacts) -> list[Evidence]:
         text = f"The domain's mail is hosted by {name}{mx}, a web-hosting company."
     else:
         text = f"The domain's mail is handled by {name}{mx}."
-    return [Evidence("answering_vendor", text, "unknown", 0.0)]
+    return [Evidence("answering_vendor", text, VerdictKind.UNKNOWN, 0.0)]
 
 
 def gateway_directory_unknown(f: RecipientFacts) -> list[Evidence]:
@@ -247,7 +248,7 @@ def gateway_directory_unknown(f: RecipientFacts) -> list[Evidence]:
         "gateway_directory_unknown",
         f"The text is a gateway-directory rejection: the address was checked against {who} own "
         "copy of the company directory, which can be out of date, not against the mailbox itself.",
-        "filter_rejection", w.GATEWAY_DIRECTORY_FILTER_WEIGHT)]
+        VerdictKind.FILTER_REJECTION, w.GATEWAY_DIRECTORY_FILTER_WEIGHT)]
 
 
 def gateway_user_unknown(f: RecipientFacts) -> list[Evidence]:
@@ -261,7 +262,7 @@ def gateway_user_unknown(f: RecipientFacts) -> list[Evidence]:
         "gateway_user_unknown",
         f"{name} is a security gateway: it answers for the company's mail server and can refuse "
         "an address for its own reasons, so its \"unknown user\" is not proof.",
-        "filter_rejection", w.GATEWAY_USER_UNKNOWN_FILTER_WEIGHT)]
+        VerdictKind.FILTER_REJECTION, w.GATEWAY_USER_UNKNOWN_FILTER_WEIGHT)]
 
 
 def policy_block_by_filter(f: RecipientFacts) -> list[Evidence]:
@@ -277,7 +278,7 @@ def policy_block_by_filter(f: RecipientFacts) -> list[Evidence]:
             "consumer_policy",
             f"{name} is a consumer mailbox provider; its policy refusals are about the sender's "
             "reputation or content, not about one address.",
-            "sender_issue", w.CONSUMER_POLICY_SENDER_WEIGHT)]
+            VerdictKind.SENDER_ISSUE, w.CONSUMER_POLICY_SENDER_WEIGHT)]
     category = f.answering_vendor_category
     if category in ("security_gateway", "mailbox_provider"):
         name = _vendor_label(f.answering_vendor)
@@ -286,7 +287,7 @@ def policy_block_by_filter(f: RecipientFacts) -> list[Evidence]:
             "filter_policy",
             f"{name}, {kind}, refused under the company's own policy without naming a problem "
             "with the sender.",
-            "filter_rejection", w.GATEWAY_POLICY_FILTER_WEIGHT)]
+            VerdictKind.FILTER_REJECTION, w.GATEWAY_POLICY_FILTER_WEIGHT)]
     return []
 
 
@@ -321,7 +322,7 @@ def domain_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
     if not pattern.clean_switch:
         weight *= w.SWITCH_WEAK_FACTOR
     return [Evidence("domain_burst_after_deliveries", _switch_text(pattern, "at this domain"),
-                     "filter_rejection", weight)]
+                     VerdictKind.FILTER_REJECTION, weight)]
 
 
 def vendor_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
@@ -340,7 +341,7 @@ def vendor_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
     if not pattern.clean_switch:
         weight *= w.SWITCH_WEAK_FACTOR
     return [Evidence("vendor_burst_after_deliveries", text[:-1] + f" in this campaign{companies}.",
-                     "filter_rejection", weight)]
+                     VerdictKind.FILTER_REJECTION, weight)]
 
 
 def domain_refused_everything(f: RecipientFacts) -> list[Evidence]:
@@ -355,7 +356,7 @@ def domain_refused_everything(f: RecipientFacts) -> list[Evidence]:
         "domain_refused_everything",
         f"All {pattern.bounced} messages to this domain were refused and none was delivered; "
         "a company where none of the addresses exists is unlikely.",
-        "filter_rejection", w.REFUSED_EVERYTHING_WEIGHT)]
+        VerdictKind.FILTER_REJECTION, w.REFUSED_EVERYTHING_WEIGHT)]
 
 
 def _history_age(f: RecipientFacts) -> str:
@@ -399,7 +400,7 @@ def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
         "lone_rejection_among_deliveries",
         f"{others} at the same domain {'was' if pattern.delivered == 1 else 'were'} delivered in this "
         f"campaign and {rejected}{history}. People leave companies; a single missing mailbox is common.",
-        "invalid_recipient", weight)]
+        VerdictKind.INVALID_RECIPIENT, weight)]
 
 
 # --- Rules: the recipient's history ------------------------------------------------------------
@@ -438,7 +439,7 @@ def history_contradicts_unknown(f: RecipientFacts) -> list[Evidence]:
             factor = 0.0
         if f.is_consumer:
             factor *= w.HISTORY_CONSUMER_FACTOR
-        votes.append(Evidence(code, text, "filter_rejection", base * factor))
+        votes.append(Evidence(code, text, VerdictKind.FILTER_REJECTION, base * factor))
     if not votes:
         return []
     # Only the strongest piece of history votes; the others are shown as context.
@@ -456,7 +457,7 @@ def earlier_hard_bounces(f: RecipientFacts) -> list[Evidence]:
     count = history.previous_hard_bounces
     return [Evidence("earlier_hard_bounces",
                      f"This address also bounced hard in {plural(count, 'earlier campaign')}.",
-                     "invalid_recipient", w.EARLIER_HARD_BOUNCE_WEIGHT)]
+                     VerdictKind.INVALID_RECIPIENT, w.EARLIER_HARD_BOUNCE_WEIGHT)]
 
 
 # --- Rules: the recipient's domain -------------------------------------------------------------
@@ -472,7 +473,7 @@ def consumer_provider_user_unknown(f: RecipientFacts) -> list[Evidence]:
         "consumer_provider_user_unknown",
         f"{who} is a consumer mailbox provider; these file unwanted mail as spam rather than "
         "pretend an address does not exist.",
-        "invalid_recipient", w.CONSUMER_USER_UNKNOWN_WEIGHT)]
+        VerdictKind.INVALID_RECIPIENT, w.CONSUMER_USER_UNKNOWN_WEIGHT)]
 
 
 def disposable_domain(f: RecipientFacts) -> list[Evidence]:
@@ -480,7 +481,7 @@ def disposable_domain(f: RecipientFacts) -> list[Evidence]:
         return []
     return [Evidence("disposable_domain",
                      f"{f.domain} is a throwaway-address service; its addresses expire within hours or days.",
-                     "invalid_recipient", w.DISPOSABLE_WEIGHT)]
+                     VerdictKind.INVALID_RECIPIENT, w.DISPOSABLE_WEIGHT)]
 
 
 DNS_SENTENCES: dict[str, str] = {
@@ -497,17 +498,17 @@ def dns_says_no_mail(f: RecipientFacts) -> list[Evidence]:
     if f.mx_status in w.DNS_NO_MAIL_STATUSES:
         sentence = DNS_SENTENCES.get(f.mx_status, "The domain {domain} accepts no mail.")
         return [Evidence(f"dns_{f.mx_status}", sentence.format(domain=f.domain),
-                         "invalid_recipient", w.DNS_NO_MAIL_WEIGHT)]
+                         VerdictKind.INVALID_RECIPIENT, w.DNS_NO_MAIL_WEIGHT)]
     if f.mx_status == "mx_unresolvable":
         host = f" ({f.mx_host})" if f.mx_host else ""
         return [Evidence("dns_mx_unresolvable",
                          f"The mail server named in {f.domain}'s MX record{host} does not resolve, so no mail can reach it.",
-                         "invalid_recipient", w.DNS_MX_UNRESOLVABLE_WEIGHT)]
+                         VerdictKind.INVALID_RECIPIENT, w.DNS_MX_UNRESOLVABLE_WEIGHT)]
     if f.mx_status == "ok" and f.category == "invalid_domain":
         return [Evidence("dns_contradicts_invalid_domain",
                          f"{f.domain} has working mail servers today, so \"domain unknown\" may have been a "
                          "passing DNS fault or a mail setup that has since been fixed.",
-                         "temporary", w.DNS_CONTRADICTS_INVALID_DOMAIN_WEIGHT)]
+                         VerdictKind.TEMPORARY, w.DNS_CONTRADICTS_INVALID_DOMAIN_WEIGHT)]
     return []
 
 
@@ -519,7 +520,7 @@ def temporary_reply_code(f: RecipientFacts) -> list[Evidence]:
         return []
     return [Evidence("temporary_reply_code",
                      "The server answered with a temporary (4xx) code: it may accept a later attempt.",
-                     "temporary", w.TEMPORARY_REPLY_WEIGHT)]
+                     VerdictKind.TEMPORARY, w.TEMPORARY_REPLY_WEIGHT)]
 
 
 def last_attempt_deferred(f: RecipientFacts) -> list[Evidence]:
@@ -527,7 +528,7 @@ def last_attempt_deferred(f: RecipientFacts) -> list[Evidence]:
         return []
     return [Evidence("last_attempt_deferred",
                      "The last attempt was deferred (postponed) and never delivered; the ESP may still be retrying.",
-                     "temporary", w.DEFERRED_OUTCOME_WEIGHT)]
+                     VerdictKind.TEMPORARY, w.DEFERRED_OUTCOME_WEIGHT)]
 
 
 def not_sent_by_esp(f: RecipientFacts) -> list[Evidence]:
@@ -535,7 +536,7 @@ def not_sent_by_esp(f: RecipientFacts) -> list[Evidence]:
         return []
     return [Evidence("not_sent_by_esp",
                      f"The ESP did not send this message ({f.outcome}), so the receiving side never answered.",
-                     "unknown", w.NOT_SENT_WEIGHT)]
+                     VerdictKind.UNKNOWN, w.NOT_SENT_WEIGHT)]
 
 
 RULES: tuple[Rule, ...] = (

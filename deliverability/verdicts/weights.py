@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .vocabulary import VerdictKind as V
+
 # --- Scoring -----------------------------------------------------------------------------------
 UNKNOWN_PRIOR = 1.0  # "not enough evidence" wins until some verdict scores more than this
 
@@ -19,26 +21,26 @@ UNKNOWN_PRIOR = 1.0  # "not enough evidence" wins until some verdict scores more
 # The category is a claim by the answering server. It is the starting point, not the answer:
 # in B2B a security gateway may say "user unknown" for reasons that have nothing to do with the
 # address, so the invalid_mailbox vote is deliberately moderate.
-CATEGORY_VOTES: dict[str, tuple[str, float]] = {
-    "invalid_mailbox": ("invalid_recipient", 1.5),
-    "invalid_domain": ("invalid_recipient", 2.0),
-    "mailbox_disabled": ("invalid_recipient", 2.0),
-    "mailbox_full": ("temporary", 3.0),
-    "message_too_large": ("sender_issue", 2.0),
-    "reputation_block": ("sender_issue", 3.0),
-    "policy_block": ("filter_rejection", 1.5),
-    "sender_rejected": ("sender_issue", 3.0),
-    "spam_content": ("sender_issue", 3.0),
-    "authentication": ("sender_issue", 3.0),
-    "rate_limited": ("temporary", 2.5),
-    "technical": ("temporary", 2.5),
+CATEGORY_VOTES: dict[str, tuple[V, float]] = {
+    "invalid_mailbox": (V.INVALID_RECIPIENT, 1.5),
+    "invalid_domain": (V.INVALID_RECIPIENT, 2.0),
+    "mailbox_disabled": (V.INVALID_RECIPIENT, 2.0),
+    "mailbox_full": (V.TEMPORARY, 3.0),
+    "message_too_large": (V.SENDER_ISSUE, 2.0),
+    "reputation_block": (V.SENDER_ISSUE, 3.0),
+    "policy_block": (V.FILTER_REJECTION, 1.5),
+    "sender_rejected": (V.SENDER_ISSUE, 3.0),
+    "spam_content": (V.SENDER_ISSUE, 3.0),
+    "authentication": (V.SENDER_ISSUE, 3.0),
+    "rate_limited": (V.TEMPORARY, 2.5),
+    "technical": (V.TEMPORARY, 2.5),
     # An out-of-office reply filed as a bounce: the mailbox exists and received the message.
-    "auto_reply": ("temporary", 1.5),
+    "auto_reply": (V.TEMPORARY, 1.5),
     # A spam complaint is not a bounce; whatever else, never mail it again (exports exclude it).
-    "complaint": ("unknown", 1.0),
-    "delivered": ("unknown", 1.0),
-    "suppressed": ("unknown", 1.0),
-    "unknown": ("unknown", 1.0),
+    "complaint": (V.UNKNOWN, 1.0),
+    "delivered": (V.UNKNOWN, 1.0),
+    "suppressed": (V.UNKNOWN, 1.0),
+    "unknown": (V.UNKNOWN, 1.0),
 }
 # rate_limited is "temporary", but volume is also on the sending side: a small second vote.
 RATE_LIMIT_SENDER_WEIGHT = 0.5
@@ -51,9 +53,9 @@ GATEWAY_DIRECTORY_FILTER_WEIGHT = 2.0
 GATEWAY_DIRECTORY_INVALID_RESIDUAL = 0.5
 # "Unknown user" texts the bounce engine files as policy_block (after DATA, or under a 5.7.x /
 # X.2.0 status): mostly filters, but they do claim the address is missing. A second, small vote.
-SIGNATURE_SECOND_VOTES: dict[str, tuple[str, float]] = {
-    "user_unknown_unconfirmed": ("invalid_recipient", 0.75),
-    "user_unknown_after_data": ("invalid_recipient", 0.5),
+SIGNATURE_SECOND_VOTES: dict[str, tuple[V, float]] = {
+    "user_unknown_unconfirmed": (V.INVALID_RECIPIENT, 0.75),
+    "user_unknown_after_data": (V.INVALID_RECIPIENT, 0.5),
 }
 # A plain "user unknown" answered by a security gateway (not the mailbox itself).
 GATEWAY_USER_UNKNOWN_FILTER_WEIGHT = 0.75

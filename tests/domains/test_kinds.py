@@ -2,7 +2,9 @@ import json
 
 import pytest
 
-from deliverability.domains.kinds import CONSUMER, CORPORATE, DATA_FILE, DISPOSABLE, classify_kind
+from deliverability.domains.kinds import DATA_FILE, DomainKind, classify_kind
+
+CONSUMER, CORPORATE, DISPOSABLE = DomainKind.CONSUMER, DomainKind.CORPORATE, DomainKind.DISPOSABLE
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 
-from deliverability.verdicts.diagnosis import diagnose_campaign, recipient_record
+from deliverability.verdicts.diagnosis import diagnose_campaign
 from deliverability.verdicts.facts import RecipientFacts
-from deliverability.verdicts.judge import judge
 
 from .builders import bounce
 
@@ -112,9 +111,3 @@ def test_empty_campaign_has_zero_rates():
     out = diagnose_campaign([], {}).to_json()
     assert out["recipients"] == 0 and out["reported_hard_bounce_rate"] == 0.0 and out["by_vendor"] == {}
 
-
-def test_recipient_record_has_the_fields_of_analyze_recipients():
-    facts = CAMPAIGN[1]
-    record = recipient_record("October", facts, judge(facts))
-    assert set(record) >= {"campaign", "email", "verdict", "confidence", "category", "vendor", "evidence"}
-    assert record["vendor"] == "Proofpoint"

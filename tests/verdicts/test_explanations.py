@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from deliverability.bounces.vendors import all_vendors
 from deliverability.verdicts.explanations import GLOSSARY, explain_vendor, explain_verdict
-from deliverability.verdicts.facts import VERDICTS
+from deliverability.verdicts.vocabulary import VERDICTS
 
 
 def test_every_verdict_has_a_label_meaning_and_action():
     for verdict in VERDICTS:
         texts = explain_verdict(verdict)
-        assert texts["label"] and texts["meaning"] and texts["what_to_do"]
+        assert texts["summary"] and texts["meaning"] and texts["what_to_do"]
 
 
 def test_every_registered_vendor_gets_a_full_explanation():

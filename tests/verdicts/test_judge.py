@@ -123,7 +123,7 @@ def test_policy_block_by_a_security_gateway_is_a_filter_rejection():
 
 
 def test_dmarc_failure_is_a_sender_issue():
-    verdict = judge(bounce("a@corp.example", category="authentication", signature="auth", status="5.7.26",
+    verdict = judge(bounce("a@corp.example", category="authentication", signature="authentication", status="5.7.26",
                            diagnostic="550 5.7.26 This mail has been blocked because the sender is unauthenticated. DMARC policy",
                            **corporate_behind("google_workspace")))
     assert verdict.verdict == "sender_issue"

@@ -11,13 +11,13 @@ from deliverability.bounces.vendors import all_vendors
 from deliverability.verdicts.exports import FORMULA_TRIGGERS, safe_cell
 from deliverability.verdicts.facts import (
     OUTCOMES,
-    VERDICTS,
     DomainPattern,
     RecipientFacts,
     RecipientHistory,
     domain_patterns,
 )
 from deliverability.verdicts.judge import judge
+from deliverability.verdicts.vocabulary import VERDICTS
 
 from .builders import T0
 
@@ -40,9 +40,9 @@ facts_strategy = st.builds(
     outcome=st.sampled_from(OUTCOMES),
     occurred_at=moments,
     category=maybe | st.sampled_from(CATEGORIES) | st.text(max_size=8),
-    signature=maybe | st.sampled_from(["user_unknown", "gateway_directory_unknown", "user_unknown_gateway_directory",
-                                       "user_disabled", "reputation_block", "content_spam", "policy", "auth",
-                                       "authentication", "rate_limit"]),
+    signature=maybe | st.sampled_from(["user_unknown", "gateway_directory_unknown", "user_disabled",
+                                       "reputation_block", "content_spam", "policy", "authentication",
+                                       "rate_limit"]),
     bounce_vendor=maybe | st.sampled_from(sorted(all_vendors())) | st.text(max_size=6),
     reply_code=st.none() | st.integers(min_value=0, max_value=999),
     status=maybe | st.sampled_from(["5.1.1", "4.2.2", "5.7.1", "2.0.0", "x"]),

@@ -80,7 +80,7 @@ def test_answering_vendor_names_the_gateway_and_its_mx():
 
 
 def test_gateway_directory_unknown_votes_filter_rejection():
-    facts = bounce("a@acme.example", signature="user_unknown_gateway_directory",
+    facts = bounce("a@acme.example", signature="gateway_directory_unknown",
                    diagnostic="550 Invalid Recipient", **corporate_behind("mimecast"))
     [(code, verdict, weight)] = votes(rules.gateway_directory_unknown, facts)
     assert (code, verdict, weight) == ("gateway_directory_unknown", "filter_rejection",

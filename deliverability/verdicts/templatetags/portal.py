@@ -6,6 +6,7 @@ from django import template
 
 from deliverability.verdicts.explanations import VERDICT_EXPLANATIONS, terms_in
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignNote
+from deliverability.verdicts.vocabulary import VerdictKind
 
 register = template.Library()
 
@@ -28,7 +29,7 @@ def verdict_choices() -> list[tuple[str, str]]:
 
 @register.simple_tag
 def verdict_explanation(verdict: str) -> dict:
-    return VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS["unknown"])
+    return VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS[VerdictKind.UNKNOWN])
 
 
 @register.simple_tag
