@@ -5,9 +5,9 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
-from deliverability.accounts.erasure import erase_address, was_erased
 from deliverability.accounts.models import AuditEvent
 from deliverability.campaigns.models import Campaign, Event, Recipient
+from deliverability.verdicts.erasure import erase_address, was_erased
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignNote, RecipientVerdict
 from deliverability.verdicts.services import set_override
 from tests.portal_data import SUBJECT, import_campaign, recent
