@@ -26,9 +26,10 @@ from machine import cpu_model  # noqa: E402  (bench/machine.py; the script's fol
 
 from deliverability.bounces.classify import _classify, classify, classify_record  # noqa: E402
 from deliverability.bounces.reading import parse_message  # noqa: E402
+from deliverability.devtools.corpora import shared_data  # noqa: E402
 
-CORPUS = Path(os.environ.get("SISIMAI_DEV", "/work/shared/data/sisimai-dev")) / "emails"
-FIELD_MANUAL = Path("/work/shared/data/smtp-field-manual/codes")
+CORPUS = shared_data("sisimai-dev", "emails")
+FIELD_MANUAL = shared_data("smtp-field-manual", "codes")
 
 
 def ours_emails_per_second(files: list[Path]) -> tuple[float, int, float]:

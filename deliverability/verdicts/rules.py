@@ -109,8 +109,9 @@ def _age(reference: datetime | None, moment: datetime | None) -> timedelta | Non
 # --- What the text says about the sender --------------------------------------------------------
 
 # Phrases by which a receiving server names a sending-side problem (DESIGN "overlap" rule).
-# Sources: ../shared/research/vendors.md §2b (Microsoft, Google, Yahoo, Proofpoint, Barracuda,
-# Trend Micro strings). "anti-spam" is the name of a filter, not a verdict on the content.
+# Sources: the vendors' documented rejection strings (Microsoft Exchange Online NDR reference,
+# Google's SMTP error codes, Yahoo Sender Hub error codes, Proofpoint, Barracuda and Trend Micro
+# reputation pages) as collected in bounces/data/signatures.json. "anti-spam" is the name of a filter, not a verdict on the content.
 SENDER_MARKERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("blocklist", "a blocklist", re.compile(
         r"\b(block\s?list(ed)?|black\s?list(ed)?|dnsbl|rbl\+?|spamhaus|spamcop|sorbs|uceprotect"

@@ -6,17 +6,15 @@ the category agreement from falling below the level reached.
 """
 import json
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from deliverability.bounces.classify import classify_record
 from deliverability.bounces.reading import parse_message
 from deliverability.bounces.taxonomy import SISIMAI_REASON_TO_CATEGORY
+from deliverability.devtools.corpora import shared_data
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "sisimai-dev"
-if not CORPUS.exists():
-    CORPUS = Path("/work/shared/data/sisimai-dev")
+CORPUS = shared_data("sisimai-dev")
 pytestmark = pytest.mark.skipif(not (CORPUS / "labels.jsonl").exists(), reason="sisimai-dev corpus not available")
 
 

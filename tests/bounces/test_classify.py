@@ -8,8 +8,9 @@ import pytest
 
 from deliverability.bounces import Classification, classify, parse_reply
 from deliverability.bounces.taxonomy import CATEGORIES, HARD_CATEGORIES
+from deliverability.devtools.corpora import shared_data
 
-FIELD_MANUAL = Path("/work/shared/data/smtp-field-manual/codes")
+FIELD_MANUAL = shared_data("smtp-field-manual", "codes")
 
 
 def test_blocklist_text_overrides_a_catch_all_user_unknown_status():

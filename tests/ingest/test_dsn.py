@@ -4,6 +4,9 @@ from __future__ import annotations
 import shutil
 import zipfile
 
+import pytest
+
+from deliverability.devtools.corpora import shared_data
 from deliverability.ingest.dsn import AUTO_REPLY_SKIP
 
 from .conftest import FIXTURES, read_all
@@ -64,13 +67,9 @@ def test_an_email_with_no_bounce_report_is_a_row_error(tmp_path):
 
 def test_the_sisimai_development_set_reads_without_crashing():
     """430 real bounces (BSD-2-Clause, ../shared/data/sisimai-dev): every message yields something."""
-    emails = FIXTURES.parents[3] / "shared" / "data" / "sisimai-dev" / "emails"
+    emails = shared_data("sisimai-dev", "emails")
     if not emails.exists():
-        emails = __import__("pathlib").Path("/work/shared/data/sisimai-dev/emails")
-    if not emails.exists():
-        import pytest
-
-        pytest.skip("sisimai development set not present")
+        pytest.skip("sisimai development set not present (set SHARED_DIR)")
     result = read_all(emails)
     assert len(result.records) > 300
     assert result.types()["bounce"] > 250
