@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Iterator
 
+from . import values
 from .records import MAPPABLE_FIELDS, Record, RowError, UnsupportedFormat
 from .textio import CsvTable, Peeked, open_csv
-from . import values
 from .values import MAX_CELL_CHARS, clean_email, parse_timestamp, reply_code_from, split_reply
 
 # Fields a column can be mapped to (the values of ``mapping``): records.MAPPABLE_FIELDS.
@@ -181,142 +181,185 @@ def _require(columns: dict[str, int], table: CsvTable) -> None:
     )
 
 
-def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]]) -> Iterator[Record | RowError]:
-    i_email = columns["email"]
-    i_event = columns.get("event_type")
-    i_time = columns.get("occurred_at")
-    i_campaign = columns.get("campaign")
-    i_id = columns.get("esp_event_id")
-    i_code = columns.get("reply_code")
-    i_enhanced = columns.get("enhanced_status")
-    i_diag = columns.get("diagnostic")
-    i_mta = columns.get("remote_mta")
-    width = max([*columns.values(), *(i for _, i in labels)]) + 1
-    status_cache: dict[str, tuple[str, str | None, str | None]] = {}
-    campaign_cache: dict[str, str | None] = {}
-    time_cache = values._timestamp_cache  # parse_timestamp fills it; reading it inline saves a call
-    reply_cache = values._reply_cache
-    make_record = _positional_record()
-    from_iso = datetime.fromisoformat  # the ISO shape with Z: aware, UTC; a cache would only grow
-    max_cell = MAX_CELL_CHARS
+class _Refused(Exception):
+    """A row that cannot become a record; the message becomes its RowError."""
 
+
+def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]]) -> Iterator[Record | RowError]:
+    """Each data row as a Record, or a RowError saying why it is not one; a blank line gives nothing.
+
+    A line the csv module cannot read is a RowError too, and reading stops after _MAX_CSV_ERRORS of them.
+    """
+    read_row = _row_reader(columns, labels)
     row_number = 1  # the header
-    csv_errors = 0
-    reader = table.rows
+    unreadable = 0
     while True:
         try:
-            for row in reader:
+            for row in table.rows:
                 row_number += 1
-                if len(row) < width:
-                    if not any(row):
-                        continue  # blank line
-                    row = row + [""] * (width - len(row))  # trailing empty cells dropped by a spreadsheet
-                raw_email = row[i_email]
-                # Fast path for the plain address; anything unusual goes through clean_email.
-                at = raw_email.find("@")
-                if 0 < at and raw_email[-1] != "@" and " " not in raw_email and len(raw_email) <= 320 \
-                        and raw_email.isprintable() and raw_email[0] != "<":
-                    email = raw_email
-                else:
-                    email = clean_email(raw_email)
-                    if email is None:
-                        if not raw_email.strip() and not any(row):
-                            continue
-                        yield RowError(row_number, f"invalid email address {raw_email[:80]!r}")
-                        continue
-
-                esp_labels: dict[str, str] = {}
-                reply_code = enhanced = diagnostic = None
-                if i_diag is not None:
-                    diagnostic = row[i_diag]
-                    if diagnostic:
-                        if len(diagnostic) > max_cell:
-                            esp_labels["truncated"] = (
-                                f"diagnostic cut from {len(diagnostic):,} to {max_cell:,} characters")
-                            diagnostic = diagnostic[:max_cell]
-                        parsed = reply_cache.get(diagnostic)
-                        reply_code, enhanced = parsed if parsed is not None else split_reply(diagnostic)
-                    else:
-                        diagnostic = None
-                if i_code is not None and row[i_code]:
-                    reply_code = reply_code_from(row[i_code]) or reply_code
-                if i_enhanced is not None:
-                    cell = row[i_enhanced].strip()
-                    if cell:
-                        enhanced = split_reply(cell)[1] or enhanced
-
-                if i_event is not None:
-                    raw_status = row[i_event]
-                    status = status_cache.get(raw_status)
-                    if status is None:
-                        status = _resolve_status(raw_status)
-                        if len(status_cache) < 10_000:
-                            status_cache[raw_status] = status
-                    event_type, status_label, status_enhanced = status
-                    if not event_type:
-                        yield RowError(row_number, f"unknown status {raw_status[:80]!r}")
-                        continue
-                    if status_label is not None:
-                        esp_labels["status"] = status_label
-                    if status_enhanced and not enhanced:
-                        enhanced = status_enhanced
-                else:
-                    event_type = _event_from_codes(reply_code, enhanced)
-                    if event_type is None:
-                        yield RowError(row_number, "no status column and no SMTP reply code to tell what happened")
-                        continue
-
-                occurred_at = None
-                if i_time is not None:
-                    cell = row[i_time]
-                    if cell:
-                        occurred_at = None
-                        if len(cell) == 20 and cell[19] == "Z" and cell[10] == "T":  # 2026-09-01T08:15:07Z
-                            try:
-                                occurred_at = from_iso(cell)
-                            except ValueError:
-                                pass
-                        if occurred_at is None:
-                            occurred_at = time_cache.get(cell)
-                        if occurred_at is None:
-                            try:
-                                occurred_at = parse_timestamp(cell)
-                            except ValueError:
-                                yield RowError(row_number, f"unreadable date {cell[:80]!r}")
-                                continue
-                campaign = None
-                if i_campaign is not None:
-                    cell = row[i_campaign]
-                    campaign = campaign_cache.get(cell)
-                    if campaign is None:
-                        campaign = cell.strip()[:255] or None
-                        if len(campaign_cache) < 10_000:
-                            campaign_cache[cell] = campaign
-                for name, index in labels:
-                    if row[index]:
-                        esp_labels[name] = row[index][:200]
-
-                yield make_record(
-                    row_number,
-                    email,
-                    event_type,
-                    occurred_at,
-                    campaign,
-                    (row[i_id].strip()[:255] or None) if i_id is not None else None,
-                    reply_code,
-                    enhanced,
-                    diagnostic,
-                    (row[i_mta].strip()[:255] or None) if i_mta is not None else None,
-                    esp_labels,
-                )
+                item = read_row(row_number, row)
+                if item is not None:
+                    yield item
             return
         except csv.Error as exc:
             row_number += 1
-            csv_errors += 1
+            unreadable += 1
             yield RowError(row_number, f"unreadable CSV row ({exc})")
-            if csv_errors >= _MAX_CSV_ERRORS:
+            if unreadable >= _MAX_CSV_ERRORS:
                 yield RowError(row_number, f"stopped after {_MAX_CSV_ERRORS:,} unreadable rows")
                 return
+
+
+def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Callable[[int, list[str]], Record | RowError | None]:
+    """The reader of one row of this file's layout (None for a blank line).
+
+    Column positions and per-file caches are bound once, here. Per row, each cell costs a look-up
+    or a slice in the common case, written inline because every Python call per row costs this
+    reader about 2% of its speed (bench/bench_ingest_parse.py); the uncommon cases (an unusual
+    address, a text not seen before, an over-long cell, separate reply-code columns, a time) go
+    to the helpers below.
+    """
+    i_email = columns["email"]
+    i_event = columns.get("event_type")
+    i_diag = columns.get("diagnostic")
+    i_time = columns.get("occurred_at")
+    i_campaign = columns.get("campaign")
+    i_id = columns.get("esp_event_id")
+    i_mta = columns.get("remote_mta")
+    i_code = columns.get("reply_code")
+    i_enhanced = columns.get("enhanced_status")
+    has_reply_columns = i_code is not None or i_enhanced is not None
+    width = max([*columns.values(), *(i for _, i in labels)]) + 1
+    known_reply = values.reply_lookup()  # split_reply's cache, read inline: a call per row shows
+    statuses: dict[str, tuple[str, str | None, str | None]] = {}
+    campaigns: dict[str, str | None] = {}
+    make_record = _positional_record()
+    max_cell = MAX_CELL_CHARS
+
+    def read_row(row_number: int, row: list[str]) -> Record | RowError | None:
+        if len(row) < width:
+            if not any(row):
+                return None  # blank line
+            row = row + [""] * (width - len(row))  # trailing empty cells dropped by a spreadsheet
+        esp_labels: dict[str, str] = {}
+        reply_code = enhanced = diagnostic = occurred_at = campaign = None
+        try:
+            email = row[i_email]
+            at = email.find("@")  # a plain address is taken as it is; anything unusual goes through clean_email
+            if at < 1 or email[-1] == "@" or " " in email or len(email) > 320 or not email.isprintable() or email[0] == "<":
+                email = _unusual_address(email, row)
+                if email is None:
+                    return None  # blank line
+            if i_diag is not None and row[i_diag]:
+                diagnostic = row[i_diag]
+                if len(diagnostic) > max_cell:
+                    diagnostic = _cut(diagnostic, esp_labels)
+                reply_code, enhanced = known_reply(diagnostic) or split_reply(diagnostic)
+            if has_reply_columns:
+                reply_code, enhanced = _reply_columns(row, i_code, i_enhanced, reply_code, enhanced)
+            if i_event is None:
+                event_type = _event_from_reply(reply_code, enhanced)
+            else:
+                raw = row[i_event]
+                event_type, label, status_enhanced = statuses.get(raw) or _learn_status(raw, statuses)
+                if not event_type:
+                    raise _Refused(f"unknown status {raw[:80]!r}")
+                if label is not None:
+                    esp_labels["status"] = label
+                if status_enhanced and not enhanced:
+                    enhanced = status_enhanced
+            if i_time is not None and row[i_time]:
+                occurred_at = _event_time(row[i_time])
+        except _Refused as refused:
+            return RowError(row_number, str(refused))
+        if i_campaign is not None:
+            cell = row[i_campaign]
+            campaign = campaigns.get(cell) or _learn_campaign(cell, campaigns)
+        for name, index in labels:
+            if row[index]:
+                esp_labels[name] = row[index][:200]
+        return make_record(
+            row_number, email, event_type, occurred_at, campaign,
+            (row[i_id].strip()[:255] or None) if i_id is not None else None,
+            reply_code, enhanced, diagnostic,
+            (row[i_mta].strip()[:255] or None) if i_mta is not None else None,
+            esp_labels,
+        )
+
+    return read_row
+
+
+def _unusual_address(raw: str, row: list[str]) -> str | None:
+    """An address cell that needs clean_email; None on a blank line; _Refused when it is not an address."""
+    email = clean_email(raw)
+    if email is None:
+        if not raw.strip() and not any(row):
+            return None
+        raise _Refused(f"invalid email address {raw[:80]!r}")
+    return email
+
+
+def _cut(diagnostic: str, esp_labels: dict[str, str]) -> str:
+    """An over-long diagnostic cut to MAX_CELL_CHARS; the record says so."""
+    esp_labels["truncated"] = f"diagnostic cut from {len(diagnostic):,} to {MAX_CELL_CHARS:,} characters"
+    return diagnostic[:MAX_CELL_CHARS]
+
+
+def _reply_columns(row: list[str], i_code: int | None, i_enhanced: int | None, reply_code: int | None,
+                   enhanced: str | None) -> tuple[int | None, str | None]:
+    """(reply code, enhanced status) where the file gives them in their own columns: those win over
+    what the diagnostic says."""
+    if i_code is not None and row[i_code]:
+        reply_code = reply_code_from(row[i_code]) or reply_code
+    if i_enhanced is not None:
+        cell = row[i_enhanced].strip()
+        if cell:
+            enhanced = split_reply(cell)[1] or enhanced
+    return reply_code, enhanced
+
+
+def _event_from_reply(reply_code: int | None, enhanced: str | None) -> str:
+    """The event of a file without a status column: the class of the reply; _Refused without one."""
+    event_type = _event_from_codes(reply_code, enhanced)
+    if event_type is None:
+        raise _Refused("no status column and no SMTP reply code to tell what happened")
+    return event_type
+
+
+def _learn_status(raw: str, statuses: dict[str, tuple[str, str | None, str | None]]) -> tuple[str, str | None, str | None]:
+    """A status cell not seen before in this file: resolved (see _resolve_status) and remembered."""
+    status = _resolve_status(raw)
+    if len(statuses) < 10_000:
+        statuses[raw] = status
+    return status
+
+
+def _learn_campaign(cell: str, campaigns: dict[str, str | None]) -> str | None:
+    """A campaign cell not seen before in this file: trimmed, capped, remembered."""
+    campaign = cell.strip()[:255] or None
+    if len(campaigns) < 10_000:
+        campaigns[cell] = campaign
+    return campaign
+
+
+_known_timestamp = values.timestamp_lookup()
+
+
+def _event_time(cell: str) -> datetime | None:
+    """A time cell read (cached by parse_timestamp, except the common ISO shape with Z, which
+    fromisoformat reads faster than a cache that would only grow); _Refused when unreadable."""
+    if len(cell) == 20 and cell[19] == "Z" and cell[10] == "T":  # 2026-09-01T08:15:07Z
+        try:
+            return datetime.fromisoformat(cell)
+        except ValueError:
+            pass
+    occurred_at = _known_timestamp(cell)
+    if occurred_at is None:
+        try:
+            occurred_at = parse_timestamp(cell)
+        except ValueError:
+            raise _Refused(f"unreadable date {cell[:80]!r}") from None
+    return occurred_at
 
 
 _RECORD_ORDER = ("row", "email", "event_type", "occurred_at", "campaign", "esp_event_id", "reply_code",
@@ -328,7 +371,7 @@ def _positional_record():
     keyword adapter if someone reorders Record's fields."""
     if tuple(f.name for f in dataclasses.fields(Record))[: len(_RECORD_ORDER)] == _RECORD_ORDER:
         return Record
-    return lambda *args: Record(**dict(zip(_RECORD_ORDER, args)))
+    return lambda *args: Record(**dict(zip(_RECORD_ORDER, args, strict=True)))
 
 
 def _resolve_status(raw: str) -> tuple[str, str | None, str | None]:

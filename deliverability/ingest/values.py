@@ -5,6 +5,7 @@ timestamp, a plain address) and cache what repeats (timestamps to the second, di
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 
@@ -34,8 +35,23 @@ _FALLBACK_FORMATS = (
     "%Y-%m-%d %H:%M:%S %Z",
 )
 
+# Emptied when full, never replaced: the look-ups below stay bound to them.
 _timestamp_cache: dict[str, datetime] = {}
 _reply_cache: dict[str, tuple[int | None, str | None]] = {}
+
+
+def timestamp_lookup() -> Callable[[str], datetime | None]:
+    """The look-up half of ``parse_timestamp``'s cache: the time a cell was already read as, else None.
+
+    For per-row loops over million-row files, where one Python call per cell shows: look up first,
+    call ``parse_timestamp`` on a miss (which fills the cache)."""
+    return _timestamp_cache.get
+
+
+def reply_lookup() -> Callable[[str], tuple[int | None, str | None] | None]:
+    """The look-up half of ``split_reply``'s cache: (reply code, enhanced status) already found in a
+    text, else None. Same use as ``timestamp_lookup``."""
+    return _reply_cache.get
 
 
 def parse_timestamp(value: str | int | float | None) -> datetime | None:
