@@ -6,8 +6,6 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="deliverability-media-"))
-# Playwright's sync API runs an event loop in the test thread next to the Django ORM.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("DNS_TIMEOUT_MS", "300")
 # The SQLite test database is a file next to the default one (see env.parse_database_url).
 os.makedirs(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "var"), exist_ok=True)

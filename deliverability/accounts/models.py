@@ -107,6 +107,7 @@ class AuditEvent(models.Model):
         MEMBER = "member", "Membership change"
         ERASURE = "erasure", "Address erased"
         RETENTION = "retention", "Retention purge"
+        RETENTION_SET = "retention_set", "Retention period changed"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

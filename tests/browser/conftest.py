@@ -18,7 +18,11 @@ def browser():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium) for the browser tests")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in the test thread while the browser is
+    # open, and the browser tests use the ORM next to it: Django's async-safety check is lifted for
+    # them only (browser tests run last, see tests/conftest.py, and the variable goes with the browser).
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=20_000)
         yield instance
         instance.close()
