@@ -88,12 +88,6 @@ def _top_level_branches(pattern: str) -> list[str]:
     return [b.lower() if b == b.lower() else b for b in branches]
 
 
-def _anchor(pattern: str) -> str | None:
-    """The longest literal run every match must contain, or None when there is none worth testing."""
-    found = _anchors(pattern)
-    return found[0] if found and len(found) == 1 else None
-
-
 def _anchors(pattern: str) -> list[str] | None:
     """Literals one of which every match contains (the longest run, or one per alternative), or None."""
     try:

@@ -27,14 +27,6 @@ class MxStatus(models.TextChoices):
     TIMEOUT = resolver.TIMEOUT, "DNS timeout"
 
 
-class DomainQuerySet(models.QuerySet):
-    def fresh(self, now: datetime | None = None) -> DomainQuerySet:
-        return self.filter(expires_at__gt=now or timezone.now())
-
-    def stale(self, now: datetime | None = None) -> DomainQuerySet:
-        return self.exclude(expires_at__gt=now or timezone.now())
-
-
 class Domain(models.Model):
     name = models.CharField(max_length=253, unique=True)  # the address's own domain, punycode, lower case
     registrable_domain = models.CharField(max_length=253, blank=True, db_index=True)
@@ -52,8 +44,6 @@ class Domain(models.Model):
 
     checked_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-
-    objects = DomainQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.name

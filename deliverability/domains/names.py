@@ -53,15 +53,6 @@ def normalize_domain(name: str) -> str:
     return text
 
 
-def domain_of(address: str) -> str:
-    """The normalized domain of an e-mail address (the part after the last '@')."""
-    local, at, domain = address.strip().rpartition("@")
-    if not at or not local:
-        raise InvalidDomain(f"{address!r} is not an e-mail address")
-    domain = domain.strip().strip("[]<>")
-    return normalize_domain(domain)
-
-
 @lru_cache(maxsize=65536)
 def registrable_domain(domain: str) -> str:
     """The domain a registrant owns (public suffix + one label): `us.ibm.com` → `ibm.com`.

@@ -24,10 +24,6 @@ _WHITESPACE = " \t\r\n\ufeff"
 _decoder = json.JSONDecoder()
 
 
-class _Incomplete(Exception):
-    """The buffer ends inside a value; read more."""
-
-
 class _Buffer:
     def __init__(self, text: TextIO):
         self._text = text

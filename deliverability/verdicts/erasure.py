@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 
 from deliverability.accounts import audit
-from deliverability.accounts.models import AuditEvent, Organization
+from deliverability.accounts.models import Organization
 from deliverability.campaigns.models import Diagnostic, Event, Recipient, Upload
 from deliverability.ingest.values import normalise_email
 from deliverability.verdicts.models import CampaignNote, RecipientVerdict
@@ -108,8 +108,3 @@ def erase_address(org: Organization, email: str, user) -> Erased:
                  fingerprint=audit.address_fingerprint(org, address), **asdict(result))
     return result
 
-
-def was_erased(org: Organization, email: str) -> bool:
-    """Whether an erasure of this address in this organisation is on record (from the keyed hash)."""
-    return AuditEvent.objects.filter(organization=org, action=AuditEvent.Action.ERASURE,
-                                     detail__fingerprint=audit.address_fingerprint(org, normalise(email))).exists()

@@ -137,11 +137,6 @@ def terms_in(*texts: str | None) -> dict[str, str]:
     return found
 
 
-def explain_verdict(verdict: str) -> dict:
-    texts = dict(VERDICT_EXPLANATIONS.get(verdict, VERDICT_EXPLANATIONS[VerdictKind.UNKNOWN]))
-    return {**texts, "glossary": terms_in(*texts.values())}
-
-
 def explain_vendor(vendor_id: str | None) -> dict:
     """What the vendor is, why it rejects, what fixes it; category texts fill the gaps."""
     vendor = get_vendor(vendor_id)

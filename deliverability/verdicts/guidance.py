@@ -18,10 +18,6 @@ def _data() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
-def guided_vendor_ids() -> list[str]:
-    return sorted(_data()["vendors"])
-
-
 def vendor_guidance(vendor_id: str) -> dict | None:
     """Everything the guidance page shows for a known vendor; None for an unknown id."""
     vendor = get_vendor(vendor_id)

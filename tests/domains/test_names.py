@@ -1,25 +1,11 @@
 import pytest
 
-from deliverability.domains.names import InvalidDomain, domain_of, normalize_domain, registrable_domain
-
-
-def test_domain_of_keeps_the_addresses_own_subdomain():
-    assert domain_of("Jane.Doe@US.IBM.com") == "us.ibm.com"
-
-
-def test_domain_of_uses_the_last_at_sign():
-    assert domain_of('"odd@local"@Example.COM') == "example.com"
-
-
-@pytest.mark.parametrize("bad", ["no-at-sign", "@example.com", "user@", "user@localhost"])
-def test_domain_of_rejects_what_dns_cannot_be_asked_about(bad):
-    with pytest.raises(InvalidDomain):
-        domain_of(bad)
+from deliverability.domains.names import normalize_domain, registrable_domain
 
 
 def test_idn_domains_become_punycode():
     assert normalize_domain("Bücher.Example.") == "xn--bcher-kva.example"
-    assert domain_of("hans@münchen.de") == "xn--mnchen-3ya.de"
+    assert normalize_domain("münchen.de") == "xn--mnchen-3ya.de"
 
 
 def test_punycode_input_is_kept():

@@ -5,9 +5,10 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
+from deliverability.accounts.audit import address_fingerprint
 from deliverability.accounts.models import AuditEvent
 from deliverability.campaigns.models import Campaign, Event, Recipient
-from deliverability.verdicts.erasure import erase_address, was_erased
+from deliverability.verdicts.erasure import erase_address
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignNote, RecipientVerdict
 from deliverability.verdicts.services import set_override
 from tests.portal_data import SUBJECT, import_campaign, recent
@@ -67,7 +68,8 @@ def test_erasure_leaves_no_trace_of_the_address_outside_the_audit_fact(client, o
     assert erasure.organization == org_a and erasure.username == "staff"
     assert erasure.detail["recipients"] == 1 and erasure.detail["events"] >= 2
     assert SUBJECT not in str(erasure.detail) and SUBJECT not in erasure.summary
-    assert was_erased(org_a, SUBJECT) and not was_erased(org_b, SUBJECT)
+    assert erasure.detail["fingerprint"] == address_fingerprint(org_a, SUBJECT)
+    assert erasure.detail["fingerprint"] != address_fingerprint(org_b, SUBJECT)
     # The stored originals of org A's files that held the address are gone; org B's file stays.
     from deliverability.campaigns.models import Upload
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from deliverability.bounces.vendors import all_vendors
-from deliverability.verdicts.explanations import GLOSSARY, explain_vendor, explain_verdict
+from deliverability.verdicts.explanations import GLOSSARY, VERDICT_EXPLANATIONS, explain_vendor, terms_in
 from deliverability.verdicts.vocabulary import VERDICTS
 
 
 def test_every_verdict_has_a_label_meaning_and_action():
     for verdict in VERDICTS:
-        texts = explain_verdict(verdict)
+        texts = VERDICT_EXPLANATIONS[verdict]
         assert texts["summary"] and texts["meaning"] and texts["what_to_do"]
 
 
@@ -35,7 +35,7 @@ def test_glossary_covers_the_terms_used_in_client_texts():
 def test_explanations_carry_the_glosses_of_the_terms_they_use():
     texts = explain_vendor("microsoft365")
     assert "sending IP" in texts["glossary"]
-    assert "SPF/DKIM/DMARC" in explain_verdict("sender_issue")["glossary"]
+    assert "SPF/DKIM/DMARC" in terms_in(*VERDICT_EXPLANATIONS["sender_issue"].values())
 
 
 def test_glossary_matches_whole_words_only():
