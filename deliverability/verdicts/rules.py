@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
+from deliverability.bounces.sender import sender_problem_named
 from deliverability.bounces.vendors import vendor_name
 
 from . import weights as w
@@ -107,43 +107,7 @@ def _age(reference: datetime | None, moment: datetime | None) -> timedelta | Non
 
 
 # --- What the text says about the sender --------------------------------------------------------
-
-# Phrases by which a receiving server names a sending-side problem (DESIGN "overlap" rule).
-# Sources: the vendors' documented rejection strings (Microsoft Exchange Online NDR reference,
-# Google's SMTP error codes, Yahoo Sender Hub error codes, Proofpoint, Barracuda and Trend Micro
-# reputation pages) as collected in bounces/data/signatures.json. "anti-spam" is the name of a filter, not a verdict on the content.
-SENDER_MARKERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("blocklist", "a blocklist", re.compile(
-        r"\b(block\s?list(ed)?|black\s?list(ed)?|dnsbl|rbl\+?|spamhaus|spamcop|sorbs|uceprotect"
-        r"|cloudmark|barracuda\s+reputation|prs\.proofpoint|ipcheck\.proofpoint|dnsbl-lookup"
-        r"|blocked\s+using|(?<!not\s)listed\s+(at|on|in|by)(?!\s+(the\s+)?\w*\s*(directory|address\s+book)))\b",
-        re.I)),
-    ("reputation", "the sending IP or domain", re.compile(
-        r"\b(reputation|banned\s+sending\s+ip|banned\s+sender|client\s+host\s+\S*\s*(is\s+)?(blocked|rejected)"
-        r"|(sending|your|sender'?s?)\s+(ip|host|domain|server)\b|sender\s+address\s+rejected"
-        r"|envelope\s+sender|sender\s+domain|ip\s+(address\s+)?(is\s+)?(blocked|listed|banned)"
-        r"|reverse\s+dns|ptr\b|rdns\b|ip\s+name\s+lookup)", re.I)),
-    ("authentication", "SPF, DKIM or DMARC (the checks that prove a message comes from the sender's domain)",
-     re.compile(r"\b(spf|dkim|dmarc|unauthenticated|sender\s+authentication)\b", re.I)),
-    ("content", "spam or unsafe content", re.compile(
-        r"(?<!anti-)(?<!anti\s)\b(spam|unsolicited|phish\w*|virus|malware|bulk\s+mail|ube|uce"
-        r"|content\s+rejected)\b", re.I)),
-)
-_IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
-_BLOCK_WORD = re.compile(r"\b(blocked|block|listed|banned|reputation)\b", re.I)
-
-
-@lru_cache(maxsize=4096)
-def sender_problem_named(diagnostic: str | None) -> tuple[str, str] | None:
-    """(kind, plain name) of the sending-side problem the text names, or None."""
-    if not diagnostic:
-        return None
-    for kind, label, pattern in SENDER_MARKERS:
-        if pattern.search(diagnostic):
-            return kind, label
-    if _IPV4.search(diagnostic) and _BLOCK_WORD.search(diagnostic):
-        return "reputation", "the sending IP or domain"
-    return None
+# The wording is the bounce engine's (bounces.sender, data in phrases.json "sender_named").
 
 
 def names_sender_problem(f: RecipientFacts) -> bool:
