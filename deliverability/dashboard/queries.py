@@ -16,6 +16,7 @@ from deliverability.bounces.vendors import all_vendors, get_vendor
 from deliverability.campaigns.models import Campaign
 from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
+from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
 from .tables import Order
@@ -205,7 +206,7 @@ def vendor_table(summed: dict[str, dict]) -> list[dict]:
         rows.append({"name": name, "vendor_id": row.get("vendor_id") or "", "category": row.get("category") or "",
                      "bounced": row["bounced"], "recipients": row["recipients"], "campaigns": row["campaigns"],
                      **verdicts})
-    rows.sort(key=lambda r: (-(r["filter_rejection"] + r["sender_issue"]), -r["bounced"], r["name"]))
+    rows.sort(key=lambda r: (-(r[VerdictKind.FILTER_REJECTION] + r[VerdictKind.SENDER_ISSUE]), -r["bounced"], r["name"]))
     return rows
 
 

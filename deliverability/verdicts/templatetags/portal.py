@@ -39,7 +39,7 @@ def forwardable_vendors(by_vendor: dict | None) -> list[dict]:
     for name, entry in (by_vendor or {}).items():
         vendor_id = (entry or {}).get("vendor_id")
         by_verdict = (entry or {}).get("by_verdict") or {}
-        refused = (by_verdict.get("filter_rejection") or 0) + (by_verdict.get("sender_issue") or 0)
+        refused = sum(by_verdict.get(v) or 0 for v in (VerdictKind.FILTER_REJECTION, VerdictKind.SENDER_ISSUE))
         if vendor_id and refused:
             rows.append({"id": vendor_id, "name": name, "refused": refused})
     return sorted(rows, key=lambda r: (-r["refused"], r["name"]))
