@@ -10,34 +10,25 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
+
+from deliverability.choices import LabelledStrEnum
 
 from .names import registrable_domain
 
 
-class DomainKind(StrEnum):
+class DomainKind(LabelledStrEnum):
     """The kind of a recipient domain, with its label; consumer and disposable domains are B2C."""
 
     CORPORATE = "corporate", "Corporate (B2B)", False
     CONSUMER = "consumer", "Consumer (B2C)", True
     DISPOSABLE = "disposable", "Disposable", True
 
-    label: str
     b2c: bool
 
-    def __new__(cls, value: str, label: str, b2c: bool) -> DomainKind:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.b2c = b2c
-        return member
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs in order, for a model field or a form."""
-        return [(kind.value, kind.label) for kind in cls]
+    def __init__(self, value: str, label: str, b2c: bool) -> None:
+        self.b2c = b2c
 
     @classmethod
     def b2c_kinds(cls) -> frozenset[DomainKind]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+
+from deliverability.choices import LabelledStrEnum
 
 
-class EventType(StrEnum):
+class EventType(LabelledStrEnum):
     """What happened to one recipient, as every reader reports it (and ``Event.type`` stores it)."""
 
     DELIVERED = "delivered", "Delivered", True
@@ -23,20 +24,10 @@ class EventType(StrEnum):
     COMPLAINT = "complaint", "Complaint", False
     UNSUBSCRIBE = "unsubscribe", "Unsubscribe", False
 
-    label: str
     send_outcome: bool  # the outcome of a send attempt; the others are engagement or list events
 
-    def __new__(cls, value: str, label: str, send_outcome: bool) -> EventType:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.send_outcome = send_outcome
-        return member
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs in order, for a model field or a form."""
-        return [(kind.value, kind.label) for kind in cls]
+    def __init__(self, value: str, label: str, send_outcome: bool) -> None:
+        self.send_outcome = send_outcome
 
 
 EVENT_TYPES: tuple[EventType, ...] = tuple(EventType)

@@ -7,10 +7,10 @@ client (meaning, what to do) are prose and live in ``explanations``.
 """
 from __future__ import annotations
 
-from enum import StrEnum
+from deliverability.choices import LabelledStrEnum
 
 
-class VerdictKind(StrEnum):
+class VerdictKind(LabelledStrEnum):
     """The product's answer per bounced recipient, with its short label, chart colour and action.
 
     Colours are from the Okabe–Ito palette (readable with every common colour-vision deficiency).
@@ -22,27 +22,17 @@ class VerdictKind(StrEnum):
     TEMPORARY = "temporary", "Temporary", "#56B4E9", "keep"  # sky blue
     UNKNOWN = "unknown", "Unknown", "#999999", "review"  # grey
 
-    label: str
     colour: str
     action: str  # suppress | keep | review
 
-    def __new__(cls, value: str, label: str, colour: str, action: str) -> VerdictKind:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label
-        member.colour = colour
-        member.action = action
-        return member
+    def __init__(self, value: str, label: str, colour: str, action: str) -> None:
+        self.colour = colour
+        self.action = action
 
     @property
     def keeps_address(self) -> bool:
         """The address is probably valid: keep mailing it once the cause is fixed (recovery list)."""
         return self.action == "keep"
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs in order, for a model field or a form."""
-        return [(kind.value, kind.label) for kind in cls]
 
 
 VERDICTS: tuple[VerdictKind, ...] = tuple(VerdictKind)
