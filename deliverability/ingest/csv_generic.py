@@ -194,9 +194,9 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
     row_number = 1  # the header
     unreadable = 0
     while True:
+        first = row_number + 1
         try:
-            for row in table.rows:
-                row_number += 1
+            for row_number, row in enumerate(table.rows, first):
                 item = read_row(row_number, row)
                 if item is not None:
                     yield item
@@ -230,7 +230,8 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Calla
     i_enhanced = columns.get("enhanced_status")
     has_reply_columns = i_code is not None or i_enhanced is not None
     width = max([*columns.values(), *(i for _, i in labels)]) + 1
-    known_reply = values.reply_lookup()  # split_reply's cache, read inline: a call per row shows
+    known_reply = values.reply_lookup()  # the caches of split_reply and parse_timestamp, read inline
+    known_timestamp = values.timestamp_lookup()
     statuses: dict[str, tuple[str, str | None, str | None]] = {}
     campaigns: dict[str, str | None] = {}
     make_record = _positional_record()
@@ -268,16 +269,19 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Calla
                     esp_labels["status"] = label
                 if status_enhanced and not enhanced:
                     enhanced = status_enhanced
-            if i_time is not None and row[i_time]:
-                occurred_at = _event_time(row[i_time])
+            if i_time is not None:
+                cell = row[i_time]
+                if cell:
+                    occurred_at = known_timestamp(cell) or _event_time(cell)
         except _Refused as refused:
             return RowError(row_number, str(refused))
         if i_campaign is not None:
             cell = row[i_campaign]
             campaign = campaigns.get(cell) or _learn_campaign(cell, campaigns)
-        for name, index in labels:
-            if row[index]:
-                esp_labels[name] = row[index][:200]
+        if labels:
+            for name, index in labels:
+                if row[index]:
+                    esp_labels[name] = row[index][:200]
         return make_record(
             row_number, email, event_type, occurred_at, campaign,
             (row[i_id].strip()[:255] or None) if i_id is not None else None,
@@ -342,24 +346,19 @@ def _learn_campaign(cell: str, campaigns: dict[str, str | None]) -> str | None:
     return campaign
 
 
-_known_timestamp = values.timestamp_lookup()
-
-
 def _event_time(cell: str) -> datetime | None:
-    """A time cell read (cached by parse_timestamp, except the common ISO shape with Z, which
-    fromisoformat reads faster than a cache that would only grow); _Refused when unreadable."""
+    """A time cell not in parse_timestamp's cache: the common ISO shape with Z read directly (a cache
+    of times to the second would only grow), anything else through parse_timestamp; _Refused when
+    unreadable."""
     if len(cell) == 20 and cell[19] == "Z" and cell[10] == "T":  # 2026-09-01T08:15:07Z
         try:
             return datetime.fromisoformat(cell)
         except ValueError:
             pass
-    occurred_at = _known_timestamp(cell)
-    if occurred_at is None:
-        try:
-            occurred_at = parse_timestamp(cell)
-        except ValueError:
-            raise _Refused(f"unreadable date {cell[:80]!r}") from None
-    return occurred_at
+    try:
+        return parse_timestamp(cell)
+    except ValueError:
+        raise _Refused(f"unreadable date {cell[:80]!r}") from None
 
 
 _RECORD_ORDER = ("row", "email", "event_type", "occurred_at", "campaign", "esp_event_id", "reply_code",
