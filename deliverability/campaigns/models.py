@@ -12,6 +12,18 @@ from django.db import models
 from deliverability.accounts.models import Organization
 
 
+class BrinOnPostgres(models.Index):
+    """A BRIN index on PostgreSQL (with autosummarize, so a fresh upload's block ranges are summarised as
+    they fill), a plain B-tree on other databases; the migration state says so on every database."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            statement = super().create_sql(model, schema_editor, using=" USING brin", **kwargs)
+            statement.parts["extra"] = f" WITH (autosummarize = on){statement.parts['extra']}"
+            return statement
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class Campaign(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=300)
@@ -63,6 +75,12 @@ class Upload(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     analyzed_at = models.DateTimeField(null=True, blank=True)  # domains enriched, verdicts and rollups done
+    # The analysis that took this upload (its task id); a redelivered task with the same claim may retake it.
+    analysis_claim = models.CharField(max_length=64, blank=True)
+    analysis_runs = models.PositiveIntegerField(default=0)  # analyses started: one per import, exactly
+    # What the analysis found missing: {"domains": n, "unresolved": k, "resolver_unreachable": bool}, or
+    # {"skipped": reason} for an upload imported without analysis.
+    analysis = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -72,14 +90,37 @@ class Upload(models.Model):
         return self.original_name
 
     @property
+    def analysis_skipped(self) -> bool:
+        return bool((self.analysis or {}).get("skipped"))
+
+    @property
     def finished(self) -> bool:
-        return self.status == self.Status.FAILED or (self.status == self.Status.DONE and self.analyzed_at is not None)
+        return self.status == self.Status.FAILED or (
+            self.status == self.Status.DONE and (self.analyzed_at is not None or self.analysis_skipped))
 
     @property
     def stage_label(self) -> str:
+        if self.status == self.Status.DONE and self.analysis_skipped:
+            return "Imported, not analysed"
         if self.status == self.Status.DONE and self.analyzed_at is None:
             return "Analysing: resolving domains and judging bounces"
         return self.get_status_display()
+
+    @property
+    def unresolved_domains(self) -> int:
+        """Domains whose DNS could not be checked by the analysis (their verdicts say so)."""
+        return int((self.analysis or {}).get("unresolved") or 0)
+
+    @property
+    def enrichment_note(self) -> str:
+        """One sentence when the analysis could not check some domains' DNS, else ""."""
+        if not self.unresolved_domains:
+            return ""
+        text = (f"DNS enrichment missing for {self.unresolved_domains:,} of {self.analysis.get('domains', 0):,} "
+                "domains (no answer in time): their verdicts say so and rest on the bounce text alone.")
+        if self.analysis.get("resolver_unreachable"):
+            text += " The DNS resolver answered nothing; check DNS_NAMESERVERS."
+        return text
 
     @property
     def progress_percent(self) -> int:
@@ -112,8 +153,11 @@ class SavedColumnMapping(models.Model):
 class Recipient(models.Model):
     # The unique (organization, email) index serves look-ups by organisation; (organization, domain)
     # serves a domain's recipients. No single-column indexes: each costs every import.
+    # No database constraint, as for events: PostgreSQL checked the deferred constraint row by row at
+    # commit, 6 µs per new address (a third of an import of a million new addresses). The importer
+    # writes the organisation's own id; deletions cascade through the ORM.
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="recipients",
-                                     db_index=False)
+                                     db_index=False, db_constraint=False)
     email = models.CharField(max_length=320)
     domain = models.CharField(max_length=253)
 
@@ -125,11 +169,36 @@ class Recipient(models.Model):
         return self.email
 
 
+class RecipientSearch(models.Model):
+    """An organisation's addresses, for finding part of one ("perez", "acme.co") without a scan.
+
+    Kept apart from Recipient because its trigram index (PostgreSQL) costs 7–18 µs per new address,
+    more than the rest of an import of a million new addresses: it is filled after the import, by the
+    upload's analysis (campaigns.services.index_for_search), and never on the import's critical path.
+    Exact addresses and "@domain" are found in Recipient itself from the moment the import is done.
+    """
+
+    # Filled a million rows at a time by INSERT … SELECT: no deferred constraint checks (see Recipient).
+    recipient = models.OneToOneField(Recipient, primary_key=True, on_delete=models.CASCADE, related_name="+",
+                                     db_constraint=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                     db_constraint=False)
+    email = models.CharField(max_length=320)
+
+    class Meta:
+        # Plus, on PostgreSQL, a trigram GIN index on email (migration 0009: raw SQL, SQLite has none).
+        indexes = [models.Index(fields=["organization", "email"], name="recipient_search_org_email")]
+
+
 class Diagnostic(models.Model):
     """One row per distinct diagnostic text: bounce texts repeat massively."""
 
-    sha1 = models.CharField(max_length=40, unique=True)
+    # A unique constraint, not `unique=True`: the latter adds a second (LIKE) index nobody queries.
+    sha1 = models.CharField(max_length=40)
     text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sha1"], name="diagnostic_sha1")]
 
 
 class Event(models.Model):
@@ -182,9 +251,9 @@ class Event(models.Model):
             models.Index(fields=["campaign", "domain"], name="event_campaign_domain"),
             models.Index(fields=["organization", "week"], name="event_org_week"),
             models.Index(fields=["recipient", "occurred_at"], name="event_recipient_time"),
-            # On PostgreSQL this one is a BRIN index (migration 0008): an upload's events are
-            # appended together, so block ranges find them at almost no cost per inserted row.
-            models.Index(fields=["upload"], name="event_upload"),
+            # A BRIN index on PostgreSQL: an upload's events are appended together, so block ranges
+            # find them at almost no cost per inserted row (a B-tree elsewhere).
+            BrinOnPostgres(fields=["upload"], name="event_upload"),
         ]
         constraints = [
             models.UniqueConstraint(

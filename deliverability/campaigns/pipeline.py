@@ -1,25 +1,19 @@
-"""What follows an import: register new domains, then announce it; the verdicts layer listens
-(enrichment, verdicts and rollups run in its task, see verdicts/tasks.py)."""
+"""What follows an import or a deletion, announced to the layers above (verdicts listens: enrichment,
+verdicts and rollups run in its analysis task, see verdicts/receivers.py). Domain rows are created by
+that enrichment, not here: registering 43k new domains one ORM object at a time cost seconds of every
+large import for rows the analysis writes anyway."""
 from __future__ import annotations
 
 import logging
 
 from deliverability.accounts.models import Organization
-from deliverability.campaigns.importer import ImportResult
 from deliverability.campaigns.models import Campaign, Event, Upload
 from deliverability.campaigns.signals import campaigns_changed, upload_imported
-from deliverability.domains.models import Domain
 
 log = logging.getLogger(__name__)
 
 
-def register_domains(names: set[str]) -> None:
-    """Create Domain rows for names never seen (one insert that skips the known ones)."""
-    Domain.objects.bulk_create([Domain(name=name) for name in sorted(names)], ignore_conflicts=True, batch_size=1000)
-
-
-def after_import(upload: Upload, result: ImportResult) -> None:
-    register_domains(result.domains)
+def after_import(upload: Upload) -> None:
     upload_imported.send(sender=Upload, upload_id=upload.pk)
 
 

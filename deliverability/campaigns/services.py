@@ -12,13 +12,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from deliverability import ingest
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult, import_records
 from deliverability.campaigns.models import Campaign, Event, SavedColumnMapping, Upload
+from deliverability.campaigns.pipeline import after_delete, after_import
 from deliverability.campaigns.signals import batch_committed
 from deliverability.ingest.records import UnsupportedFormat
 
@@ -87,20 +88,32 @@ def start_import(upload: Upload) -> None:
 
 
 def claim_upload(upload_id: int, claim: str) -> Upload | None:
-    """Take an upload for importing. A redelivered task (same claim) may take it again."""
+    """Take an upload for importing. A redelivered task (same claim) may take it again.
+
+    Taking it also forgets any earlier analysis: an upload imported again is analysed again, once.
+    """
     from django.db.models import Q
 
     claimed = Upload.objects.filter(
         Q(status=Upload.Status.PENDING) | Q(status=Upload.Status.RUNNING, summary__claim=claim), pk=upload_id
-    ).update(status=Upload.Status.RUNNING, started_at=timezone.now(), summary={"claim": claim})
+    ).update(status=Upload.Status.RUNNING, started_at=timezone.now(), summary={"claim": claim},
+             analysis_claim="", analyzed_at=None, analysis={})
     return Upload.objects.select_related("organization", "campaign").get(pk=upload_id) if claimed else None
 
 
-def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Upload | None:
-    """Import an upload's file. Idempotent: safe to run twice and after an interrupted run."""
+def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analyse: bool = True) -> Upload | None:
+    """Import an upload's file, then (with `analyse`) announce it so that its analysis is queued once.
+
+    Idempotent: safe to run twice and after an interrupted run. A redelivered task that finds the import
+    done but its analysis never started (the worker died in between) announces it again; the analysis
+    claims the upload, so it still runs once.
+    """
     upload = claim_upload(upload_id, claim or uuid.uuid4().hex)
     if upload is None:
         log.info("upload %s is not waiting for import; nothing to do", upload_id)
+        if analyse and Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analysis_claim="",
+                                             analyzed_at__isnull=True).exists():
+            after_import(Upload.objects.get(pk=upload_id))
         return None
     path = upload.file.path
     try:
@@ -148,15 +161,34 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None) -> Uploa
         error="",
     )
     upload.refresh_from_db()
-    after_import(upload, result)
+    if analyse:
+        after_import(upload)
     return upload
 
 
-def after_import(upload: Upload, result: ImportResult) -> None:
-    """Hook for the steps that follow an import (enrichment, verdicts, rollups)."""
-    from deliverability.campaigns.pipeline import after_import as pipeline_after_import
+def finish_without_analysis(upload: Upload, reason: str) -> None:
+    """An upload imported on request without DNS enrichment and verdicts (`import_results --no-enrich`):
+    its addresses become searchable and its pages say why there are no verdicts."""
+    index_for_search(upload)
+    Upload.objects.filter(pk=upload.pk).update(analysis={"skipped": reason})
+    upload.refresh_from_db()
 
-    pipeline_after_import(upload, result)
+
+def index_for_search(upload: Upload) -> int:
+    """Add the upload's addresses to the address search (RecipientSearch); returns how many were new.
+
+    The first step of an upload's analysis (its trigram index is too costly for the import itself).
+    Idempotent: addresses already searchable are skipped.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO campaigns_recipientsearch (recipient_id, organization_id, email) "
+            "SELECT r.id, r.organization_id, r.email FROM campaigns_recipient r "
+            "WHERE r.id IN (SELECT e.recipient_id FROM campaigns_event e WHERE e.upload_id = %s) "
+            "ON CONFLICT DO NOTHING",
+            [upload.pk],
+        )
+        return max(cursor.rowcount, 0)
 
 
 def _estimate_bytes_per_row(path: str) -> float:
@@ -201,7 +233,6 @@ def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
 
 def delete_upload(upload: Upload) -> None:
     """Remove exactly what this upload brought: its events, then derived figures are recomputed."""
-    from deliverability.campaigns.pipeline import after_delete
 
     campaign_ids = set(Event.objects.filter(upload=upload).values_list("campaign_id", flat=True).distinct())
     with transaction.atomic():

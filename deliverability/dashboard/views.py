@@ -6,7 +6,7 @@ with `?csv=<table>` (same URL, same filters, every row, formula-safe cells).
 """
 from __future__ import annotations
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -21,7 +21,7 @@ from deliverability.accounts.tenancy import (
     visible_organizations,
 )
 from deliverability.bounces.vendors import get_vendor
-from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
 
@@ -353,12 +353,13 @@ def search(request: HttpRequest) -> HttpResponse:
         selected = recipients.filter(email=text).first()
         if selected is None:
             if text.startswith("@"):
-                found = recipients.filter(domain=text[1:])
-            else:
-                found = recipients.filter(email__contains=text)
-            page = keyset_page(found.values("id", "email", "domain"), Order((("email", False),)),
-                               _cursor(request, "after"))
-            matches, next_url = page.rows, _next_url(request, "after", page.next_cursor)
+                found = recipients.filter(domain=text[1:]).values("id", "email", "domain")
+            else:  # part of an address: the search table's trigram index (filled by each upload's analysis)
+                found = RecipientSearch.objects.filter(organization=org, email__contains=text).values(
+                    "email", id=F("recipient_id"))
+            page = keyset_page(found, Order((("email", False),)), _cursor(request, "after"))
+            matches = [{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows]
+            next_url = _next_url(request, "after", page.next_cursor)
             if len(matches) == 1 and not page.next_cursor and not request.GET.get("after"):
                 selected = recipients.get(pk=matches[0]["id"])
     if selected is not None:

@@ -53,10 +53,11 @@ class EnrichSummary:
     requested: int = 0
     invalid: list[str] = field(default_factory=list)
     skipped_fresh: int = 0
-    resolved: int = 0
+    resolved: int = 0  # domains with a definite answer (timeouts and SERVFAIL are not)
     changed: int = 0  # history rows written (first answers included)
     by_status: dict[str, int] = field(default_factory=dict)
     timeouts: list[str] = field(default_factory=list)
+    resolver_unreachable: bool = False  # the resolver answered nothing: the rest were not queried
     elapsed: float = 0.0
 
     def as_dict(self) -> dict:
@@ -68,6 +69,7 @@ class EnrichSummary:
             "changed": self.changed,
             "by_status": dict(sorted(self.by_status.items())),
             "timeouts": self.timeouts,
+            "resolver_unreachable": self.resolver_unreachable,
             "elapsed": round(self.elapsed, 3),
         }
 
@@ -129,11 +131,13 @@ def enrich_domains(
     config = config or resolver_config(nameservers)
     overrides = kind_overrides()
     done = 0
-    for batch in _resolve_in_background(todo, config):
+    resolver = MxResolver(config)
+    for batch in _resolve_in_background(todo, resolver):
         _store(batch, existing, overrides, summary)
         done += len(batch)
         if on_progress is not None:
             on_progress(done, len(todo))
+    summary.resolver_unreachable = resolver.unreachable
     summary.elapsed = time.monotonic() - started
     return summary
 
@@ -151,7 +155,7 @@ def load_domains(names: Iterable[str]) -> dict[str, Domain]:
 _DONE = object()
 
 
-def _resolve_in_background(names: list[str], config: ResolverConfig, batch_size: int = WRITE_BATCH):
+def _resolve_in_background(names: list[str], resolver: MxResolver, batch_size: int = WRITE_BATCH):
     """Yield lists of DomainAnswer as they finish; DNS runs on an event loop in a helper thread.
 
     (Django's ORM refuses to run inside a running event loop, so the loop gets its own thread.)
@@ -161,7 +165,7 @@ def _resolve_in_background(names: list[str], config: ResolverConfig, batch_size:
 
     def run() -> None:
         try:
-            asyncio.run(MxResolver(config).resolve_many(names, on_answer=answers.put))
+            asyncio.run(resolver.resolve_many(names, on_answer=answers.put))
         except BaseException as exc:  # surfaced in the caller's thread
             failure.append(exc)
         finally:
@@ -207,7 +211,8 @@ def _store(
     rows: list[_Row] = []
     changed: list[_Row] = []
     for answer in answers:
-        summary.resolved += 1
+        if not answer.transient:  # a timeout or SERVFAIL leaves the domain's state unknown
+            summary.resolved += 1
         summary.by_status[answer.status] = summary.by_status.get(answer.status, 0) + 1
         if answer.status == "timeout":
             summary.timeouts.append(answer.domain)

@@ -251,13 +251,18 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Calla
                 email = _unusual_address(email, row)
                 if email is None:
                     return None  # blank line
+            if has_reply_columns:
+                reply_code, enhanced = _reply_columns(row, i_code, i_enhanced, None, None)
             if i_diag is not None and row[i_diag]:
                 diagnostic = row[i_diag]
                 if len(diagnostic) > max_cell:
                     diagnostic = _cut(diagnostic, esp_labels)
-                reply_code, enhanced = known_reply(diagnostic) or split_reply(diagnostic)
-            if has_reply_columns:
-                reply_code, enhanced = _reply_columns(row, i_code, i_enhanced, reply_code, enhanced)
+                # The reply columns win over what the diagnostic says: read it only for what they lack
+                # (an export with both columns filled gives every row its own reply text: no regex per row).
+                if reply_code is None or enhanced is None:
+                    found_code, found_enhanced = known_reply(diagnostic) or split_reply(diagnostic)
+                    reply_code = reply_code if reply_code is not None else found_code
+                    enhanced = enhanced if enhanced is not None else found_enhanced
             if i_event is None:
                 event_type = _event_from_reply(reply_code, enhanced)
             else:

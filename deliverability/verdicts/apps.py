@@ -7,15 +7,7 @@ class VerdictsConfig(AppConfig):
 
     def ready(self) -> None:
         from deliverability.campaigns.signals import campaigns_changed, upload_imported
-        from deliverability.taskqueue import dispatch
-        from deliverability.verdicts import tasks
+        from deliverability.verdicts import receivers
 
-        def on_upload_imported(sender, upload_id, **kwargs):
-            dispatch(tasks.analyze_upload, upload_id)
-
-        def on_campaigns_changed(sender, organization_id, campaign_ids, **kwargs):
-            if campaign_ids:
-                dispatch(tasks.judge_campaigns, list(campaign_ids))
-
-        upload_imported.connect(on_upload_imported, weak=False, dispatch_uid="verdicts.analyze_upload")
-        campaigns_changed.connect(on_campaigns_changed, weak=False, dispatch_uid="verdicts.judge_campaigns")
+        upload_imported.connect(receivers.on_upload_imported, dispatch_uid="verdicts.analyze_upload")
+        campaigns_changed.connect(receivers.on_campaigns_changed, dispatch_uid="verdicts.judge_campaigns")

@@ -6,7 +6,8 @@ from deliverability.verdicts import analysis
 
 @shared_task(bind=True, queue="enrich", acks_late=True, reject_on_worker_lost=True, time_limit=3600, soft_time_limit=3500)
 def analyze_upload(self, upload_id: int) -> dict:
-    return analysis.analyze_upload(upload_id)
+    # The task id is the claim: a redelivery of this same task (lost worker) may retake the upload.
+    return analysis.analyze_upload(upload_id, claim=self.request.id or None)
 
 
 @shared_task(queue="reports", acks_late=True, time_limit=1800)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deliverability.campaigns.models import Diagnostic, Event, Recipient, Upload
+from deliverability.campaigns.models import Diagnostic, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
 from tests.factories import make_campaign
@@ -110,4 +110,8 @@ def diagnosed(org_a, org_b):
     CampaignDomainStat.objects.create(campaign=borealis, domain="northwind-freight.com", kind="corporate",
                                       vendor="proofpoint", recipients=3, bounced=1, filter_rejection=1)
     diagnose(borealis, headline="Borealis")
+    # The analysis makes an upload's addresses searchable (campaigns.services.index_for_search); these rows
+    # were built by hand, so they are indexed by hand.
+    RecipientSearch.objects.bulk_create(
+        RecipientSearch(recipient=r, organization_id=r.organization_id, email=r.email) for r in Recipient.objects.all())
     return {"october": october, "november": november, "borealis": borealis, "jane": jane, "upload": upload}

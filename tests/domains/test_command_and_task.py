@@ -43,7 +43,7 @@ def test_stdin_and_addresses(dns_server):
 def test_refresh_flag_resolves_fresh_domains_again(dns_server):
     run_command("gmail.com", "--nameserver", dns_server.nameserver)
     _, err = run_command("gmail.com", "--nameserver", dns_server.nameserver)
-    assert "0 resolved, 1 fresh" in err
+    assert "0 resolved, 0 unresolved, 1 fresh" in err
     _, err = run_command("gmail.com", "--refresh", "--nameserver", dns_server.nameserver)
     assert "1 resolved" in err
 

@@ -40,8 +40,10 @@ DEMO = {
 
 def test_demo_domains_get_kind_status_vendor_and_provider(dns_settings):
     summary = enrich_domains(list(DEMO))
-    assert summary.resolved == len(DEMO)
     assert summary.timeouts == ["silentpeak-labs.com"]
+    assert summary.by_status["servfail"] == 1  # brokenlink-systems.com
+    # A timeout or SERVFAIL leaves the domain's state unknown: not counted as resolved.
+    assert summary.resolved == len(DEMO) - 2
     for name, (kind, status, vendor, vendors, provider) in DEMO.items():
         d = Domain.objects.get(name=name)
         assert (d.kind, d.mx_status, d.vendor_id, d.vendors, d.provider_id) == (kind, status, vendor, vendors, provider), name

@@ -53,6 +53,7 @@ def test_erasure_leaves_no_trace_of_the_address_outside_the_audit_fact(client, o
 
     leftovers = list(rows_mentioning(SUBJECT))
     org_b_rows = {f"campaigns_recipient.email#{r.pk}" for r in Recipient.objects.filter(organization=org_b)}
+    org_b_rows |= {f"campaigns_recipientsearch.email#{r.pk}" for r in Recipient.objects.filter(organization=org_b)}
     org_b_rows |= {f"verdicts_recipientverdict.email#{v.pk}" for v in RecipientVerdict.objects.filter(organization=org_b)}
     org_b_rows |= {f"verdicts_recipientverdict.{column}#{v.pk}" for column in ("diagnostic", "evidence")
                    for v in RecipientVerdict.objects.filter(organization=org_b)}

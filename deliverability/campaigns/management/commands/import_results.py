@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import json
+import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.text import slugify
 
 from deliverability import ingest
 from deliverability.accounts.models import Organization
 from deliverability.campaigns import services
 from deliverability.campaigns.models import Upload
+from deliverability.taskqueue import uses_broker, wait_for_background_tasks
 
 
 class Command(BaseCommand):
@@ -22,9 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="auto", choices=["auto", *ingest.FORMATS])
         parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD", dest="mapping")
         parser.add_argument("--no-enrich", action="store_true", help="skip DNS enrichment and verdicts")
+        parser.add_argument("--wait", type=float, default=3600, metavar="SECONDS",
+                            help="how long to wait for the analysis (DNS enrichment and verdicts); 0: do not wait")
         parser.add_argument("--json", action="store_true", dest="as_json", help="one JSON document on standard output")
 
-    def handle(self, *args, files, org, campaign, format, mapping, no_enrich, as_json, **options):
+    def handle(self, *args, files, org, campaign, format, mapping, no_enrich, wait, as_json, **options):
         column_mapping = {}
         for item in mapping:
             column, sep, field = item.partition("=")
@@ -49,17 +54,23 @@ class Command(BaseCommand):
                 upload = received.upload
                 self.stderr.write(f"{path}: the same file was imported before (upload {upload.pk}); not counted twice")
             else:
-                upload = services.run_import(received.upload.pk, on_batch=self._progress(path)) or received.upload
+                # The analysis (DNS enrichment, verdicts) is queued once by the import itself, as for an
+                # upload from the page; --no-enrich queues none.
+                upload = services.run_import(received.upload.pk, on_batch=self._progress(path),
+                                             analyse=not no_enrich) or received.upload
                 upload.refresh_from_db()
-            if upload.status == Upload.Status.DONE and not no_enrich and received.created:
-                from deliverability.verdicts.analysis import analyze_upload  # the layer above, on request
-
-                analyze_upload(upload.pk)
+                if upload.status == Upload.Status.DONE:
+                    self.stderr.write("")
+                    if no_enrich:
+                        services.finish_without_analysis(upload, "imported with --no-enrich")
+                    else:
+                        upload = self._wait_for_analysis(path, upload, wait)
             failed |= upload.status == Upload.Status.FAILED
             results.append({
                 "file": path, "upload": upload.pk, "status": upload.status, "format": upload.detected_format,
                 "error": upload.error or None, "duplicate_file": not received.created,
                 "row_errors": upload.row_errors, **{k: v for k, v in upload.summary.items() if k != "claim"},
+                "analysis": upload.analysis or None, "analysed": upload.analyzed_at is not None,
             })
         if as_json:
             self.stdout.write(json.dumps({"organization": organization.slug, "files": results}, default=str))
@@ -77,6 +88,38 @@ class Command(BaseCommand):
                     self.stdout.write(f"  row {row}: {message}")
         if failed:
             raise CommandError("some files could not be imported")
+
+    def _wait_for_analysis(self, path: str, upload: Upload, wait: float) -> Upload:
+        """Wait until the upload's analysis (queued by the import) is done, saying so on standard error."""
+        if wait <= 0:
+            self.stderr.write(f"{path}: analysis queued; not waiting (--wait 0)")
+            return upload
+        if connection.in_atomic_block:  # a caller's transaction: the task is queued when it commits
+            self.stderr.write(f"{path}: analysis queued for when the surrounding transaction commits")
+            return upload
+        where = "a Celery worker (queue 'enrich')" if uses_broker() else "the background thread"
+        self.stderr.write(f"{path}: waiting for the analysis (DNS enrichment and verdicts) by {where}…")
+        started = time.monotonic()
+        told = started
+        while True:
+            if not uses_broker():
+                try:
+                    wait_for_background_tasks(timeout=max(1.0, wait - (time.monotonic() - started)))
+                except TimeoutError:
+                    pass  # reported below
+            upload.refresh_from_db()
+            if upload.analyzed_at is not None:
+                self.stderr.write(f"{path}: analysed in {time.monotonic() - started:.1f} s")
+                if upload.enrichment_note:
+                    self.stderr.write(f"{path}: {upload.enrichment_note}")
+                return upload
+            if time.monotonic() - started > wait:
+                raise CommandError(f"{path}: imported, but its analysis did not finish within {wait:.0f} s "
+                                   f"(is {where} running?); it will finish in the background")
+            if time.monotonic() - told > 30:
+                told = time.monotonic()
+                self.stderr.write(f"{path}: still analysing ({told - started:.0f} s)…")
+            time.sleep(0.2)
 
     def _progress(self, path: str):
         def report(result) -> None:

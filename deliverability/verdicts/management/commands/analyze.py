@@ -40,7 +40,8 @@ class Command(BaseCommand):
             for path in files:
                 received = services.receive_upload(org, path, original_name=path, campaign_name=campaign or path,
                                                    requested_format=format, column_mapping=mapping)
-                upload = services.run_import(received.upload.pk)
+                # Analysed here, once, before the workspace goes: not also through the upload_imported task.
+                upload = services.run_import(received.upload.pk, analyse=False)
                 if upload is None or upload.status != Upload.Status.DONE:
                     raise CommandError(f"{path}: {upload.error if upload else 'not imported'}")
                 for error_row, message in upload.row_errors[:20]:
@@ -49,6 +50,9 @@ class Command(BaseCommand):
                 if sent:
                     Campaign.objects.filter(organization=org, events__upload=upload).update(sent_count=sent)
                 analysis.analyze_upload(upload.pk, nameservers=nameserver or settings.DNS_NAMESERVERS)
+                upload.refresh_from_db()
+                if upload.enrichment_note:
+                    self.stderr.write(f"{path}: {upload.enrichment_note}")
                 campaign_ids.update(Campaign.objects.filter(organization=org).values_list("id", flat=True))
             document = self._document(org, recipients)
         finally:
