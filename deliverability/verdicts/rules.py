@@ -456,10 +456,19 @@ DNS_SENTENCES: dict[str, str] = {
 }
 
 
+# Enrichment answers that leave the domain's state unknown (domains.resolver.TRANSIENT_STATUSES).
+DNS_UNKNOWN_STATUSES = frozenset({"timeout", "servfail"})
+
+
 def dns_says_no_mail(f: RecipientFacts) -> list[Evidence]:
     """The domain does not exist or accepts no mail: nothing can be delivered there."""
     if f.outcome == "delivered" or not f.mx_status:
         return []
+    if f.mx_status in DNS_UNKNOWN_STATUSES:  # the enrichment is missing: say so, decide nothing on it
+        return [Evidence("dns_unchecked",
+                         f"The DNS of {f.domain} could not be checked (no answer from the resolver in time), so "
+                         "its mail servers and filter vendor are unknown: this verdict rests on the reply alone.",
+                         VerdictKind.UNKNOWN, 0.0)]
     if f.mx_status in w.DNS_NO_MAIL_STATUSES:
         sentence = DNS_SENTENCES.get(f.mx_status, "The domain {domain} accepts no mail.")
         return [Evidence(f"dns_{f.mx_status}", sentence.format(domain=f.domain),

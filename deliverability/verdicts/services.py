@@ -144,10 +144,21 @@ def _facts(o: _Outcome, domain: Domain | None, texts: dict[int, str], pattern: D
 
 
 def judge_campaign(campaign_id: int) -> stored.CampaignDiagnosis | None:
-    """Recompute a campaign's verdicts and rollups from its events. Safe to run any number of times."""
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if campaign is None:
-        return None
+    """Recompute a campaign's verdicts and rollups from its events. Safe to run any number of times.
+
+    Runs of one campaign are serialised: the campaign row is locked (SELECT … FOR UPDATE on PostgreSQL)
+    for the whole run, so a second run (an analysis and a deletion's re-judgement, two workers) reads the
+    events, overrides and verdicts only after the first has written them, and never interleaves its
+    delete-and-insert of the verdicts with another's.
+    """
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if campaign is None:
+            return None
+        return _judge_locked(campaign)
+
+
+def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
     outcomes, minutes = _final_outcomes(campaign)
     if not outcomes:
         kept = stored.CampaignDiagnosis.objects.filter(campaign=campaign).first()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from deliverability.verdicts import rules, weights
 from deliverability.verdicts.facts import RecipientFacts, RecipientHistory
 
@@ -231,8 +233,11 @@ def test_null_mx_nxdomain_and_no_mail_are_strong_invalid_votes():
         assert (evidence.verdict, evidence.weight) == ("invalid_recipient", weights.DNS_NO_MAIL_WEIGHT)
 
 
-def test_dns_timeouts_say_nothing():
-    assert rules.dns_says_no_mail(bounce("a@x.example", mx_status="timeout")) == []
+@pytest.mark.parametrize("status", ["timeout", "servfail"])
+def test_dns_timeouts_decide_nothing_but_say_the_enrichment_is_missing(status):
+    [evidence] = rules.dns_says_no_mail(bounce("a@x.example", mx_status=status))
+    assert (evidence.code, evidence.weight) == ("dns_unchecked", 0.0)
+    assert "x.example could not be checked" in evidence.text
 
 
 def test_working_mx_contradicts_domain_unknown():
