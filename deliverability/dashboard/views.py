@@ -147,6 +147,9 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "recipients_next": _next_url(request, "rafter", recipients.next_cursor),
         "filters": filters, "kinds": q.DOMAIN_KINDS, "vendors": q.vendor_choices(), "verdicts": q.VERDICTS,
         "verdict_filter": verdict_filter,
+        # The page's other filters, kept by the recipients' verdict form (a list: in a template,
+        # request.GET.items would read a parameter named "items").
+        "kept_params": [(k, v) for k, v in request.GET.items() if k not in ("rverdict", "rafter", "csv")],
         "domain_sort_link": query_with(request, sort="domain", dafter=None, csv=None) + "#domains",
         "number_columns": [(key, label, query_with(request, sort=key, dafter=None, csv=None) + "#domains")
                            for key, label in q.DOMAIN_NUMBER_COLUMNS],

@@ -52,12 +52,18 @@ def latest_due_week(now: datetime, tz: tzinfo, ready_hour: int = READY_HOUR) -> 
     return this_monday - (WEEK if now >= ready else 2 * WEEK)
 
 
+# The earliest week a review can show: the trend and "new domain" look-backs reach weeks before
+# it, and year 1 has no weeks before it (date arithmetic would overflow).
+EARLIEST_WEEK = date(1990, 1, 1)
+
+
 def parse_week(text: str) -> date | None:
-    """A yyyy-mm-dd date from a URL (any weekday), or None."""
+    """A yyyy-mm-dd date from a URL (any weekday) from EARLIEST_WEEK on, or None."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         return None
+    return day if day >= EARLIEST_WEEK else None
 
 
 # --- Week-over-week figures ------------------------------------------------------------------
