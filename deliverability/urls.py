@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from deliverability.accounts.tenancy import Access, declare
+from deliverability.accounts.views import ThrottledPasswordResetView
 
 login = declare(Access.PUBLIC)(auth_views.LoginView.as_view())
 logout = declare(Access.PUBLIC)(auth_views.LogoutView.as_view())
-password_reset = declare(Access.PUBLIC)(auth_views.PasswordResetView.as_view())
+password_reset = declare(Access.PUBLIC)(ThrottledPasswordResetView.as_view())
 password_reset_done = declare(Access.PUBLIC)(auth_views.PasswordResetDoneView.as_view())
 password_reset_confirm = declare(Access.PUBLIC)(auth_views.PasswordResetConfirmView.as_view())
 password_reset_complete = declare(Access.PUBLIC)(auth_views.PasswordResetCompleteView.as_view())

@@ -43,6 +43,13 @@ def fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Each test counts its own password resets and invitations (the counters live in the cache,
+    which may be a Redis shared with the broker: a per-test key prefix, not a flush)."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex[:12]}:"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def demo_dns():
     """The project's loopback DNS with the demo zones: every test that enriches resolves offline."""

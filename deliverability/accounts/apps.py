@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from deliverability.accounts import audit  # noqa: F401 - connects the login receiver
+        from deliverability.accounts import throttle  # noqa: F401 - audits failed and locked sign-ins

@@ -31,6 +31,12 @@ def record(action: str, *, user=None, organization: Organization | None = None, 
     )
 
 
+def record_anonymous(action: str, *, username: str, summary: str = "", **detail) -> AuditEvent:
+    """An entry for someone not signed in (a failed or locked sign-in): the name they typed."""
+    return AuditEvent.objects.create(action=action, user=None, username=username[:150], summary=summary[:300],
+                                     detail=detail)
+
+
 def address_fingerprint(organization: Organization, email: str) -> str:
     """A keyed hash of an address, to answer "was this address erased?" without storing it.
 

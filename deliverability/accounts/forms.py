@@ -4,10 +4,29 @@ from datetime import datetime, time
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.template import loader
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 
 from deliverability.accounts.models import AuditEvent, Membership, Organization
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the mail sent by a background task after the request.
+
+    The answer then takes the same time for a known and an unknown address: no SMTP conversation
+    happens inside the request for either."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from deliverability.accounts.tasks import send_account_mail
+        from deliverability.taskqueue import dispatch
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
+        dispatch(send_account_mail, subject, body, [to_email], html)
 
 
 class InviteForm(forms.Form):

@@ -6,6 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_timezone(value: str) -> None:
@@ -39,7 +40,8 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        MANAGER = "manager", "Manager (uploads and annotates)"
+        # Managers upload and delete result files; notes and verdict reviews are the agency's (staff).
+        MANAGER = "manager", _("Manager (uploads result files)")
         VIEWER = "viewer", "Viewer (reads only)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -97,6 +99,8 @@ class AuditEvent(models.Model):
 
     class Action(models.TextChoices):
         LOGIN = "login", "Login"
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGIN_LOCKED = "login_locked", _("Sign-in locked")
         UPLOAD = "upload", "Upload"
         UPLOAD_DELETE = "upload_delete", "Upload deleted"
         EXPORT = "export", "Export (CSV download)"

@@ -4,18 +4,22 @@ Every view carries its access (staff_view, or declare(PUBLIC) for the invitation
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
-from deliverability.accounts import audit, invitations
+from deliverability.accounts import audit, invitations, throttle
 from deliverability.accounts.erasure import erase_address
 from deliverability.accounts.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     EraseForm,
     InviteForm,
+    QueuedPasswordResetForm,
     RetentionForm,
     RoleForm,
 )
@@ -59,6 +63,9 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         form = InviteForm(request.POST)
         if not form.is_valid():
             return _members_page(request, org, invite_form=form)
+        if throttle.invitation_limited(request):
+            return throttle.too_many(request, _("You have sent %(rate)s invitations already; wait before sending more.")
+                                     % {"rate": settings.INVITATION_RATE})
         issued = invitations.invite(org, form.cleaned_data["email"], form.cleaned_data["role"], request.user,
                                     request=request)
         messages.success(request, f"Invitation sent to {issued.invitation.email}.")
@@ -104,11 +111,27 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
     return _members_page(request, org)
 
 
+# --- Password reset (public) -------------------------------------------------------------
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset page, rate-limited per address asked for and per client, mail sent after the answer."""
+
+    form_class = QueuedPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        if throttle.password_reset_limited(request):
+            return throttle.too_many(request, throttle.reset_limit_message())
+        return super().post(request, *args, **kwargs)
+
+
 # --- Invitation link (public) --------------------------------------------------------------
 
 
 @declare(Access.PUBLIC)
 def invitation_accept(request: HttpRequest, org_slug: str, token: str) -> HttpResponse:
+    if throttle.invitation_link_limited(request):
+        return throttle.too_many(request, _("Too many invitation links tried from your address; wait an hour."))
     try:
         invitation = invitations.find_usable(org_slug, token)
     except invitations.InvitationError as error:
