@@ -6,7 +6,10 @@ DATABASE_URL and REDIS_URL switch to PostgreSQL and Celery on Redis.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONCE as CSP_NONCE, NONE as CSP_NONE, SELF as CSP_SELF
 
 from deliverability.env import (
     ConfigError,
@@ -27,6 +30,12 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ConfigError("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for a generated development key)")
     SECRET_KEY = "dev-" + secrets.token_urlsafe(40)
+# The placeholder of .env.example is public: a site started with it signs sessions, reset links
+# and page cursors with a key everyone has.
+PLACEHOLDER_SECRET_KEY = "change-me-to-a-long-random-string"
+if SECRET_KEY == PLACEHOLDER_SECRET_KEY:
+    raise ConfigError("SECRET_KEY is still the placeholder from .env.example: set a long random value "
+                      "(python -c 'import secrets; print(secrets.token_urlsafe(50))')")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
@@ -37,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "deliverability.accounts",
     "deliverability.bounces",
     "deliverability.domains",
@@ -48,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "deliverability.hardening.HardeningMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "deliverability.accounts.audit.ExportAuditMiddleware",
+    # Last, as django-axes asks: refuses sign-ins during a lock-out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "deliverability.urls"
@@ -83,6 +98,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Login throttling (django-axes, counts kept in the database: works without Redis). After
+# AXES_FAILURE_LIMIT failures for one username, or from one address, every sign-in to it (the
+# right password included) is refused until AXES_COOLOFF_TIME has passed since the last failure.
+AUTHENTICATION_BACKENDS = [
+    "deliverability.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "deliverability.accounts.throttle.locked_out"
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in our audit log already
+# Behind a proxy, the client's address comes from X-Forwarded-For only when the proxy is trusted.
+AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+# Password resets and invitations (django-ratelimit, on the cache: per process without Redis).
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE") or "5/h"  # per address asked for, and 4x per client address
+INVITATION_RATE = env_str("INVITATION_RATE") or "30/h"  # invitations sent per staff user
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -115,6 +150,32 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS, off unless set (a plain-HTTP local stack keeps working). Behind a TLS-terminating proxy:
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must set or strip that header).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if env_str("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (env_str("SECURE_PROXY_SSL_HEADER"), "https")
+# Content-Security-Policy (django-csp): the pages run no inline script and load nothing from
+# elsewhere. plotly.js's style rules come from our vendored stylesheet (it injects none when the
+# page marks them provided, see templates/dashboard/base.html); chart elements get their
+# positions through the CSSOM, which style-src does not govern.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],  # the nonce: the verdict colours' <style> (labels.verdict_styles)
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
 
 # Tasks: Celery on Redis when REDIS_URL is set; otherwise a background thread in this process.
 REDIS_URL = env_str("REDIS_URL") or None
