@@ -45,8 +45,11 @@ MAX_MINUTE_BUCKETS = 360  # past six hours of minutes, the timeline switches to 
 
 
 def esc(value: object) -> str:
-    """Text safe for plotly's pseudo-HTML (labels, ticks, hover texts)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text safe for plotly's pseudo-HTML (labels, ticks, hover texts).
+
+    Only <, > and & are escaped: with them no tag can form, and plotly decodes &lt; &gt; &amp;
+    and numeric entities but shows &quot; as typed (a campaign named 'Spring "Flash"' would read &quot;)."""
+    return html.escape("" if value is None else str(value), quote=False)
 
 
 def percent(part: float | int | None, whole: float | int | None) -> float:

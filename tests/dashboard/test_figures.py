@@ -68,7 +68,8 @@ def test_untrusted_strings_are_escaped_everywhere():
     """GIVEN a campaign name / vendor key holding <script> WHEN figures are built THEN no raw tag survives."""
     text = json.dumps(all_figures())
     assert "<script>" not in text
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    assert '&lt;script&gt;alert(\\"x\\")&lt;/script&gt;' in text  # quotes as typed: plotly shows &quot; literally
+    assert "&quot;" not in text
 
 
 def test_segment_rates_are_percent_of_recipients_with_counts_in_hover():

@@ -15,7 +15,7 @@ _VERDICT_RULES = " ".join(f".v-{verdict} {{ border-color: {verdict.colour}; }}" 
 def verdict_styles(context) -> SafeString:
     # The page's Content-Security-Policy admits no inline style without the request's nonce.
     request = context.get("request")
-    nonce = getattr(request, "csp_nonce", "") if request is not None else ""
+    nonce = str(request.csp_nonce) if hasattr(request, "csp_nonce") else ""  # str(): the lazy nonce is made here
     attribute = format_html(' nonce="{}"', nonce) if nonce else ""
     return mark_safe(f"<style{attribute}>{_VERDICT_RULES}</style>")  # built from the constant vocabulary
 
