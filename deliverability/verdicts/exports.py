@@ -13,6 +13,7 @@ show it as text instead of evaluating it (OWASP "CSV Injection").
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import IO
 
@@ -42,7 +43,8 @@ def safe_cell(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    if text.startswith(FORMULA_TRIGGERS):
+    # NFKC folds the full-width and small forms (＝ ＋ － ＠, ﹦ ﹢ ﹣ ﹫) that spreadsheets also read as operators.
+    if text.startswith(FORMULA_TRIGGERS) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_TRIGGERS):
         return "'" + text
     return text
 
