@@ -35,7 +35,7 @@ class InviteForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    membership = forms.IntegerField(widget=forms.HiddenInput)
+    membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 

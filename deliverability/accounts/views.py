@@ -29,6 +29,12 @@ from deliverability.accounts.tenancy import Access, declare, staff_view
 AUDIT_PAGE = 100
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """A row id from the form; anything but a plain number (or one past any id) names no row (0)."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+
+
 def _org(slug: str) -> Organization:
     return get_object_or_404(Organization, slug=slug)
 
@@ -83,7 +89,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
         return redirect("members", org_slug=org.slug)
     if action == "remove":
-        membership = Membership.objects.filter(organization=org, pk=request.POST.get("membership") or 0).first()
+        membership = Membership.objects.filter(organization=org, pk=_posted_id(request, "membership")).first()
         if membership is None:
             return _members_page(request, org, error="No such member.")
         name = membership.user.get_username()
@@ -92,7 +98,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         messages.success(request, f"{name} no longer has access to {org.name}.")
         return redirect("members", org_slug=org.slug)
     if action == "revoke":
-        invitation = Invitation.objects.filter(organization=org, pk=request.POST.get("invitation") or 0).first()
+        invitation = Invitation.objects.filter(organization=org, pk=_posted_id(request, "invitation")).first()
         if invitation is None:
             return _members_page(request, org, error="No such invitation.")
         invitations.revoke(invitation, request.user)
