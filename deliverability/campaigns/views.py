@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from deliverability import ingest
 from deliverability.accounts import audit
 from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org_view
-from deliverability.campaigns import services
+from deliverability.campaigns import limits, services
 from deliverability.campaigns.models import Campaign, Upload
 
 FORMAT_CHOICES = [("auto", "Detect automatically")] + [(name, name) for name in ingest.FORMATS]
@@ -26,9 +27,25 @@ class UploadForm(forms.Form):
     format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
 
 
+@csrf_exempt  # checked by csrf_protect below, once the size limit is in place (reading the token reads the body)
 @org_view(Access.MANAGE)
 def upload_new(request: HttpRequest) -> HttpResponse:
+    size_limit = limits.SizeLimitUploadHandler(request)
+    request.upload_handlers.insert(0, size_limit)
+    return _upload_form(request, size_limit)
+
+
+@csrf_protect
+def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    if size_limit.refused is not None:
+        # The body went past UPLOAD_MAX_BYTES: refuse before anything is stored (the part held in a
+        # temporary file is dropped).
+        for uploaded in request.FILES.values():
+            uploaded.close()
+        form = UploadForm(request.POST)
+        form.add_error("file", str(size_limit.refused))
+        return render(request, "campaigns/upload_new.html", {"org": request.org, "form": form}, status=413)
     if request.method == "POST" and form.is_valid():
         received = services.receive_upload(
             request.org, form.cleaned_data["file"], original_name=form.cleaned_data["file"].name,
