@@ -7,12 +7,15 @@ limit are counted, never stored); the command checks the file on disk before rea
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from deliverability.ingest import UnsupportedFormat, zipped
 
 
 class FileTooLarge(ValueError):
@@ -45,6 +48,24 @@ def check_size(name: str, size: int) -> None:
 def check_path(path: str | os.PathLike) -> None:
     """Raise FileTooLarge when the file at `path` is over the limit (OSError when it cannot be read)."""
     check_size(Path(path).name if str(path) else str(path), os.stat(path).st_size)
+
+
+def zip_problem(uploaded, name: str) -> str | None:
+    """Why an uploaded zip is refused (it declares more than the upload limit, or more than 100x its
+    size), read from its central directory before anything is stored or inflated; None otherwise."""
+    try:
+        if not zipfile.is_zipfile(uploaded):
+            return None
+        uploaded.seek(0)
+        with zipfile.ZipFile(uploaded) as archive:
+            zipped.check_declared_total(archive, uploaded.size, upload_limit(), name)
+    except UnsupportedFormat as refused:
+        return str(refused)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None  # not a readable zip: the import says what it is
+    finally:
+        uploaded.seek(0)
+    return None
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

@@ -47,6 +47,10 @@ def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler
         form.add_error("file", str(size_limit.refused))
         return render(request, "campaigns/upload_new.html", {"org": request.org, "form": form}, status=413)
     if request.method == "POST" and form.is_valid():
+        refused = limits.zip_problem(form.cleaned_data["file"], form.cleaned_data["file"].name)
+        if refused:
+            form.add_error("file", refused)
+            return render(request, "campaigns/upload_new.html", {"org": request.org, "form": form}, status=413)
         received = services.receive_upload(
             request.org, form.cleaned_data["file"], original_name=form.cleaned_data["file"].name,
             user=request.user, campaign_name=form.cleaned_data["campaign"],

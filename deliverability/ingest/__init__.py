@@ -74,8 +74,11 @@ def read_records(
     mapping: dict[str, str] | None = None,
     *,
     skipped: Counter | None = None,
+    max_unpacked_bytes: int | None = None,
 ) -> Iterator[Record | RowError]:
-    """Stream the records of the file at ``path``; constant memory whatever its size."""
+    """Stream the records of the file at ``path``; constant memory whatever its size.
+
+    ``max_unpacked_bytes``: the most a zip may unpack to (the upload limit; see zipped.read_path)."""
     path = Path(path)
     if fmt != "auto" and fmt not in FORMATS:
         raise UnsupportedFormat(f"Unknown format {fmt!r}; use auto or one of: {', '.join(FORMATS)}.")
@@ -86,7 +89,7 @@ def read_records(
     if fmt == "auto":
         fmt = detect_format(path)
     if fmt == "zip":
-        return zipped.read_path(path, mapping=mapping, skipped=skipped)
+        return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
     handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done

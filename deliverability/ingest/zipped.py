@@ -2,10 +2,13 @@
 
 Members are read straight from the archive, never extracted, so member names cannot write
 anywhere; names that try to (``../``, absolute paths) are still refused as a sign of a hostile
-file. Zip bombs: the declared sizes are checked before reading (zipfile then refuses to inflate
-past them), the compression ratio of large members is capped, nested archives are not opened,
-and the total read is bounded. A member that cannot be read becomes one RowError (row 0: the
-member as a whole) and the next member is read.
+file. Zip bombs: before anything is inflated, an archive whose members declare in total more
+than MAX_ARCHIVE_RATIO times the archive's own size, or more than the caller's limit (the upload
+limit), is refused as a whole (many small members each compressing absurdly well add up); the
+compression ratio of large members is capped; nested archives are not opened; and the bytes
+actually inflated are counted against the same budget (declared sizes can lie), stopping the
+read when it is spent. A member that cannot be read becomes one RowError (row 0: the member as a
+whole) and the next member is read.
 """
 from __future__ import annotations
 
@@ -22,21 +25,83 @@ from .textio import Peeked
 
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 2 * 1024**3
-MAX_TOTAL_BYTES = 5 * 1024**3
+MAX_TOTAL_BYTES = 5 * 1024**3  # when the caller names no limit
+MAX_ARCHIVE_RATIO = 100  # whole archive: unpacked total / archive size
 MAX_RATIO = 250  # text compresses 5–20×, very repetitive exports ~100×; a bomb ~1000×
 RATIO_CHECK_FROM = 1024 * 1024  # small members may compress absurdly well and harm nobody
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
-def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
+              max_total_bytes: int | None = None) -> Iterator[Record | RowError]:
+    """The records of every member. `max_total_bytes`: the most the archive may unpack to (the upload
+    limit); an archive declaring more, or more than MAX_ARCHIVE_RATIO times its size, is refused."""
+    path = Path(path)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
-        raise UnsupportedFormat(f"The file {Path(path).name!r} looks like a zip archive but cannot be opened ({exc}).") from exc
-    return _members(archive, mapping, skipped)
+        raise UnsupportedFormat(f"The file {path.name!r} looks like a zip archive but cannot be opened ({exc}).") from exc
+    try:
+        budget = check_declared_total(archive, path.stat().st_size, max_total_bytes, path.name)
+    except BaseException:
+        archive.close()
+        raise
+    return _members(archive, mapping, skipped, budget)
 
 
-def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None) -> Iterator[Record | RowError]:
+def check_declared_total(archive: zipfile.ZipFile, archive_size: int, max_total_bytes: int | None = None,
+                         name: str = "the archive") -> int:
+    """The number of bytes the archive may unpack to; UnsupportedFormat when its central directory
+    declares more (read before anything is inflated)."""
+    limit = max_total_bytes or MAX_TOTAL_BYTES
+    budget = min(limit, MAX_ARCHIVE_RATIO * max(archive_size, 1))
+    declared = sum(i.file_size for i in archive.infolist() if not i.is_dir())
+    if declared > budget:
+        reason = (f"more than {MAX_ARCHIVE_RATIO}× its own size ({_size(archive_size)})"
+                  if budget < limit else f"more than the limit of {_size(limit)}")
+        raise UnsupportedFormat(f"{name} is refused: its files unpack to {_size(declared)}, {reason}; "
+                                f"a zip bomb would look like this. Upload the files themselves, or a smaller archive.")
+    return budget
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit} ({n:,} bytes)"
+    return f"{n:,} bytes"
+
+
+class _Budget:
+    """A member's stream that counts inflated bytes against the archive's budget."""
+
+    def __init__(self, raw, spent: list[int], budget: int) -> None:
+        self._raw, self._spent, self._budget = raw, spent, budget
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._spent[0] += len(data)
+        if self._spent[0] > self._budget:
+            raise _BudgetSpent()
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._raw.closed
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int) -> Iterator[Record | RowError]:
     from . import STREAM_READERS
 
     with archive:
@@ -44,20 +109,16 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None) -> Iter
         if len(infos) > MAX_MEMBERS:
             yield RowError(0, f"the archive holds {len(infos):,} files; only the first {MAX_MEMBERS:,} were read")
             infos = infos[:MAX_MEMBERS]
-        total = 0
+        spent = [0]  # bytes inflated so far, all members
         for info in infos:
             name = info.filename[:200]
             problem = _refuse(info)
             if problem:
                 yield RowError(0, f"{name}: {problem}")
                 continue
-            total += info.file_size
-            if total > MAX_TOTAL_BYTES:
-                yield RowError(0, f"{name}: not read; the archive unpacks to more than {MAX_TOTAL_BYTES // 1024**3} GB")
-                return
             try:
                 with archive.open(info) as member:
-                    peeked = Peeked(member, name)
+                    peeked = Peeked(_Budget(member, spent, budget), name)
                     fmt = detect_sample(peeked.sample, name)
                     if fmt == "zip":
                         yield RowError(0, f"{name}: archives inside archives are not opened; upload it on its own")
@@ -67,6 +128,10 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None) -> Iter
                         if isinstance(item, RowError):
                             item = RowError(item.row, f"{name}: {item.message}")
                         yield item
+            except _BudgetSpent:
+                yield RowError(0, f"{name}: reading stopped; the archive unpacked to more than {_size(budget)} "
+                                  f"(its declared sizes were wrong: a zip bomb?)")
+                return
             except UnsupportedFormat as exc:
                 yield RowError(0, f"{name}: {exc}")
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:

@@ -1,6 +1,8 @@
 """UPLOAD_MAX_BYTES: the upload page refuses a larger file before storing it, naming its size and the limit."""
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,36 @@ def test_check_path_names_the_file_its_size_and_the_limit(tmp_path, settings):
     assert str(refused.value).startswith("results.csv is 5.5\xa0KB (5,626 bytes)")
     path.write_bytes(_csv(1000))
     limits.check_path(path)  # at the limit: accepted
+
+
+def _bomb(path, members=3000, member_bytes=100_000):
+    """Many small members of zeros: each under the per-member ratio check, together a bomb."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(members):
+            archive.writestr(f"part-{i}.csv", b"email,status\n" + b"\0" * member_bytes)
+    return path
+
+
+def test_a_zip_of_many_small_members_is_refused_on_the_page_before_it_is_stored(client, org_a, manager_a, tmp_path):
+    path = _bomb(tmp_path / "bomb.zip")
+    client.force_login(manager_a)
+    response = client.post(reverse("upload_new", args=[org_a.slug]),
+                           {"file": SimpleUploadedFile("bomb.zip", path.read_bytes()), "format": "auto"})
+    assert response.status_code == 413
+    assert "bomb.zip is refused: its files unpack to 286.1 MB" in response.content.decode()
+    assert "more than 100× its own size" in response.content.decode()
+    assert not Upload.objects.exists()
+
+
+def test_a_zip_declaring_more_than_the_upload_limit_is_refused(client, org_a, manager_a, tmp_path, settings):
+    settings.UPLOAD_MAX_BYTES = 50_000
+    path = tmp_path / "members.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        rows = "".join(f"{hashlib.sha1(str(i).encode()).hexdigest()}@example.com,delivered\n" for i in range(1200))
+        archive.writestr("a.csv", "email,status\n" + rows)
+    assert path.stat().st_size < 50_000
+    client.force_login(manager_a)
+    response = client.post(reverse("upload_new", args=[org_a.slug]),
+                           {"file": SimpleUploadedFile("members.zip", path.read_bytes()), "format": "auto"})
+    assert response.status_code == 413
+    assert "more than the limit of 48.8 KB (50,000 bytes)" in response.content.decode()
