@@ -21,7 +21,16 @@ from .records import RowError
 CHUNK_CHARS = 256 * 1024
 MAX_VALUE_CHARS = 32 * 1024 * 1024  # real ESP records are < 100 KB; a page ~1 MB
 _WHITESPACE = " \t\r\n\ufeff"
-_decoder = json.JSONDecoder()
+MAX_INT_DIGITS = 1000  # Python refuses int("…") past 4,300 digits with a ValueError the readers do not expect
+
+
+def _parse_int(text: str) -> int | float:
+    """A JSON integer; an absurdly long one becomes a float (inf past 308 digits), which every field
+    that reads numbers already refuses as out of range, instead of failing the whole file."""
+    return int(text) if len(text) <= MAX_INT_DIGITS else float(text)
+
+
+_decoder = json.JSONDecoder(parse_int=_parse_int)
 
 
 class _Buffer:

@@ -1,13 +1,21 @@
-"""python manage.py classify_bounces PATH [PATH …] | --text "550 5.1.1 …" | -   (JSON lines on stdout)."""
+"""python manage.py classify_bounces PATH [PATH …] | --text "550 5.1.1 …" | -   (JSON lines on stdout).
+
+A file named on the command line that is missing, unreadable or holds no bounce is an error: a
+message naming it on standard error and a non-zero exit once every path was read. Inside a
+folder, files without a bounce are reported as rows (a folder of mail is expected to hold some).
+"""
 from __future__ import annotations
 
 import json
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deliverability.bounces.report import rows_for_paths, text_row
+from deliverability.bounces.reading import parse_message
+from deliverability.bounces.report import record_row, rows_for_paths, text_row
+from deliverability.bounces.sources import iter_messages
 
 
 class Command(BaseCommand):
@@ -27,12 +35,43 @@ class Command(BaseCommand):
         if not paths:
             raise CommandError("give at least one PATH, '-' or --text")
         progress = _Progress(enabled=not options["no_progress"])
+        problems = []
         for path in paths:
-            rows = self._stdin_rows() if path == "-" else rows_for_paths([path])
+            if path == "-":
+                rows = self._stdin_rows()
+            elif Path(path).is_dir():
+                rows = rows_for_paths([path])
+            else:
+                rows = self._file_rows(path, problems)
             for row in rows:
                 self._emit(out, row)
                 progress.tick(row["source"])
         progress.done()
+        if problems:
+            for problem in problems:
+                self.stderr.write(problem)
+            raise CommandError(f"{len(problems)} of the {len(paths)} paths named gave no bounce (see above)")
+
+    @staticmethod
+    def _file_rows(path: str, problems: list[str]):
+        """The rows of one named file; a file with no bounce in it adds a problem instead of rows."""
+        found = False
+        reasons = []
+        for source, data, error in iter_messages(path):
+            if error is not None or data is None:
+                reasons.append(error or "no data")
+                continue
+            for record in parse_message(data):
+                if record.recipient or record.diagnostic or record.status or record.reply_code or record.category_hint:
+                    found = True
+                    yield record_row(source, record)
+                elif record.note:
+                    reasons.append(record.note)
+        if not found:
+            reason = reasons[0] if reasons else "no message in it"
+            if reason.startswith("no bounce report found"):
+                reason = "not a bounce email (" + reason + ")"
+            problems.append(f"{path}: {reason}")
 
     def _stdin_rows(self):
         for n, line in enumerate(sys.stdin, start=1):

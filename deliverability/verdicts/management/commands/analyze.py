@@ -6,6 +6,7 @@ progress and logs go to standard error. The workspace is removed afterwards.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from deliverability import ingest
 from deliverability.accounts.models import Organization
-from deliverability.campaigns import services
+from deliverability.campaigns import limits, services
 from deliverability.campaigns.models import Campaign, Upload
 from deliverability.verdicts import analysis
 from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
@@ -38,12 +39,23 @@ class Command(BaseCommand):
         try:
             campaign_ids: set[int] = set()
             for path in files:
-                received = services.receive_upload(org, path, original_name=path, campaign_name=campaign or path,
-                                                   requested_format=format, column_mapping=mapping)
+                if not os.path.exists(path):
+                    raise CommandError(f"{path}: no such file or folder")
+                if os.path.isfile(path):
+                    try:
+                        limits.check_path(path)
+                    except limits.FileTooLarge as exc:
+                        raise CommandError(str(exc)) from None
+                try:
+                    received = services.receive_upload(org, path, original_name=path, campaign_name=campaign or path,
+                                                       requested_format=format, column_mapping=mapping)
+                except OSError as exc:
+                    raise CommandError(f"{path}: cannot read it ({exc.strerror or exc})") from None
                 # Analysed here, once, before the workspace goes: not also through the upload_imported task.
                 upload = services.run_import(received.upload.pk, analyse=False)
+                upload = Upload.objects.filter(pk=received.upload.pk).first()  # as stored: run_import's copy may predate a failure
                 if upload is None or upload.status != Upload.Status.DONE:
-                    raise CommandError(f"{path}: {upload.error if upload else 'not imported'}")
+                    raise CommandError(f"{path}: {_reason(upload, path)}")
                 for error_row, message in upload.row_errors[:20]:
                     self.stderr.write(f"{path}: row {error_row}: {message}")
                 self.stderr.write(f"{path}: {upload.summary.get('events', 0)} events ({upload.detected_format})")
@@ -100,6 +112,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"  → {item.get('text') or item}")
         for r in document.get("recipients", []):
             self.stdout.write(f"{r['campaign']}\t{r['email']}\t{r['verdict']}\t{r['confidence']:.2f}\t{r['vendor'] or ''}")
+
+
+def _reason(upload: Upload | None, path: str) -> str:
+    """Why the file was not imported, naming the user's file (the stored copy is named by its hash)."""
+    if upload is None:
+        return "not imported"
+    error = upload.error or f"the import ended as {upload.status} without a reason"
+    stored = os.path.basename(upload.file.name) if upload.file else ""
+    return error.replace(stored, os.path.basename(path)) if stored else error
 
 
 def _vendor_name(vendor_id: str) -> str | None:
