@@ -360,6 +360,9 @@ def search(request: HttpRequest) -> HttpResponse:
             else:  # part of an address: the search table's trigram index (filled by each upload's analysis)
                 found = RecipientSearch.objects.filter(organization=org, email__contains=text).values(
                     "email", id=F("recipient_id"))
+            if request.GET.get("csv") == "matches":  # every match, not the page on screen
+                return csv_response(f"{org.slug}-search", ("email", "domain"),
+                                    ([r["email"], r["email"].rpartition("@")[2]] for r in iterate(found.order_by("email"))))
             page = keyset_page(found, Order((("email", False),)), _cursor(request, "after"))
             matches = [{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows]
             next_url = _next_url(request, "after", page.next_cursor)
