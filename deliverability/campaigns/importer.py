@@ -34,7 +34,7 @@ from deliverability.ingest.values import monday_of, normalise_email
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 50_000
+BATCH_SIZE = 100_000
 MAX_ROW_ERRORS_KEPT = 100
 # Only these event types carry a receiving server's answer worth classifying.
 _CLASSIFIED_TYPES = frozenset({"bounce", "deferred", "dropped", "suppressed", "complaint"})
@@ -193,12 +193,21 @@ def _pg_get_or_create_ids(cursor, table: str, key_column: str, extra_column: str
     staging = f"{table}_staging"
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (k text, x text) ON COMMIT DELETE ROWS")
     cursor.execute(f"DELETE FROM {staging}")  # empty after every commit, but a caller's transaction may hold several
+    # A batch's keys are few next to the stored ones: probe the unique index once per key, whatever the
+    # statistics say. During a large import they are always stale (the table grows by a million rows
+    # between two autovacuum analyses), and the planner picked a hash join over the organisation's every
+    # recipient per batch (21 s of a 1M-address import) or, believing the table empty after a TRUNCATE, a
+    # sequential scan of it per key (minutes). The staging table, the only one scanned, has no index.
+    cursor.execute("SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_material "
+                   "TO off; SET LOCAL enable_seqscan TO off; SET LOCAL jit TO off")  # jit: the penalties look costly
     with cursor.cursor.copy(f"COPY {staging} (k, x) FROM STDIN") as copy:
         copy.write("".join([f"{_esc(key)}\t{_esc(extra)}\n" for key, extra in rows]).encode("utf-8", "surrogatepass"))
     scope = "organization_id, " if org_id is not None else ""
     scope_value = f"{int(org_id)}, " if org_id is not None else ""
     scope_filter = f"AND t.organization_id = {int(org_id)}" if org_id is not None else ""
-    join = f"SELECT t.{key_column}, t.id FROM {staging} s JOIN {table} t ON t.{key_column} = s.k {scope_filter}"
+    # Stored ids of staged keys: a subquery per staged key, so the join order cannot be turned around.
+    join = (f"SELECT k, id FROM (SELECT s.k, (SELECT t.id FROM {table} t WHERE t.{key_column} = s.k {scope_filter}) "
+            f"AS id FROM {staging} s) found WHERE id IS NOT NULL")
     found: dict[str, int] = {}
     if existing_first:  # most keys are stored already (a list imported again): look up, then insert the rest
         cursor.execute(join)
@@ -522,7 +531,7 @@ def _load_all(records, upload, lookups, esp, result, writer, batch_size) -> None
     chunks = _chunked(records, batch_size)
     if writer.pipelined:
         # A third stage: the file is read, parsed and digested (everything about a chunk that needs no
-        # database) in a thread, up to two chunks ahead, so that Python work goes on while this thread
+        # database) in a thread, one chunk ahead, so that Python work goes on while this thread
         # waits for the server (recipient and diagnostic ids).
         digests = _read_ahead(chunks, digest)
     else:
@@ -565,10 +574,10 @@ def _chunked(records: Iterable, size: int) -> Iterator[list]:
 
 
 def _read_ahead(chunks: Iterator[list], transform: Callable) -> Iterator:
-    """Iterate `chunks` in a thread and `transform` each there, at most two chunks ahead of the
+    """Iterate `chunks` in a thread and `transform` each there, at most one chunk ahead of the
     consumer. A reader's exception is raised here, where the consumer reaches it; closing this
     generator stops the thread."""
-    ready: queue.Queue = queue.Queue(maxsize=2)
+    ready: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
     end = object()
 

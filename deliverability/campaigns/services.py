@@ -182,8 +182,8 @@ def index_for_search(upload: Upload) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO campaigns_recipientsearch (recipient_id, organization_id, email) "
-            "SELECT r.id, r.organization_id, r.email FROM campaigns_recipient r "
+            "INSERT INTO campaigns_recipientsearch (recipient_id, organization_id, email, domain) "
+            "SELECT r.id, r.organization_id, r.email, r.domain FROM campaigns_recipient r "
             "WHERE r.id IN (SELECT e.recipient_id FROM campaigns_event e WHERE e.upload_id = %s) "
             "ON CONFLICT DO NOTHING",
             [upload.pk],

@@ -204,7 +204,7 @@ def _domain_context(name: str) -> dict:
 def org_domain(request: HttpRequest, domain: str) -> HttpResponse:
     org = request.org
     name = domain.strip().lower()
-    if not Recipient.objects.filter(domain=name, organization=org).exists():
+    if not RecipientSearch.objects.filter(organization=org, domain=name).exists():  # filled by the analysis
         raise Http404("This organisation never mailed this domain")
     campaign_ids = q.org_campaign_ids(org)
     bounces = RecipientVerdict.objects.filter(campaign_id__in=campaign_ids, domain=name).values(
@@ -356,10 +356,11 @@ def search(request: HttpRequest) -> HttpResponse:
         selected = recipients.filter(email=text).first()
         if selected is None:
             if text.startswith("@"):
-                found = recipients.filter(domain=text[1:]).values("id", "email", "domain")
-            else:  # part of an address: the search table's trigram index (filled by each upload's analysis)
-                found = RecipientSearch.objects.filter(organization=org, email__contains=text).values(
-                    "email", id=F("recipient_id"))
+                found = RecipientSearch.objects.filter(organization=org, domain=text[1:])
+            else:  # part of an address: the search table's trigram index
+                found = RecipientSearch.objects.filter(organization=org, email__contains=text)
+            # (The search table is filled by each upload's analysis, see RecipientSearch.)
+            found = found.values("email", id=F("recipient_id"))
             if request.GET.get("csv") == "matches":  # every match, not the page on screen
                 return csv_response(f"{org.slug}-search", ("email", "domain"),
                                     ([r["email"], r["email"].rpartition("@")[2]] for r in iterate(found.order_by("email"))))

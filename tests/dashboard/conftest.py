@@ -113,5 +113,5 @@ def diagnosed(org_a, org_b):
     # The analysis makes an upload's addresses searchable (campaigns.services.index_for_search); these rows
     # were built by hand, so they are indexed by hand.
     RecipientSearch.objects.bulk_create(
-        RecipientSearch(recipient=r, organization_id=r.organization_id, email=r.email) for r in Recipient.objects.all())
+        RecipientSearch(recipient=r, organization_id=r.organization_id, email=r.email, domain=r.domain) for r in Recipient.objects.all())
     return {"october": october, "november": november, "borealis": borealis, "jane": jane, "upload": upload}

@@ -16,7 +16,7 @@ MATCHES = 120  # more than two pages of 50
 def many_recipients(org_a, org_b):
     people = Recipient.objects.bulk_create(
         Recipient(organization=org_a, email=f"person{i:03d}@bulk.example", domain="bulk.example") for i in range(MATCHES))
-    RecipientSearch.objects.bulk_create(RecipientSearch(recipient=r, organization=org_a, email=r.email) for r in people)
+    RecipientSearch.objects.bulk_create(RecipientSearch(recipient=r, organization=org_a, email=r.email, domain=r.domain) for r in people)
     other = Recipient.objects.create(organization=org_b, email="person999@bulk.example", domain="bulk.example")
     RecipientSearch.objects.create(recipient=other, organization=org_b, email=other.email)
 
