@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ BOUNCES = [
 
 def generate(path: Path, rows: int, seed: int = 1) -> None:
     rng = random.Random(seed)
-    start = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 9, 1, tzinfo=UTC)
     weights = [w for _, w in BOUNCES]
     with path.open("w") as out:
         out.write("email,status,smtp_response,timestamp,campaign\n")
@@ -95,10 +95,10 @@ SINGLE_SEND_BOUNCES = [
 def generate_single_send(path: Path, rows: int, seed: int = 2) -> None:
     """One large send: one row per recipient, every reply its own text (see DELIVERED_REPLIES)."""
     rng = random.Random(seed)
-    start = datetime(2026, 9, 1, 8, tzinfo=timezone.utc)
+    start = datetime(2026, 9, 1, 8, tzinfo=UTC)
     domains = max(rows * 43 // 1000, 10)
-    delivered_texts, delivered_weights = zip(*DELIVERED_REPLIES)
-    bounce_texts, bounce_weights = zip(*SINGLE_SEND_BOUNCES)
+    delivered_texts, delivered_weights = zip(*DELIVERED_REPLIES, strict=False)
+    bounce_texts, bounce_weights = zip(*SINGLE_SEND_BOUNCES, strict=False)
 
     def fill(template: str, email: str, host: str, i: int) -> str:
         hexed = f"{rng.getrandbits(64):016x}"
@@ -182,11 +182,11 @@ def setup_django(database_url: str) -> None:
 
 
 def product_import(path: Path, campaign: str = "") -> tuple[float, dict]:
+    from django.db import connection
+
     from deliverability.accounts.models import Organization
     from deliverability.campaigns import services
     from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, Upload
-
-    from django.db import connection
 
     if connection.vendor == "postgresql":  # start every run from empty tables, not from a million dead rows
         with connection.cursor() as cursor:
@@ -325,7 +325,7 @@ def _measure(args, shape: str, path: Path, size: int, campaign: str, description
     def rate(seconds: list[float]) -> str:
         return f"{args.rows / statistics.median(seconds):,.0f} rows/s (median of {[round(s, 2) for s in seconds]} s)"
 
-    ratios = sorted(c / i for c, i in zip(copies, imports))
+    ratios = sorted(c / i for c, i in zip(copies, imports, strict=False))
     lines = [
         f"\n### Import, {args.rows:,} rows, {shape} shape ({size / 1e6:.0f} MB) on {backend} — {datetime.now():%Y-%m-%d %H:%M}",
         f"Machine: {describe()}; load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.",

@@ -9,6 +9,7 @@ interrupted run of the same upload left, so counts are exact whatever happened b
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -18,10 +19,10 @@ import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, itemgetter
-from typing import Callable, Iterable, Iterator, Mapping
 
 from django.db import connection, transaction
 
@@ -52,7 +53,7 @@ MAX_FIELD_CHARS = 250
 # Per-import dictionaries are emptied past this many entries (and refilled from the database), so
 # memory stays bounded whatever the file (about 100 MB for the address readings at the limit).
 _CACHE_LIMIT = 200_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _clip(text: str | None, limit: int) -> str:
@@ -250,7 +251,7 @@ def _esc(text: str) -> str:
     return text
 
 
-def _copy_value(value) -> str:  # noqa: ANN001 - the few types an event row holds
+def _copy_value(value) -> str:
     if value is None:
         return _NULL
     if value is True or value is False:
@@ -436,7 +437,7 @@ class _PipelinedWriter:
             except queue.Full:
                 if not self._thread.is_alive():
                     self._collect(block=False)
-                    raise RuntimeError("the event writer stopped")
+                    raise RuntimeError("the event writer stopped") from None
 
     def finish(self) -> None:
         self._put(None)  # the end marker, queued like a batch: a writer that failed is noticed
@@ -447,10 +448,8 @@ class _PipelinedWriter:
         """On the way out after a failure: let the batch in flight finish (it commits whole or not at
         all), drop the one waiting."""
         if self._thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 self._todo.get_nowait()
-            except queue.Empty:
-                pass
             self._todo.put(None)
             self._thread.join()
 
@@ -493,7 +492,7 @@ def import_records(
         if collecting:
             gc.enable()
         writer.close()
-    result.campaigns = {name: pk for name, pk in lookups.campaigns.items()}
+    result.campaigns = dict(lookups.campaigns.items())
     result.seconds = time.monotonic() - started
     return result
 
@@ -529,13 +528,10 @@ def _load_all(records, upload, lookups, esp, result, writer, batch_size) -> None
         return _digest(chunk, known)
 
     chunks = _chunked(records, batch_size)
-    if writer.pipelined:
-        # A third stage: the file is read, parsed and digested (everything about a chunk that needs no
-        # database) in a thread, one chunk ahead, so that Python work goes on while this thread
-        # waits for the server (recipient and diagnostic ids).
-        digests = _read_ahead(chunks, digest)
-    else:
-        digests = _closing_map(digest, chunks)
+    # Pipelined, a third stage: the file is read, parsed and digested (everything about a chunk that needs
+    # no database) in a thread, one chunk ahead, so that Python work goes on while this thread waits for
+    # the server (recipient and diagnostic ids).
+    digests = _read_ahead(chunks, digest) if writer.pipelined else _closing_map(digest, chunks)
     try:
         for found in digests:
             for error in found.errors:  # the rare path
@@ -612,10 +608,8 @@ def _read_ahead(chunks: Iterator[list], transform: Callable) -> Iterator:
     finally:
         stop.set()
         while thread.is_alive():  # unblock a pending put, then let the thread close the reader
-            try:
+            with contextlib.suppress(queue.Empty):
                 ready.get(timeout=0.2)
-            except queue.Empty:
-                pass
         thread.join()
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from deliverability.accounts.models import Organization
+from deliverability.ingest.records import EventType
 
 
 class BrinOnPostgres(models.Index):
@@ -40,7 +41,7 @@ class Campaign(models.Model):
         return self.name
 
 
-def upload_path(instance: "Upload", filename: str) -> str:
+def upload_path(instance: Upload, filename: str) -> str:
     return f"uploads/{instance.organization_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
@@ -143,6 +144,9 @@ class SavedColumnMapping(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "headers_key"], name="one_mapping_per_layout")]
 
+    def __str__(self) -> str:
+        return f"mapping for {len(self.headers)} columns"
+
     @staticmethod
     def key_for(headers: list[str]) -> str:
         import hashlib
@@ -193,6 +197,9 @@ class RecipientSearch(models.Model):
         indexes = [models.Index(fields=["organization", "email"], name="recipient_search_org_email"),
                    models.Index(fields=["organization", "domain"], name="recipient_search_org_domain")]
 
+    def __str__(self) -> str:
+        return self.email
+
 
 class Diagnostic(models.Model):
     """One row per distinct diagnostic text: bounce texts repeat massively."""
@@ -204,19 +211,11 @@ class Diagnostic(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sha1"], name="diagnostic_sha1")]
 
+    def __str__(self) -> str:
+        return self.text[:80]
+
 
 class Event(models.Model):
-    class Type(models.TextChoices):
-        DELIVERED = "delivered"
-        BOUNCE = "bounce"
-        DEFERRED = "deferred"
-        DROPPED = "dropped"
-        SUPPRESSED = "suppressed"
-        OPEN = "open"
-        CLICK = "click"
-        COMPLAINT = "complaint"
-        UNSUBSCRIBE = "unsubscribe"
-
     # The event table is written by COPY, a million rows at a time. Its foreign keys have no
     # single-column index (each leads one of the composite indexes below) and no database
     # constraint: PostgreSQL checks deferred constraints row by row at commit, which cost more than
@@ -230,8 +229,9 @@ class Event(models.Model):
                                   db_constraint=False)
     upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="events", db_index=False,
                                db_constraint=False)
-    esp_event_id = models.CharField(max_length=200, null=True, blank=True)
-    type = models.CharField(max_length=12, choices=Type.choices)
+    # NULL, not "": the unique (organisation, ESP event id) constraint applies only where an id exists.
+    esp_event_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    type = models.CharField(max_length=12, choices=EventType.choices())
     occurred_at = models.DateTimeField(null=True, blank=True)
     week = models.DateField(null=True, blank=True)  # Monday of occurred_at in the organisation's time zone
     domain = models.CharField(max_length=253)
@@ -268,3 +268,6 @@ class Event(models.Model):
                 name="esp_event_id_per_org",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.occurred_at or ''}".strip()

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 import logging
 import os
 import tempfile
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,8 @@ def receive_upload(
     size = 0
     tmp_dir = Path(settings.MEDIA_ROOT) / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    opened = open(source, "rb") if isinstance(source, (str, os.PathLike)) else None
+    # A path is opened here and closed below; a file object stays the caller's.
+    opened = open(source, "rb") if isinstance(source, (str, os.PathLike)) else None  # noqa: SIM115
     stream = opened or source
     try:
         with tempfile.NamedTemporaryFile(dir=tmp_dir, delete=False) as tmp:

@@ -453,12 +453,12 @@ class LoopbackDNS:
         self._error: BaseException | None = None
 
     @classmethod
-    def from_text(cls, text: str, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> "LoopbackDNS":
+    def from_text(cls, text: str, *, delay: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> LoopbackDNS:
         zone, behaviour = parse_fixture(text)
         return cls(Authority(zone, behaviour, delay=delay), host=host, port=port)
 
     @classmethod
-    def from_file(cls, path: str | Path, **kwargs) -> "LoopbackDNS":
+    def from_file(cls, path: str | Path, **kwargs) -> LoopbackDNS:
         return cls.from_text(Path(path).read_text(encoding="utf-8"), **kwargs)
 
     @property
@@ -472,7 +472,7 @@ class LoopbackDNS:
         self.authority.set_silent(name, silent)
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "LoopbackDNS":
+    def start(self) -> LoopbackDNS:
         self._thread = threading.Thread(target=self._run, name="loopback-dns", daemon=True)
         self._thread.start()
         self._ready.wait(10)
@@ -487,7 +487,7 @@ class LoopbackDNS:
             self._thread.join(10)
         self._thread = None
 
-    def __enter__(self) -> "LoopbackDNS":
+    def __enter__(self) -> LoopbackDNS:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterable, Sequence
 
 import dns.asyncresolver
 import dns.exception
@@ -58,9 +58,9 @@ class ResolverConfig:
     unreachable_after: int = 0  # domains in a row with no response before giving up (0: 2 × concurrency, ≥ 20)
 
     @classmethod
-    def for_tests(cls, nameservers: Sequence[str], **overrides) -> "ResolverConfig":
+    def for_tests(cls, nameservers: Sequence[str], **overrides) -> ResolverConfig:
         """Short timeouts so that timeout cases cost ~0.3 s."""
-        values = dict(nameservers=tuple(nameservers), timeout=0.3, lifetime=0.3, domain_budget=1.0)
+        values = {"nameservers": tuple(nameservers), "timeout": 0.3, "lifetime": 0.3, "domain_budget": 1.0}
         values.update(overrides)
         return cls(**values)
 
@@ -274,8 +274,8 @@ class MxResolver:
     async def _check_hosts(self, result: DomainAnswer) -> None:
         hosts = result.mx_hosts
         states = await asyncio.gather(*(self._host_state(h) for h in hosts))
-        result.unresolvable_hosts = [h for h, (ok, _) in zip(hosts, states) if ok is False]
-        result.cname_hosts = [h for h, (_, cname) in zip(hosts, states) if cname]
+        result.unresolvable_hosts = [h for h, (ok, _) in zip(hosts, states, strict=False) if ok is False]
+        result.cname_hosts = [h for h, (_, cname) in zip(hosts, states, strict=False) if cname]
         if any(ok for ok, _ in states):
             return
         if all(ok is False for ok, _ in states):

@@ -12,9 +12,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -77,14 +77,14 @@ class EnrichSummary:
 def resolver_config(nameservers: Sequence[str] | None = None, **overrides) -> ResolverConfig:
     """Resolver settings from Django settings (DNS_NAMESERVERS, DNS_TIMEOUT, DNS_CONCURRENCY)."""
     timeout = float(getattr(settings, "DNS_TIMEOUT", 2.0))
-    values = dict(
-        nameservers=tuple(nameservers if nameservers is not None else getattr(settings, "DNS_NAMESERVERS", ()) or ()),
-        timeout=timeout,
-        lifetime=timeout,
+    values = {
+        "nameservers": tuple(nameservers if nameservers is not None else getattr(settings, "DNS_NAMESERVERS", ()) or ()),
+        "timeout": timeout,
+        "lifetime": timeout,
         # an MX query, then host addresses or SPF: room for about two full query lifetimes
-        domain_budget=max(2.5 * timeout, 0.5),
-        concurrency=int(getattr(settings, "DNS_CONCURRENCY", 100)),
-    )
+        "domain_budget": max(2.5 * timeout, 0.5),
+        "concurrency": int(getattr(settings, "DNS_CONCURRENCY", 100)),
+    }
     values.update(overrides)
     return ResolverConfig(**values)
 
@@ -312,12 +312,12 @@ def _insert_history(rows: list[_Row]) -> None:
     params = []
     for row in rows:
         values = [row.checked_at, row.mx_status, row.mx, row.vendor_id, row.vendors, row.provider_id]
-        params.append([_db_value(f, v, ops) for f, v in zip(("checked_at", *_HISTORY_FIELDS[1:]), values)] + [row.name])
+        params.append([_db_value(f, v, ops) for f, v in zip(("checked_at", *_HISTORY_FIELDS[1:]), values, strict=False)] + [row.name])
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
-def _row_for(answer: DomainAnswer, previous: "Domain | _Row | None", overrides: dict[str, str], now: datetime) -> _Row:
+def _row_for(answer: DomainAnswer, previous: Domain | _Row | None, overrides: dict[str, str], now: datetime) -> _Row:
     kind = classify_kind(answer.domain, overrides)
     expires_at = now + timedelta(seconds=answer.ttl)
     detail = {}

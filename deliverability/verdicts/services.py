@@ -217,15 +217,15 @@ def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
     with transaction.atomic():
         stored.RecipientVerdict.objects.filter(campaign=campaign).delete()
         stored.RecipientVerdict.objects.bulk_create(rows, batch_size=2000)
-        row, _ = stored.CampaignDiagnosis.objects.update_or_create(campaign=campaign, defaults=dict(
-            recipients=diagnosis.recipients, delivered=diagnosis.delivered, bounced=diagnosis.bounced,
-            reported_hard_bounce_rate=diagnosis.reported_hard_bounce_rate,
-            estimated_invalid_rate=diagnosis.estimated_invalid_rate,
-            b2b_recipients=diagnosis.b2b.recipients or 0, b2b_bounced=diagnosis.b2b.bounced,
-            b2c_recipients=diagnosis.b2c.recipients or 0, b2c_bounced=diagnosis.b2c.bounced,
-            by_verdict=dict(diagnosis.by_verdict), by_vendor=diagnosis.to_json()["by_vendor"],
-            headline=headline, data=diagnosis.to_json(),
-        ))
+        row, _ = stored.CampaignDiagnosis.objects.update_or_create(campaign=campaign, defaults={
+            "recipients": diagnosis.recipients, "delivered": diagnosis.delivered, "bounced": diagnosis.bounced,
+            "reported_hard_bounce_rate": diagnosis.reported_hard_bounce_rate,
+            "estimated_invalid_rate": diagnosis.estimated_invalid_rate,
+            "b2b_recipients": diagnosis.b2b.recipients or 0, "b2b_bounced": diagnosis.b2b.bounced,
+            "b2c_recipients": diagnosis.b2c.recipients or 0, "b2c_bounced": diagnosis.b2c.bounced,
+            "by_verdict": dict(diagnosis.by_verdict), "by_vendor": diagnosis.to_json()["by_vendor"],
+            "headline": headline, "data": diagnosis.to_json(),
+        })
         _store_domain_stats(campaign, all_facts, verdicts, domains)
         _store_timeline(campaign, minutes)
         if campaign.sent_at is None and ordered and ordered[0].occurred_at:
@@ -241,7 +241,7 @@ def _store_domain_stats(campaign, all_facts, verdicts, domains) -> None:
             domain = domains.get(facts.domain)
             entry = stats[facts.domain] = {
                 "kind": (domain.kind if domain else "") or "", "vendor": (domain.vendor_id if domain else "") or "",
-                "recipients": 0, "delivered": 0, "bounced": 0, **{name: 0 for name in VERDICT_NAMES},
+                "recipients": 0, "delivered": 0, "bounced": 0, **dict.fromkeys(VERDICT_NAMES, 0),
             }
         entry["recipients"] += 1
         if facts.outcome == "delivered":

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC
 
 import pytest
 
 from deliverability.campaigns import services
-from deliverability.ingest.values import normalise_email
 from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.models import Domain
+from deliverability.ingest.values import normalise_email
 
 HEADER = "email,status,smtp_response,timestamp,campaign\n"
 ROWS = [
@@ -165,7 +166,7 @@ def test_in_process_dispatch_runs_off_the_request_and_finishes(org_a, settings):
 
 def test_awkward_characters_survive_the_bulk_load_exactly(org_a):
     """Tabs, newlines, backslashes and non-ASCII in every text column come back byte for byte."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from deliverability.campaigns.importer import import_records
     from deliverability.ingest.records import Record
@@ -173,7 +174,7 @@ def test_awkward_characters_survive_the_bulk_load_exactly(org_a):
     upload = Upload.objects.create(organization=org_a, original_name="x", sha256="b" * 64, file="uploads/x")
     nasty = "a\\tb\tc\nd\re \\N ü <script>alert(1)</script>"
     records = [
-        Record(row=2, email="ana@acme.com", event_type="bounce", occurred_at=datetime(2026, 11, 2, 23, 30, tzinfo=timezone.utc),
+        Record(row=2, email="ana@acme.com", event_type="bounce", occurred_at=datetime(2026, 11, 2, 23, 30, tzinfo=UTC),
                campaign="C", esp_event_id="id\t1\\", reply_code=550, enhanced_status="5.1.1", diagnostic=nasty,
                remote_mta=nasty, esp_labels={"type": nasty}),
         Record(row=3, email="bob@acme.com", event_type="delivered", campaign="C", esp_event_id=None),

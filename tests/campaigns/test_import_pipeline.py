@@ -12,7 +12,7 @@ import gc
 import io
 import threading
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection, connections
@@ -24,7 +24,7 @@ from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipie
 from deliverability.ingest.records import Record, RowError
 from tests.campaigns.test_import import SimulatedCrash, csv_bytes
 
-UTC = timezone.utc
+UTC = UTC
 IMPORT_THREADS = ("event-writer", "import-reader")
 BATCH = 3
 
@@ -420,7 +420,7 @@ def test_a_failed_batch_with_the_last_one_waiting_fails_the_import_instead_of_ha
     def run():
         try:
             import_records(upload, stream())
-        except BaseException as exc:  # noqa: BLE001 - examined below
+        except BaseException as exc:
             outcome["error"] = exc
         finally:
             connection.close()

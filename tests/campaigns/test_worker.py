@@ -55,7 +55,7 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
     def start(name, *extra, **extra_env):
         command = celery_worker.command[:]
         command[command.index("-n") + 1] = f"{name}-{os.getpid()}@%h"
-        log = open(tmp_path / f"{name}.log", "w")
+        log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - the worker writes to it until it exits
         return subprocess.Popen(command + list(extra), env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT)
 
     crashing = start("crashing", "-I", "tests.worker_crash", WORKER_CRASH_AFTER_BATCHES="1")

@@ -1,6 +1,7 @@
 """Import campaign result files from the command line, through the same pipeline as the upload page."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -103,10 +104,8 @@ class Command(BaseCommand):
         told = started
         while True:
             if not uses_broker():
-                try:
+                with contextlib.suppress(TimeoutError):  # reported below
                     wait_for_background_tasks(timeout=max(1.0, wait - (time.monotonic() - started)))
-                except TimeoutError:
-                    pass  # reported below
             upload.refresh_from_db()
             if upload.analyzed_at is not None:
                 self.stderr.write(f"{path}: analysed in {time.monotonic() - started:.1f} s")
