@@ -81,13 +81,6 @@ def receive_upload(
     return Received(upload, created=True)
 
 
-def start_import(upload: Upload) -> None:
-    from deliverability.campaigns.tasks import import_upload
-    from deliverability.taskqueue import dispatch
-
-    dispatch(import_upload, upload.pk)
-
-
 def claim_upload(upload_id: int, claim: str) -> Upload | None:
     """Take an upload for importing. A redelivered task (same claim) may take it again.
 
@@ -218,7 +211,8 @@ def _fail(upload: Upload, message: str, extra: dict | None = None) -> None:
 
 
 def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
-    """Import again with the user's column mapping, and remember it for this layout."""
+    """Make the upload wait for another import with the user's column mapping, and remember the mapping
+    for this layout; the caller queues the import (tasks.start_import)."""
     headers = upload.summary.get("headers") or []
     if headers:
         SavedColumnMapping.objects.update_or_create(
@@ -229,7 +223,6 @@ def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
         column_mapping=mapping, status=Upload.Status.PENDING, error="", summary={}, rows_done=0
     )
     upload.refresh_from_db()
-    start_import(upload)
 
 
 def delete_upload(upload: Upload) -> None:

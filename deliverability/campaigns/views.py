@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from deliverability import ingest
 from deliverability.accounts import audit
 from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org_view
-from deliverability.campaigns import limits, services
+from deliverability.campaigns import limits, services, tasks
 from deliverability.campaigns.models import Campaign, Upload
 
 FORMAT_CHOICES = [("auto", "Detect automatically")] + [(name, name) for name in ingest.FORMATS]
@@ -57,7 +57,7 @@ def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler
             requested_format=form.cleaned_data["format"],
         )
         if received.created:
-            services.start_import(received.upload)
+            tasks.start_import(received.upload)
             audit.record(audit.Action.UPLOAD, user=request.user, organization=request.org,
                          summary=f"Uploaded {received.upload.original_name}", upload_id=received.upload.pk)
         else:
@@ -80,6 +80,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
             if request.POST.get(f"map_{i}") in ingest.MAPPABLE_FIELDS
         }
         services.retry_with_mapping(upload, mapping)
+        tasks.start_import(upload)
         return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
     campaigns = Campaign.objects.filter(organization=request.org, events__upload=upload).distinct()
     return render(request, "campaigns/upload_detail.html", {

@@ -406,19 +406,3 @@ def domain_as_json(domain: Domain) -> dict:
         "expires_at": domain.expires_at.isoformat() if domain.expires_at else None,
         "detail": domain.dns_detail,
     }
-
-
-def enqueue_enrichment(names: Iterable[str], batch_size: int = 500, nameservers: Sequence[str] | None = None) -> int:
-    """Dispatch enrichment of `names` in batches of hundreds (after the current transaction commits).
-
-    Returns the number of tasks. nameservers overrides settings.DNS_NAMESERVERS in the workers.
-    """
-    from deliverability.taskqueue import dispatch
-
-    from .tasks import enrich_domains_batch
-
-    ordered = sorted(set(names))
-    extra = {"nameservers": list(nameservers)} if nameservers else {}
-    for start in range(0, len(ordered), batch_size):
-        dispatch(enrich_domains_batch, ordered[start:start + batch_size], **extra)
-    return (len(ordered) + batch_size - 1) // batch_size

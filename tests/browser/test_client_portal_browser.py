@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deliverability import taskqueue
-from deliverability.campaigns import services
+from deliverability.campaigns import services, tasks
 from deliverability.campaigns.demo import write_demo_csv
 from deliverability.campaigns.models import Campaign
 from deliverability.taskqueue import wait_for_background_tasks
@@ -43,7 +43,7 @@ def _import_and_analyse(org, path) -> None:
     enrichment uses asyncio, which Playwright's loop in this thread would refuse; and an import run
     on this thread left SQLite's shared in-memory tables locked for the next browser test)."""
     received = services.receive_upload(org, path, original_name=path.name)
-    services.start_import(received.upload)
+    tasks.start_import(received.upload)
     _drain()
     assert RecipientVerdict.objects.filter(organization=org).exists()
 

@@ -6,7 +6,7 @@ from datetime import UTC
 
 import pytest
 
-from deliverability.campaigns import services
+from deliverability.campaigns import services, tasks
 from deliverability.campaigns.models import Campaign, Diagnostic, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.models import Domain
 from deliverability.ingest.values import normalise_email
@@ -157,7 +157,7 @@ def test_in_process_dispatch_runs_off_the_request_and_finishes(org_a, settings):
     settings.CELERY_BROKER_URL = None
     with transaction.atomic():
         received = services.receive_upload(org_a, io.BytesIO(csv_bytes()), original_name="bg.csv")
-        services.start_import(received.upload)
+        tasks.start_import(received.upload)
     wait_for_background_tasks(timeout=60)
     received.upload.refresh_from_db()
     assert received.upload.status == Upload.Status.DONE

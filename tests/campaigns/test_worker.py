@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from deliverability.campaigns import services
+from deliverability.campaigns import services, tasks
 from deliverability.campaigns.models import Event, Recipient, Upload
 from tests.campaigns.test_import import csv_bytes
 
@@ -29,7 +29,7 @@ def wait_for_upload(upload_id: int, timeout: float = 90) -> Upload:
 
 def test_an_upload_is_imported_by_the_real_worker(celery_worker, org_a):
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes()), original_name="via-worker.csv")
-    services.start_import(received.upload)  # on_commit fires at once outside a transaction
+    tasks.start_import(received.upload)  # on_commit fires at once outside a transaction
     upload = wait_for_upload(received.upload.pk)
     assert upload.status == Upload.Status.DONE, upload.error
     assert Event.objects.filter(upload=upload).count() == 6

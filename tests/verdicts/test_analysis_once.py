@@ -16,7 +16,7 @@ import time
 import pytest
 from django.core.management import call_command
 
-from deliverability.campaigns import services
+from deliverability.campaigns import services, tasks
 from deliverability.campaigns.models import Campaign, Recipient, RecipientSearch, Upload
 from deliverability.campaigns.signals import upload_imported
 from deliverability.domains.models import Domain
@@ -54,7 +54,7 @@ def wait_until_analysed(upload_id: int, timeout: float = 120) -> Upload:
 
 def test_an_upload_from_the_page_is_analysed_once_even_when_its_import_is_delivered_again(task_queue, org_a):
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes()), original_name="page.csv")
-    services.start_import(received.upload)
+    tasks.start_import(received.upload)
     upload = wait_until_analysed(received.upload.pk)
     assert upload.status == Upload.Status.DONE and upload.analysis_runs == 1
     assert RecipientVerdict.objects.filter(organization=org_a).exists()
