@@ -12,13 +12,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from deliverability import ingest
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult, import_records
-from deliverability.campaigns.models import Campaign, Event, SavedColumnMapping, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, SavedColumnMapping, Upload
 from deliverability.campaigns.pipeline import after_delete, after_import
 from deliverability.campaigns.signals import batch_committed
 from deliverability.ingest.records import UnsupportedFormat
@@ -77,7 +77,12 @@ def receive_upload(
     with open(tmp.name, "rb") as handle:
         upload.file.save(sha256, File(handle), save=False)
     os.unlink(tmp.name)
-    upload.save()
+    try:
+        with transaction.atomic():
+            upload.save()
+    except IntegrityError:  # the same file, sent twice at once (a double submit): the other request won
+        upload.file.delete(save=False)  # this request's copy, stored under another name: no file without its row
+        return Received(Upload.objects.get(organization=org, sha256=sha256), created=False)
     return Received(upload, created=True)
 
 
@@ -203,11 +208,34 @@ def _mapping_request(exc: Exception) -> dict:
 
 
 def _fail(upload: Upload, message: str, extra: dict | None = None) -> None:
-    with transaction.atomic():
-        Event.objects.filter(upload=upload).delete()
-        Upload.objects.filter(pk=upload.pk).update(
-            status=Upload.Status.FAILED, error=message[:1000], summary=extra or {}, finished_at=timezone.now()
-        )
+    """A failed import keeps its upload row (the page says why) and nothing else it brought."""
+    campaign_ids = _remove_what_only_it_brought(upload, keep_default_campaign=True)  # a retry needs it
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.FAILED, error=message[:1000], summary=extra or {}, finished_at=timezone.now()
+    )
+    after_delete(upload.organization, campaign_ids - {upload.campaign_id})
+
+
+DELETE_CHUNK = 20_000  # recipients per statement: a 1M-row upload is removed in bounded steps
+
+
+def _remove_what_only_it_brought(upload: Upload, keep_default_campaign: bool = False) -> set[int]:
+    """Delete the upload's events, and the recipients that no other upload's event names (with their
+    search rows and verdicts); returns the campaigns it touched (the caller removes those left empty
+    and has the others judged again). Diagnostic texts are shared across organisations and stay."""
+    events = Event.objects.filter(upload=upload)
+    campaign_ids = set(events.values_list("campaign_id", flat=True).distinct())
+    if upload.campaign_id and not keep_default_campaign:
+        campaign_ids.add(upload.campaign_id)
+    recipient_ids = sorted(set(events.values_list("recipient_id", flat=True).distinct()))
+    for start in range(0, len(recipient_ids), DELETE_CHUNK):
+        chunk = recipient_ids[start:start + DELETE_CHUNK]
+        with transaction.atomic():
+            Event.objects.filter(upload=upload, recipient_id__in=chunk).delete()
+            still_used = Event.objects.filter(recipient_id__in=chunk).values("recipient_id")
+            Recipient.objects.filter(pk__in=chunk).exclude(pk__in=still_used).delete()
+    events.delete()  # rows written after the ids were read (none, unless an import still runs)
+    return campaign_ids
 
 
 def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
@@ -226,11 +254,10 @@ def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
 
 
 def delete_upload(upload: Upload) -> None:
-    """Remove exactly what this upload brought: its events, then derived figures are recomputed."""
-
-    campaign_ids = set(Event.objects.filter(upload=upload).values_list("campaign_id", flat=True).distinct())
-    with transaction.atomic():
-        Event.objects.filter(upload=upload).delete()
-        upload.delete()
+    """Remove exactly what this upload brought — its events, the recipients no other upload names, the
+    campaigns it leaves empty, its stored file — and have the campaigns it shared judged again. Everything
+    is gone when this returns."""
+    campaign_ids = _remove_what_only_it_brought(upload)
+    upload.delete()
     upload.file.delete(save=False)
     after_delete(upload.organization, campaign_ids)
