@@ -5,6 +5,5 @@ from deliverability.accounts import views
 urlpatterns = [
     path("invitations/<slug:org_slug>/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("staff/o/<slug:org_slug>/members/", views.members, name="members"),
-    path("staff/o/<slug:org_slug>/erase/", views.erase, name="erase_address"),
     path("staff/audit/", views.audit_log, name="audit_log"),
 ]

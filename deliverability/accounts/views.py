@@ -13,11 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from deliverability.accounts import audit, invitations, throttle
-from deliverability.accounts.erasure import erase_address
 from deliverability.accounts.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
-    EraseForm,
     InviteForm,
     QueuedPasswordResetForm,
     RetentionForm,
@@ -109,7 +107,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         if not form.is_valid():
             return _members_page(request, org, retention_form=form)
         form.save()
-        audit.record(audit.Action.MEMBER, user=request.user, organization=org,
+        audit.record(audit.Action.RETENTION_SET, user=request.user, organization=org,
                      summary=f"Retention period set to {org.retention_days or 'unlimited'} days",
                      retention_days=org.retention_days)
         messages.success(request, "Retention period saved.")
@@ -153,20 +151,6 @@ def invitation_accept(request: HttpRequest, org_slug: str, token: str) -> HttpRe
         messages.success(request, f"Welcome to {invitation.organization.name}.")
         return redirect("organization", org_slug=invitation.organization.slug)
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
-
-
-# --- Erasure (staff) -----------------------------------------------------------------------
-
-
-@staff_view
-def erase(request: HttpRequest, org_slug: str) -> HttpResponse:
-    org = _org(org_slug)
-    form = EraseForm(request.POST or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = erase_address(org, form.cleaned_data["email"], request.user)
-        form = EraseForm()  # never echo the erased address back
-    return render(request, "accounts/erase.html", {"org": org, "form": form, "result": result})
 
 
 # --- Audit log (staff) ---------------------------------------------------------------------

@@ -204,9 +204,10 @@ def _domain_context(name: str) -> dict:
 def org_domain(request: HttpRequest, domain: str) -> HttpResponse:
     org = request.org
     name = domain.strip().lower()
-    if not RecipientSearch.objects.filter(organization=org, domain=name).exists():  # filled by the analysis
-        raise Http404("This organisation never mailed this domain")
     campaign_ids = q.org_campaign_ids(org)
+    # The page shows the analysis's rollups and verdicts: it exists once an analysed campaign mailed the domain.
+    if not CampaignDomainStat.objects.filter(campaign_id__in=campaign_ids, domain=name).exists():
+        raise Http404("This organisation never mailed this domain")
     bounces = RecipientVerdict.objects.filter(campaign_id__in=campaign_ids, domain=name).values(
         *q.VERDICT_FIELDS, "campaign__name")
     stats = (CampaignDomainStat.objects.filter(campaign_id__in=campaign_ids, domain=name)

@@ -4,6 +4,7 @@ from deliverability.verdicts import views
 
 urlpatterns = [
     path("glossary/", views.glossary, name="glossary"),
+    path("staff/o/<slug:org_slug>/erase/", views.erase, name="erase_address"),
     path("o/<slug:org_slug>/guidance/<str:vendor_id>/", views.guidance, name="vendor_guidance"),
     path("o/<slug:org_slug>/campaigns/<int:campaign_id>/notes/", views.campaign_notes, name="campaign_notes"),
     path("o/<slug:org_slug>/campaigns/<int:campaign_id>/notes/<int:note_id>/delete/", views.campaign_note_delete,

@@ -11,10 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from deliverability.accounts import audit
+from deliverability.accounts.forms import EraseForm
 from deliverability.accounts.models import Organization
 from deliverability.accounts.tenancy import Access, get_for_org, login_view, org_view, staff_view
 from deliverability.campaigns.models import Campaign, Recipient
 from deliverability.verdicts import services
+from deliverability.verdicts.erasure import erase_address
 from deliverability.verdicts.explanations import GLOSSARY, VENDOR_CATEGORY_EXPLANATIONS, VERDICT_EXPLANATIONS
 from deliverability.verdicts.guidance import vendor_guidance
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignDomainStat, CampaignNote, RecipientVerdict
@@ -143,3 +145,18 @@ def verdict_review(request: HttpRequest, org_slug: str, campaign_id: int, recipi
     return render(request, "verdicts/verdict_review.html", {
         "org": org, "campaign": camp, "recipient": recipient, "verdict": row, "form": form,
     })
+
+
+# --- Erasure (staff) -----------------------------------------------------------------------
+# Here, not in accounts: erasure crosses every layer (events, verdicts, notes, stored files).
+
+
+@staff_view
+def erase(request: HttpRequest, org_slug: str) -> HttpResponse:
+    org = get_object_or_404(Organization, slug=org_slug)
+    form = EraseForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = erase_address(org, form.cleaned_data["email"], request.user)
+        form = EraseForm()  # never echo the erased address back
+    return render(request, "accounts/erase.html", {"org": org, "form": form, "result": result})

@@ -73,3 +73,12 @@ def test_the_log_page_escapes_what_users_typed(client, staff, org_a):
     client.force_login(staff)
     content = client.get(reverse("audit_log")).content
     assert b"<img src=x" not in content and b"&lt;img" in content
+
+
+def test_a_retention_change_is_recorded_as_such_not_as_a_membership_change(client, staff, org_a):
+    client.force_login(staff)
+    response = client.post(reverse("members", args=[org_a.slug]), {"action": "retention", "retention_days": "90"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(organization=org_a, action=audit.Action.RETENTION_SET)
+    assert event.detail == {"retention_days": 90} and "90 days" in event.summary
+    assert not AuditEvent.objects.filter(action=audit.Action.MEMBER).exists()
