@@ -232,4 +232,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+    # django-axes logs every sign-in at INFO; failures and lock-outs are in the audit log already.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
