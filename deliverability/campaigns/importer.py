@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter, itemgetter
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from deliverability.accounts.models import Organization
@@ -35,7 +36,6 @@ from deliverability.ingest.values import monday_of, normalise_email
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 100_000
 MAX_ROW_ERRORS_KEPT = 100
 # Only these event types carry a receiving server's answer worth classifying.
 _CLASSIFIED_TYPES = frozenset({"bounce", "deferred", "dropped", "suppressed", "complaint"})
@@ -50,9 +50,6 @@ _EVENT_COLUMNS = (
 )
 MAX_DIAGNOSTIC_CHARS = 4000
 MAX_FIELD_CHARS = 250
-# Per-import dictionaries are emptied past this many entries (and refilled from the database), so
-# memory stays bounded whatever the file (about 100 MB for the address readings at the limit).
-_CACHE_LIMIT = 200_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -98,9 +95,10 @@ class ImportResult:
 class _Lookups:
     """Per-import dictionaries from natural keys to ids, filled in bulk per batch."""
 
-    def __init__(self, org: Organization, default_campaign: Campaign | None):
+    def __init__(self, org: Organization, default_campaign: Campaign | None, cache_limit: int):
         self.org = org
         self.default_campaign = default_campaign
+        self.cache_limit = cache_limit  # entries per dictionary before it is emptied and refilled
         self.campaigns: dict[str, int] = {}
         self.diagnostics: dict[str, int] = {}  # text → id
         self.mostly_known = False  # were most of the last batch's addresses stored already?
@@ -138,7 +136,7 @@ class _Lookups:
         return ids
 
     def resolve_diagnostics(self, texts: set[str]) -> None:
-        if len(self.diagnostics) > _CACHE_LIMIT:
+        if len(self.diagnostics) > self.cache_limit:
             self.diagnostics.clear()
         missing = {hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest(): t for t in texts if t not in self.diagnostics}
         if not missing:
@@ -467,17 +465,22 @@ def import_records(
     on_batch: Callable[[ImportResult], None] | None = None,
     batch_size: int | None = None,
 ) -> ImportResult:
-    """Load records into the event store for `upload`. Safe to run again for the same upload."""
+    """Load records into the event store for `upload`. Safe to run again for the same upload.
+
+    Tuned by settings (environment): IMPORT_BATCH_SIZE rows per batch (each batch passes once over
+    the recipient and event indexes; memory grows with it), IMPORT_CACHE_LIMIT entries per per-import
+    dictionary, IMPORT_PIPELINE (off: one connection, batch after batch, also on PostgreSQL).
+    """
     started = time.monotonic()
     org = upload.organization
-    lookups = _Lookups(org, upload.campaign)
-    batch_size = batch_size or BATCH_SIZE
+    lookups = _Lookups(org, upload.campaign, settings.IMPORT_CACHE_LIMIT)
+    batch_size = batch_size or settings.IMPORT_BATCH_SIZE
     result = ImportResult()
     Event.objects.filter(upload=upload).delete()  # what an interrupted earlier run left
 
     # On PostgreSQL, outside a caller's transaction, events are written by a second connection;
     # inside one (tests, a caller that wants all or nothing) everything stays on this connection.
-    pipelined = PIPELINE and connection.vendor == "postgresql" and not connection.in_atomic_block
+    pipelined = settings.IMPORT_PIPELINE and connection.vendor == "postgresql" and not connection.in_atomic_block
     writer = (_PipelinedWriter if pipelined else _SerialWriter)(result, on_batch)
     # The import allocates millions of short-lived objects and keeps large caches, and makes no
     # reference cycles: the cyclic collector would only rescan the caches again and again
@@ -495,10 +498,6 @@ def import_records(
     result.campaigns = dict(lookups.campaigns.items())
     result.seconds = time.monotonic() - started
     return result
-
-
-# Tests set this to False to exercise the single-connection path on PostgreSQL.
-PIPELINE = True
 
 
 class _fast_commits:
@@ -667,7 +666,7 @@ def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings:
     batch, placed, normals = digest.records, digest.placed, digest.normals
     valid_types = _EVENT_TYPES
     addresses = lookups.address_cache
-    if len(addresses) > _CACHE_LIMIT or len(lookups.bad_addresses) > _CACHE_LIMIT:
+    if len(addresses) > lookups.cache_limit or len(lookups.bad_addresses) > lookups.cache_limit:
         addresses.clear()
         lookups.bad_addresses.clear()
     raws = set(map(_email_of, placed))

@@ -118,11 +118,10 @@ class SimulatedCrash(BaseException):
     """Escapes the import's error handling, as a killed process would."""
 
 
-def test_an_interrupted_import_rerun_finishes_with_exact_counts(org_a, monkeypatch):
+def test_an_interrupted_import_rerun_finishes_with_exact_counts(org_a, settings):
     """GIVEN an import that dies after its first batch WHEN the same task runs again THEN counts are exact."""
-    from deliverability.campaigns import importer
 
-    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    settings.IMPORT_BATCH_SIZE = 2
     rows = [f"user{i}@corp{i % 7}.com,delivered,250 OK,2026-11-02T09:00:00Z,Big send" for i in range(9)]
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes(rows)), original_name="big.csv")
 

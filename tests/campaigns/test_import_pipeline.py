@@ -118,9 +118,9 @@ def good_records(count: int, *, start: int = 0) -> list[Record]:
 
 
 @pytest.fixture
-def writers(monkeypatch):
+def writers(monkeypatch, settings):
     """Small batches, and a count of the batches each real writer class was handed."""
-    monkeypatch.setattr(importer, "BATCH_SIZE", BATCH)
+    settings.IMPORT_BATCH_SIZE = BATCH
     handed = {"pipelined": [], "serial": [], "instances": []}
     pipelined_init, pipelined_submit = importer._PipelinedWriter.__init__, importer._PipelinedWriter.submit
     serial_submit = importer._SerialWriter.submit
@@ -211,7 +211,7 @@ def test_pipelined_import_stores_exact_counts_instants_weeks_and_file_order(org_
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_serial_and_pipelined_writers_store_identical_event_rows(org_a, org_b, pipelined, monkeypatch):
+def test_serial_and_pipelined_writers_store_identical_event_rows(org_a, org_b, pipelined, settings):
     """GIVEN the same file for two organisations in the same time zone
     WHEN one imports through the pipelined writer and the other with PIPELINE = False (serial COPY)
     THEN their stored event rows are identical, value for value, and in the same per-recipient order."""
@@ -220,7 +220,7 @@ def test_serial_and_pipelined_writers_store_identical_event_rows(org_a, org_b, p
     services.run_import(first.pk)
     assert len(pipelined["pipelined"]) == 7 and pipelined["serial"] == []
 
-    monkeypatch.setattr(importer, "PIPELINE", False)
+    settings.IMPORT_PIPELINE = False
     second = receive(org_b, TIMED_CSV)
     services.run_import(second.pk)
     assert len(pipelined["pipelined"]) == 7 and pipelined["serial"] == [3, 3, 3, 3, 3, 3, 2]
@@ -265,10 +265,10 @@ def test_progress_is_reported_once_per_committed_batch_and_never_ahead_of_the_da
 
 
 @pytest.mark.django_db(transaction=True)
-def test_progress_on_the_serial_path_matches_the_database_exactly(org_a, writers, monkeypatch):
+def test_progress_on_the_serial_path_matches_the_database_exactly(org_a, writers, settings):
     """GIVEN 7 good rows in batches of 3 and PIPELINE = False WHEN imported (any database)
     THEN on_batch runs once per batch and each report's events are exactly the events stored then."""
-    monkeypatch.setattr(importer, "PIPELINE", False)
+    settings.IMPORT_PIPELINE = False
     upload = new_upload(org_a, "progress")
     seen = []
     result = import_records(upload, good_records(7), on_batch=lambda r: seen.append(
@@ -458,11 +458,11 @@ REFUSING = [
 
 @pytest.mark.parametrize("pipeline", [True, False], ids=["default-path", "serial"])
 @pytest.mark.django_db(transaction=True)
-def test_refused_rows_create_no_recipient_and_are_listed_with_their_row_numbers(org_a, writers, monkeypatch, pipeline):
+def test_refused_rows_create_no_recipient_and_are_listed_with_their_row_numbers(org_a, writers, settings, pipeline):
     """GIVEN an upload with no default campaign, and rows with a non-address, an unknown event type,
     no campaign, and a reader's RowError, among good rows WHEN imported
     THEN only the good rows become events and recipients, and each refused row is listed by number."""
-    monkeypatch.setattr(importer, "PIPELINE", pipeline)
+    settings.IMPORT_PIPELINE = pipeline
     upload = new_upload(org_a, "refusals")
     result = import_records(upload, REFUSING)
 
@@ -558,12 +558,12 @@ def test_diagnostics_quoting_the_recipient_read_like_the_original_and_keep_the_r
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bounded_lookups_refilled_from_the_database_keep_every_row_exact(org_a, writers, monkeypatch):
+def test_bounded_lookups_refilled_from_the_database_keep_every_row_exact(org_a, writers, settings):
     """GIVEN per-import dictionaries limited to 2 entries (so they are emptied and refilled from the
     database over and over) and 30 rows over 8 addresses, 4 diagnostics and 3 campaigns
     WHEN imported in batches of 3 THEN every event has its own row's recipient, diagnostic and
     campaign, and the counts of new recipients, recipients and diagnostics are exact."""
-    monkeypatch.setattr(importer, "_CACHE_LIMIT", 2)
+    settings.IMPORT_CACHE_LIMIT = 2
     upload = new_upload(org_a, "bounded")
     texts = [f"550 5.1.1 mailbox {n} unknown" for n in range(4)]
     records = [Record(row=i + 2, email=f"User{i % 8}@Corp{i % 8 % 3}.com", event_type="bounce",

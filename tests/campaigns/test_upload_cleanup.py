@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from deliverability.campaigns import importer, services
+from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
 from tests.campaigns.test_import import csv_bytes, upload_and_import
 
@@ -63,10 +63,10 @@ def test_a_two_row_upload_deleted_leaves_neither_address_searchable(org_a):
     assert not Upload.objects.exists() and not stored.exists()
 
 
-def test_a_failed_import_keeps_its_row_and_nothing_else(org_a, monkeypatch):
+def test_a_failed_import_keeps_its_row_and_nothing_else(org_a, settings):
     """GIVEN an import that fails after its first committed batch WHEN it is marked failed THEN its
     events, the recipients and the campaigns it created are gone; the upload row says why."""
-    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    settings.IMPORT_BATCH_SIZE = 2
     rows = [f"user{i}@corp{i % 3}.example,delivered,250 OK,2026-11-02T09:00:00Z,Doomed send" for i in range(7)]
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes(rows)), original_name="doomed.csv")
 
@@ -80,8 +80,8 @@ def test_a_failed_import_keeps_its_row_and_nothing_else(org_a, monkeypatch):
     assert Upload.objects.filter(pk=upload.pk).exists()  # the page says why; deleting it removes the file
 
 
-def test_a_failed_import_keeps_the_default_campaign_a_retry_needs(org_a, monkeypatch):
-    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+def test_a_failed_import_keeps_the_default_campaign_a_retry_needs(org_a, settings):
+    settings.IMPORT_BATCH_SIZE = 2
     rows = [f"user{i}@corp.example,delivered,250 OK,2026-11-02T09:00:00Z," for i in range(5)]
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes(rows)), original_name="default.csv",
                                        campaign_name="Named on the page")

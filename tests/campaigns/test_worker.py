@@ -50,7 +50,8 @@ def test_a_worker_killed_mid_import_is_redelivered_and_finishes_exactly(celery_w
     redis.Redis.from_url(broker).flushdb()
     rows = [f"person{i}@company{i % 50}.com,delivered,250 OK,2026-11-02T09:{i % 60:02d}:00Z,Kill test" for i in range(120_000)]
     received = services.receive_upload(org_a, io.BytesIO(csv_bytes(rows)), original_name="kill.csv")
-    env = {**celery_worker.env, "REDIS_URL": broker, "CELERY_VISIBILITY_TIMEOUT": "2"}
+    # Batches of 30k: the worker dies with the first committed and three more to go.
+    env = {**celery_worker.env, "REDIS_URL": broker, "CELERY_VISIBILITY_TIMEOUT": "2", "IMPORT_BATCH_SIZE": "30000"}
 
     def start(name, *extra, **extra_env):
         command = celery_worker.command[:]
