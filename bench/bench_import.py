@@ -186,7 +186,7 @@ def setup_django(database_url: str) -> None:
     upload_imported.disconnect(dispatch_uid="verdicts.analyze_upload")
 
 
-def product_import(path: Path, campaign: str = "") -> tuple[float, dict]:
+def product_import(path: Path, campaign: str = "", search: bool = True) -> tuple[float, dict]:
     from django.db import connection
 
     from deliverability.accounts.models import Organization
@@ -211,7 +211,7 @@ def product_import(path: Path, campaign: str = "") -> tuple[float, dict]:
     elapsed = time.perf_counter() - started
     assert upload.status == "done", upload.error
     started = time.perf_counter()  # the analysis's first step, timed apart: the trigram search index
-    if hasattr(services, "index_for_search"):
+    if search and hasattr(services, "index_for_search"):
         services.index_for_search(upload)
     return elapsed, upload.summary | {"search_index_seconds": time.perf_counter() - started}
 
@@ -300,7 +300,7 @@ def main() -> None:
         size = path.stat().st_size
         if args.memory:
             # One import and nothing else in this process, so its peak RSS is the import's.
-            elapsed, summary = product_import(path, campaign)
+            elapsed, summary = product_import(path, campaign, search=False)
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             text = (f"\n### Import memory, {args.rows:,} rows, {shape} shape ({size / 1e6:,.0f} MB) on {backend} — "
                     f"{datetime.now():%Y-%m-%d}\nMachine: {describe()}.\n\nOne import alone in the process: "
