@@ -5,8 +5,8 @@ from datetime import datetime, time
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import PasswordResetForm
-from django.template import loader
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.template import loader
 from django.utils import timezone
 
 from deliverability.accounts.models import AuditEvent, Membership, Organization

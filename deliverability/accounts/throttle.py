@@ -7,6 +7,8 @@ settings.AXES_COOLOFF_TIME has passed. Failures and lock-outs are written to the
 """
 from __future__ import annotations
 
+from axes.backends import AxesStandaloneBackend
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
@@ -14,9 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
-
-from axes.backends import AxesStandaloneBackend
-from axes.signals import user_locked_out
 
 from deliverability.accounts import audit
 

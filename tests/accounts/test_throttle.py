@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from deliverability.accounts.models import AuditEvent, Invitation
 from deliverability import taskqueue
+from deliverability.accounts.models import AuditEvent, Invitation
 from tests.factories import PASSWORD, make_user
 
 LOGIN = "/accounts/login/"
