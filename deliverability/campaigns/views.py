@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -25,6 +27,10 @@ class UploadForm(forms.Form):
         help_text="Campaign name for rows that do not name one (a file may hold several campaigns)",
     )
     format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += " " + _("(up to %(limit)s)") % {"limit": filesizeformat(limits.upload_limit())}
 
 
 @csrf_exempt  # checked by csrf_protect below, once the size limit is in place (reading the token reads the body)

@@ -41,6 +41,12 @@ def test_a_file_over_the_limit_is_refused_before_it_is_stored(client, org_a, man
     assert _stored_files() == before
 
 
+def test_the_upload_page_says_the_limit(client, org_a, manager_a, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    client.force_login(manager_a)
+    assert "(up to 1000\xa0bytes)" in client.get(reverse("upload_new", args=[org_a.slug])).content.decode()
+
+
 def test_a_file_at_the_limit_is_accepted(client, org_a, manager_a, settings):
     settings.UPLOAD_MAX_BYTES = 1000
     client.force_login(manager_a)
