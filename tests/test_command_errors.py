@@ -82,3 +82,22 @@ def test_classify_bounces_on_a_folder_with_some_non_bounces_exits_zero(manage, t
     code, out, err = manage("classify_bounces", str(folder))
     assert code == 0, err
     assert '"recipient": "gone@example.org"' in out
+
+
+def test_import_results_refuses_a_file_over_the_upload_limit_and_imports_the_others(manage, tmp_path):
+    big, small = tmp_path / "big.csv", tmp_path / "small.csv"
+    big.write_bytes(b"email,status\n" + b"a@b.example,delivered\n" * 100)
+    small.write_bytes(b"email,status,campaign\nc@d.example,delivered,Small\n")
+    code, out, err = manage("import_results", str(big), str(small), "--org", "acme", "--no-enrich",
+                            UPLOAD_MAX_BYTES="1000")
+    assert code != 0 and "Traceback" not in err
+    assert f"{big}: FAILED — big.csv is 2.2\xa0KB (2,213 bytes): larger than the limit of 1000\xa0bytes" in out
+    assert f"{small}: csv · 1 rows · 1 events" in out
+
+
+def test_a_file_of_no_known_shape_is_named_as_the_user_named_it(manage, tmp_path):
+    odd = tmp_path / "odd-export.json"
+    odd.write_text('{"hello": "world"}')
+    code, out, err = manage("import_results", str(odd), "--org", "acme", "--no-enrich")
+    assert code != 0 and "Traceback" not in err
+    assert "odd-export.json" in out.split("FAILED — ", 1)[1]

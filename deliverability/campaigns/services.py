@@ -122,7 +122,8 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
         passed_over: Counter = Counter()
         try:
-            records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None, skipped=passed_over)
+            records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None, skipped=passed_over,
+                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES)
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
                 organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
@@ -131,7 +132,8 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
             # The organisation mapped this layout before: use that mapping again.
             upload.column_mapping = saved.mapping
             Upload.objects.filter(pk=upload.pk).update(column_mapping=saved.mapping)
-            records = ingest.read_records(path, fmt, mapping=saved.mapping, skipped=passed_over)
+            records = ingest.read_records(path, fmt, mapping=saved.mapping, skipped=passed_over,
+                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
@@ -143,11 +145,14 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
 
         result = import_records(upload, records, esp=fmt if fmt not in ("csv", "dsn", "zip") else "", on_batch=progress)
     except UnsupportedFormat as exc:
-        _fail(upload, str(exc), extra=_mapping_request(exc))
+        # The reader names the stored copy (its hash): the user knows the file by the name they gave it.
+        _fail(upload, str(exc).replace(Path(path).name, upload.original_name), extra=_mapping_request(exc))
+        upload.refresh_from_db()
         return upload
     except Exception:  # a broken file must never break the worker: record it, keep the trace in the log
         log.exception("import of upload %s failed", upload.pk)
         _fail(upload, "The import stopped on an unexpected problem with this file; nothing from it is shown.")
+        upload.refresh_from_db()
         return upload
     Upload.objects.filter(pk=upload.pk).update(
         status=Upload.Status.DONE,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +12,7 @@ from django.utils.text import slugify
 
 from deliverability import ingest
 from deliverability.accounts.models import Organization
-from deliverability.campaigns import services
+from deliverability.campaigns import limits, services
 from deliverability.campaigns.models import Upload
 from deliverability.taskqueue import uses_broker, wait_for_background_tasks
 
@@ -44,6 +45,13 @@ class Command(BaseCommand):
         results = []
         failed = False
         for path in files:
+            if os.path.isfile(path):
+                try:
+                    limits.check_path(path)
+                except limits.FileTooLarge as exc:
+                    results.append({"file": path, "status": "failed", "error": str(exc)})
+                    failed = True
+                    continue
             try:
                 received = services.receive_upload(organization, path, original_name=path, campaign_name=campaign,
                                                    requested_format=format, column_mapping=column_mapping)
