@@ -9,7 +9,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from csp.constants import NONCE as CSP_NONCE, NONE as CSP_NONE, SELF as CSP_SELF
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 
 from deliverability.env import (
     ConfigError,

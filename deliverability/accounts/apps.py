@@ -6,5 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from deliverability.accounts import audit  # noqa: F401 - connects the login receiver
-        from deliverability.accounts import throttle  # noqa: F401 - audits failed and locked sign-ins
+        from deliverability.accounts import (
+            audit,  # noqa: F401 - connects the login receiver
+            throttle,  # noqa: F401 - audits failed and locked sign-ins
+        )
