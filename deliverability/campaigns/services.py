@@ -146,7 +146,7 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
         result = import_records(upload, records, esp=fmt if fmt not in ("csv", "dsn", "zip") else "", on_batch=progress)
     except UnsupportedFormat as exc:
         # The reader names the stored copy (its hash): the user knows the file by the name they gave it.
-        _fail(upload, str(exc).replace(Path(path).name, upload.original_name), extra=_mapping_request(exc))
+        _fail(upload, str(exc).replace(Path(path).name, Path(upload.original_name).name), extra=_mapping_request(exc))
         upload.refresh_from_db()
         return upload
     except Exception:  # a broken file must never break the worker: record it, keep the trace in the log
