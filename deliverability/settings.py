@@ -145,10 +145,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", default=2 * 1024**3, minimum=1)
 # The import (campaigns/importer.py): rows per batch (each batch passes once over the recipient and event
-# indexes, so bigger is faster; memory grows with it: 100k keeps a 1 GB file under 500 MB), entries per
-# per-import dictionary, and the pipelined writer on PostgreSQL (off: one connection, batch after batch).
-IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", default=100_000, minimum=1)
-IMPORT_CACHE_LIMIT = env_int("IMPORT_CACHE_LIMIT", default=200_000, minimum=1)
+# indexes, so bigger is faster; memory grows with it: 80k kept 1 GB files under 500 MB, docs/benchmarks.md),
+# entries per per-import dictionary, and the pipelined writer on PostgreSQL (off: one connection, batch
+# after batch).
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", default=80_000, minimum=1)
+IMPORT_CACHE_LIMIT = env_int("IMPORT_CACHE_LIMIT", default=100_000, minimum=1)
 IMPORT_PIPELINE = env_bool("IMPORT_PIPELINE", default=True)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -538,6 +538,7 @@ def _load_all(records, upload, lookups, esp, result, writer, batch_size) -> None
             result.rows += found.rows_read
             if found.records:
                 writer.submit(_prepare_batch(found, upload, lookups, readings, esp, result))
+            del found  # its records may be freed before the next chunk is read (see _read_ahead)
     finally:
         digests.close()
 
@@ -570,15 +571,24 @@ def _chunked(records: Iterable, size: int) -> Iterator[list]:
 
 def _read_ahead(chunks: Iterator[list], transform: Callable) -> Iterator:
     """Iterate `chunks` in a thread and `transform` each there, at most one chunk ahead of the
-    consumer. A reader's exception is raised here, where the consumer reaches it; closing this
-    generator stops the thread."""
+    consumer: the thread starts reading a chunk only once the consumer is done with the one before
+    the chunk it holds, so two chunks of records are alive at most (memory is bounded by the batch
+    size). A reader's exception is raised here, where the consumer reaches it; closing this generator
+    stops the thread."""
     ready: queue.Queue = queue.Queue(maxsize=1)
+    slots = threading.Semaphore(2)  # chunks read and not yet finished with by the consumer
     stop = threading.Event()
     end = object()
 
     def run() -> None:
         try:
-            for chunk in chunks:
+            while True:
+                while not slots.acquire(timeout=0.2):
+                    if stop.is_set():
+                        return
+                chunk = next(chunks, end)
+                if chunk is end:
+                    break
                 chunk = transform(chunk)
                 while not stop.is_set():
                     try:
@@ -604,6 +614,8 @@ def _read_ahead(chunks: Iterator[list], transform: Callable) -> Iterator:
                     raise failure
                 return
             yield chunk
+            del chunk  # the consumer is done with it: free it before the next one is read
+            slots.release()
     finally:
         stop.set()
         while thread.is_alive():  # unblock a pending put, then let the thread close the reader
@@ -648,7 +660,13 @@ def _digest(chunk: list, known: Mapping[str, object]) -> _Digest:
     for rec in placed:
         if rec.diagnostic and rec.event_type == "delivered":
             rec.diagnostic = acceptance_template(rec.diagnostic)
-    normals = {raw: (normalise_email(raw) if raw else None) for raw in set(map(_email_of, placed)) - known.keys()}
+    normals: dict[str, tuple[str, str] | None] = {}
+    domains: dict[str, str] = {}  # one string per domain: a chunk's 100k addresses share a few thousand
+    for raw in set(map(_email_of, placed)) - known.keys():
+        normal = normalise_email(raw) if raw else None
+        if normal is not None:
+            normal = (normal[0], domains.setdefault(normal[1], normal[1]))
+        normals[raw] = normal
     texts = {raw: _clip(raw, MAX_DIAGNOSTIC_CHARS) for raw in set(map(_diagnostic_of, placed)) if raw}
     return _Digest(records, errors, len(chunk), placed, normals, texts)
 
