@@ -136,3 +136,29 @@ def test_generated_hostile_files_are_contained(client, org_a, manager_a, name, m
         assert upload.status == Upload.Status.DONE
         assert Event.objects.filter(upload=upload).count() == 2
     assert client.get(reverse("upload_detail", args=[org_a.slug, upload.pk])).status_code == 200
+
+
+def test_the_upload_page_says_when_the_analysis_could_not_check_dns(client, org_a, manager_a):
+    """GIVEN an upload whose analysis got no DNS answer for 3 of its 4 domains (the resolver answered
+    nothing) WHEN its page is shown THEN it says so, with the counts, where the user looks."""
+    from deliverability.campaigns.models import Upload as UploadModel
+    from tests.campaigns.test_import import csv_bytes, upload_and_import
+
+    upload = upload_and_import(org_a, csv_bytes())
+    UploadModel.objects.filter(pk=upload.pk).update(
+        analysis={"domains": 4, "unresolved": 3, "resolver_unreachable": True})
+    client.force_login(manager_a)
+    page = client.get(reverse("upload_detail", args=[org_a.slug, upload.pk])).content.decode()
+    assert 'id="enrichment-missing"' in page
+    assert "DNS enrichment missing for 3 of 4 domains" in page and "The DNS resolver answered nothing" in page
+
+
+def test_an_upload_imported_without_analysis_says_so(client, org_a, manager_a):
+    from deliverability.campaigns.models import Upload as UploadModel
+    from tests.campaigns.test_import import csv_bytes, upload_and_import
+
+    upload = upload_and_import(org_a, csv_bytes())
+    UploadModel.objects.filter(pk=upload.pk).update(analysis={"skipped": "imported with --no-enrich"})
+    client.force_login(manager_a)
+    page = client.get(reverse("upload_detail", args=[org_a.slug, upload.pk])).content.decode()
+    assert "Imported without analysis (imported with --no-enrich)" in page and "Imported, not analysed" in page
