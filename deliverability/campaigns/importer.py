@@ -660,15 +660,22 @@ def _digest(chunk: list, known: Mapping[str, object]) -> _Digest:
     for rec in placed:
         if rec.diagnostic and rec.event_type == "delivered":
             rec.diagnostic = acceptance_template(rec.diagnostic)
+    normals = _normalised(set(map(_email_of, placed)) - known.keys())
+    texts = {raw: _clip(raw, MAX_DIAGNOSTIC_CHARS) for raw in set(map(_diagnostic_of, placed)) if raw}
+    return _Digest(records, errors, len(chunk), placed, normals, texts)
+
+
+def _normalised(raws: Iterable[str]) -> dict[str, tuple[str, str] | None]:
+    """Raw address → (address, domain), or None when it is not an address; one string per domain (a
+    chunk's addresses share a few thousand domains)."""
     normals: dict[str, tuple[str, str] | None] = {}
-    domains: dict[str, str] = {}  # one string per domain: a chunk's 100k addresses share a few thousand
-    for raw in set(map(_email_of, placed)) - known.keys():
+    domains: dict[str, str] = {}
+    for raw in raws:
         normal = normalise_email(raw) if raw else None
         if normal is not None:
             normal = (normal[0], domains.setdefault(normal[1], normal[1]))
         normals[raw] = normal
-    texts = {raw: _clip(raw, MAX_DIAGNOSTIC_CHARS) for raw in set(map(_diagnostic_of, placed)) if raw}
-    return _Digest(records, errors, len(chunk), placed, normals, texts)
+    return normals
 
 
 def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings: _Readings, esp: str,
@@ -688,8 +695,7 @@ def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings:
         addresses.clear()
         lookups.bad_addresses.clear()
     raws = set(map(_email_of, placed))
-    for raw in raws - addresses.keys() - normals.keys():  # known when digested, forgotten since
-        normals[raw] = normalise_email(raw) if raw else None
+    normals.update(_normalised(raws - addresses.keys() - normals.keys()))  # known when digested, forgotten since
     bad = raws & lookups.bad_addresses
     for raw, normal in normals.items():
         if normal is None:

@@ -110,9 +110,10 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
     upload = claim_upload(upload_id, claim or uuid.uuid4().hex)
     if upload is None:
         log.info("upload %s is not waiting for import; nothing to do", upload_id)
-        if analyse and Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analysis_claim="",
-                                             analyzed_at__isnull=True).exists():
-            after_import(Upload.objects.get(pk=upload_id))
+        unanalysed = Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analysis_claim="",
+                                           analyzed_at__isnull=True).first() if analyse else None
+        if unanalysed is not None:
+            after_import(unanalysed)
         return None
     path = upload.file.path
     try:

@@ -24,7 +24,7 @@ from .fingerprint import fingerprint
 from .kinds import classify_kind
 from .models import Domain, DomainHistory, DomainKindOverride
 from .names import InvalidDomain, normalize_domain, registrable_domain
-from .resolver import TRANSIENT_STATUSES, DomainAnswer, MxResolver, ResolverConfig
+from .resolver import SERVFAIL, TRANSIENT_STATUSES, DomainAnswer, MxResolver, ResolverConfig
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,11 @@ class EnrichSummary:
     timeouts: list[str] = field(default_factory=list)
     resolver_unreachable: bool = False  # the resolver answered nothing: the rest were not queried
     elapsed: float = 0.0
+
+    @property
+    def unresolved(self) -> int:
+        """Domains left with no definite answer (timeouts and SERVFAIL): their state is unknown."""
+        return len(self.timeouts) + self.by_status.get(SERVFAIL, 0)
 
     def as_dict(self) -> dict:
         return {

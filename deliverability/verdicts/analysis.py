@@ -11,7 +11,7 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from deliverability.campaigns.models import Event, Upload
@@ -27,7 +27,7 @@ def claim_analysis(upload_id: int, claim: str) -> Upload | None:
     waiting = Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analyzed_at__isnull=True)
     if waiting.filter(analysis_claim="").update(analysis_claim=claim, analysis_runs=F("analysis_runs") + 1):
         return Upload.objects.get(pk=upload_id)
-    if waiting.filter(Q(analysis_claim=claim)).exists():  # the same task again, after a lost worker
+    if waiting.filter(analysis_claim=claim).exists():  # the same task again, after a lost worker
         return Upload.objects.get(pk=upload_id)
     return None
 
@@ -43,8 +43,8 @@ def analyze_upload(upload_id: int, nameservers: list[str] | None = None, claim: 
     summary = enrich_domains(names, nameservers if nameservers is not None else settings.DNS_NAMESERVERS)
     campaign_ids = sorted(set(events.values_list("campaign_id", flat=True).distinct()))
     judged = judge_campaigns(campaign_ids)
-    unresolved = len(summary.timeouts) + summary.by_status.get("servfail", 0)  # DNS unknown: verdicts say so
-    notes = {"domains": len(names), "unresolved": unresolved, "resolver_unreachable": summary.resolver_unreachable}
+    notes = {"domains": len(names), "unresolved": summary.unresolved,  # DNS unknown: the verdicts say so
+             "resolver_unreachable": summary.resolver_unreachable}
     Upload.objects.filter(pk=upload.pk).update(analyzed_at=timezone.now(), analysis=notes)
     return {**notes, "resolved": summary.resolved, "campaigns": judged}
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from deliverability.bounces.sender import sender_problem_named
 from deliverability.bounces.vendors import vendor_name
+from deliverability.domains.resolver import TRANSIENT_STATUSES  # answers that leave a domain's state unknown
 
 from . import weights as w
 from .facts import DomainPattern, RecipientFacts, reply_class
@@ -456,15 +457,11 @@ DNS_SENTENCES: dict[str, str] = {
 }
 
 
-# Enrichment answers that leave the domain's state unknown (domains.resolver.TRANSIENT_STATUSES).
-DNS_UNKNOWN_STATUSES = frozenset({"timeout", "servfail"})
-
-
 def dns_says_no_mail(f: RecipientFacts) -> list[Evidence]:
     """The domain does not exist or accepts no mail: nothing can be delivered there."""
     if f.outcome == "delivered" or not f.mx_status:
         return []
-    if f.mx_status in DNS_UNKNOWN_STATUSES:  # the enrichment is missing: say so, decide nothing on it
+    if f.mx_status in TRANSIENT_STATUSES:  # the enrichment is missing: say so, decide nothing on it
         return [Evidence("dns_unchecked",
                          f"The DNS of {f.domain} could not be checked (no answer from the resolver in time), so "
                          "its mail servers and filter vendor are unknown: this verdict rests on the reply alone.",

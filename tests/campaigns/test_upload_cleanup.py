@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from django.urls import reverse
 from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
 from tests.campaigns.test_import import csv_bytes, upload_and_import
+from tests.concurrency import run_at_once
 
 SECOND = [
     "ana@acme-logistics.com,delivered,250 2.0.0 OK,2026-11-10T09:00:00Z,Winter sale",
@@ -103,27 +103,11 @@ def test_the_same_new_file_posted_twice_at_once_ends_on_one_upload_and_one_file(
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
     data = csv_bytes()
-    start = threading.Barrier(2)
-    received: list[services.Received] = []
-    failures: list[BaseException] = []
 
-    def post() -> None:
-        from django.db import connection
+    def post() -> services.Received:
+        return services.receive_upload(org_a, io.BytesIO(data), original_name="twice.csv")
 
-        try:
-            start.wait()
-            received.append(services.receive_upload(org_a, io.BytesIO(data), original_name="twice.csv"))
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures
+    received = run_at_once(post, post, timeout=60)  # raises a request's failure (it was a 500)
     assert len({r.upload.pk for r in received}) == 1 and sorted(r.created for r in received) == [False, True]
     assert Upload.objects.filter(organization=org_a).count() == 1
     upload = Upload.objects.get(organization=org_a)

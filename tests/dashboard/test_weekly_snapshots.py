@@ -2,7 +2,6 @@
 late data, the digest email, and the weekly pages. "Now" is passed in; the clock is not patched."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from deliverability.campaigns.signals import campaigns_changed, upload_imported
 from deliverability.dashboard import snapshots
 from deliverability.dashboard.models import DigestSubscription, WeeklySnapshot
 from deliverability.verdicts.models import CampaignDomainStat
+from tests.concurrency import run_at_once
 from tests.dashboard.conftest import diagnose
 from tests.factories import make_campaign, make_membership, make_org, make_user
 
@@ -119,25 +119,10 @@ def test_two_beats_racing_on_postgresql_build_and_mail_once():
     DigestSubscription.objects.create(user=viewer, organization=org)
     for i in range(3):
         diagnose(make_campaign(org, f"C{i}", sent_at=datetime(2026, 10, 27, 9, i, tzinfo=UTC)))
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
     def beat():
-        from django.db import connections
-        try:
-            barrier.wait(timeout=10)
-            results.append(snapshots.weekly_tick(MONDAY_MORNING))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        return snapshots.weekly_tick(MONDAY_MORNING)
 
-    threads = [threading.Thread(target=beat) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors
+    results = run_at_once(beat, beat, timeout=60)  # raises either tick's failure
     assert sorted(r["built"] for r in results) == [0, 1]
     assert WeeklySnapshot.objects.filter(organization=org).count() == 1
     assert [m.to for m in mail.outbox] == [[viewer.email]]

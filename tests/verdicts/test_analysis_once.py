@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import socket
-import threading
 import time
 
 import pytest
@@ -25,6 +24,7 @@ from deliverability.verdicts import analysis
 from deliverability.verdicts import services as verdict_services
 from deliverability.verdicts.models import RecipientVerdict
 from tests.campaigns.test_import import csv_bytes
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,23 +125,8 @@ def test_two_analyses_started_at_once_claim_the_upload_once(org_a, settings):
         pytest.skip("concurrent writers need PostgreSQL")
     upload = services.run_import(
         services.receive_upload(org_a, io.BytesIO(csv_bytes()), original_name="twice.csv").upload.pk, analyse=False)
-    results: list[dict] = []
-    start = threading.Barrier(2)
-
-    def run(claim: str) -> None:
-        from django.db import connection
-
-        try:
-            start.wait()
-            results.append(analysis.analyze_upload(upload.pk, claim=claim))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(f"claim-{i}",)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_at_once(lambda: analysis.analyze_upload(upload.pk, claim="claim-0"),
+                          lambda: analysis.analyze_upload(upload.pk, claim="claim-1"))
     assert sorted(bool(r.get("skipped")) for r in results) == [False, True]
     assert Upload.objects.get(pk=upload.pk).analysis_runs == 1
 
@@ -170,26 +155,8 @@ def test_judgements_of_one_campaign_run_one_after_the_other(org_a, settings, mon
             spans.append((began, time.monotonic()))
 
     monkeypatch.setattr(verdict_services, "_judge_locked", timed)
-    start = threading.Barrier(2)
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        from django.db import connection
-
-        try:
-            start.wait()
-            verdict_services.judge_campaign(campaign.pk)
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures
+    run_at_once(lambda: verdict_services.judge_campaign(campaign.pk),
+                lambda: verdict_services.judge_campaign(campaign.pk))  # raises either run's failure
     (first_start, first_end), (second_start, _) = sorted(spans)
     assert second_start >= first_end - 0.01, spans
     assert RecipientVerdict.objects.filter(campaign=campaign).count() == expected

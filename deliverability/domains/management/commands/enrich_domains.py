@@ -47,9 +47,8 @@ class Command(BaseCommand):
         if summary.resolver_unreachable:
             err.write("The DNS resolver answered nothing: the remaining domains were not queried (marked timeout). "
                       "Check DNS_NAMESERVERS or --nameserver.")
-        unresolved = len(summary.timeouts) + summary.by_status.get("servfail", 0)
         err.write(
-            f"{summary.resolved} resolved, {unresolved} unresolved, {summary.skipped_fresh} fresh (not asked again), "
+            f"{summary.resolved} resolved, {summary.unresolved} unresolved, {summary.skipped_fresh} fresh (not asked again), "
             f"{summary.changed} changed, {summary.elapsed:.2f} s; " +
             ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
         )
