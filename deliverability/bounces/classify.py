@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
+from . import rules as rule_families
 from .explain import explain
 from .smtp import find_reply_code, find_status
 from .taxonomy import CATEGORIES, HARD_CATEGORIES
@@ -242,6 +243,15 @@ class _Index:
 
 
 INDEX = _Index([("signature", SIGNATURES), ("cause", CAUSE_RULES), ("generic", GENERIC_RULES), ("weak", WEAK_RULES)])
+_INDEX_WITHOUT_SIGNATURES: list[_Index] = []  # built only when the family is switched off (rules.py, ablation)
+
+
+def _index() -> _Index:
+    if rule_families.on("signatures"):
+        return INDEX
+    if not _INDEX_WITHOUT_SIGNATURES:
+        _INDEX_WITHOUT_SIGNATURES.append(_Index([("cause", CAUSE_RULES), ("generic", GENERIC_RULES), ("weak", WEAK_RULES)]))
+    return _INDEX_WITHOUT_SIGNATURES[0]
 assert all(r.category in CATEGORIES for r in SIGNATURES + CAUSE_RULES + GENERIC_RULES + WEAK_RULES)
 
 
@@ -293,7 +303,7 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
     vendor = None
     category = signature = rule = None
 
-    hit = INDEX.first_match(lowered) if lowered else None
+    hit = _index().first_match(lowered) if lowered else None
     if hit and hit[0] not in ("generic", "weak"):
         tier, found = hit
         category, signature, vendor = found.category, found.signature, found.vendor
@@ -319,7 +329,8 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
     if category == "unknown" and stage in ("CONNECT", "HELO", "MAIL"):
         rule = "stage"
 
-    category, signature = _weigh_stage(category, signature, rule, stage, detail, temporary, code, lowered)
+    if rule_families.on("stage"):
+        category, signature = _weigh_stage(category, signature, rule, stage, detail, temporary, code, lowered)
     if signature is None:
         signature = _default_signature(category)
     if vendor is None:
