@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from . import csv_generic, dsn, hubspot, mailchimp, mailgun, postmark, sendgrid, ses, zipped
-from .csv_generic import ColumnMappingNeeded
+from .csv_generic import STATUS_CHOICES, ColumnMappingNeeded, Survey
 from .detect import TRIED, detect_sample
 from .records import EVENT_TYPES, MAPPABLE_FIELDS, EventType, Record, RowError, UnsupportedFormat
 from .textio import Peeked
@@ -47,12 +48,15 @@ __all__ = [
     "EventType",
     "FORMATS",
     "MAPPABLE_FIELDS",
+    "STATUS_CHOICES",
     "ColumnMappingNeeded",
+    "Survey",
     "Record",
     "RowError",
     "UnsupportedFormat",
     "detect_format",
     "read_records",
+    "survey_csv",
 ]
 
 
@@ -75,10 +79,12 @@ def read_records(
     *,
     skipped: Counter | None = None,
     max_unpacked_bytes: int | None = None,
+    status_values: dict[str, str] | None = None,
 ) -> Iterator[Record | RowError]:
     """Stream the records of the file at ``path``; constant memory whatever its size.
 
-    ``max_unpacked_bytes``: the most a zip may unpack to (the upload limit; see zipped.read_path)."""
+    ``max_unpacked_bytes``: the most a zip may unpack to (the upload limit; see zipped.read_path).
+    ``status_values``: the user's meaning of a CSV's status values (csv_generic.read)."""
     path = Path(path)
     if fmt != "auto" and fmt not in FORMATS:
         raise UnsupportedFormat(f"Unknown format {fmt!r}; use auto or one of: {', '.join(FORMATS)}.")
@@ -89,12 +95,14 @@ def read_records(
     if fmt == "auto":
         fmt = detect_format(path)
     if fmt == "zip":
-        return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes)
+        return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes,
+                                status_values=status_values)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
     handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done
     try:
-        records = STREAM_READERS[fmt](Peeked(handle, path.name), mapping=mapping, skipped=skipped)
+        reader = partial(csv_generic.read, status_values=status_values) if fmt == "csv" else STREAM_READERS[fmt]
+        records = reader(Peeked(handle, path.name), mapping=mapping, skipped=skipped)
     except BaseException:
         handle.close()
         raise
@@ -104,3 +112,10 @@ def read_records(
 def _closing(records: Iterator[Record | RowError], handle) -> Iterator[Record | RowError]:
     with handle:
         yield from records
+
+
+def survey_csv(path: str | Path, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
+               max_rows: int = 20_000) -> Survey:
+    """The columns of the CSV file at ``path`` and the values of its status column (csv_generic.survey)."""
+    with open(path, "rb") as handle:
+        return csv_generic.survey(Peeked(handle, Path(path).name), mapping, status_values, max_rows)

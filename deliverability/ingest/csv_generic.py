@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from . import values
-from .records import MAPPABLE_FIELDS, Record, RowError, UnsupportedFormat
+from .records import MAPPABLE_FIELDS, EventType, Record, RowError, UnsupportedFormat
 from .textio import CsvTable, Peeked, open_csv
 from .values import MAX_CELL_CHARS, clean_email, parse_timestamp, reply_code_from, split_reply
 
@@ -155,11 +156,104 @@ def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> tup
     return {field: index for field, (_, index) in chosen.items()}, labels
 
 
-def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
-    table = open_csv(peeked)
+def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
+         status_values: dict[str, str] | None = None) -> Iterator[Record | RowError]:
+    """``status_values``: the user's meaning of status cells we do not know ("zugestellt" → "delivered",
+    "in Warteschlange" → "ignore"), case- and punctuation-insensitive; they win over our vocabulary."""
+    table = open_csv(peeked, sample_rows=GUESS_ROWS)
     columns, labels = map_columns(table.header, mapping)
+    columns = _guess_missing(columns, labels, table, mapping)
     _require(columns, table)
-    return _records(table, columns, labels)
+    return _records(table, columns, labels, _user_statuses(status_values), skipped)
+
+
+# --- Columns found by their values ---------------------------------------------------------------
+
+GUESS_ROWS = 20  # data rows read from the file's first 64 KB to recognise columns by their values
+_SMTP_REPLY = re.compile(r"^\s*[245]\d\d(?:[ -]|$)|\b[245]\.\d{1,3}\.\d{1,3}\b")
+_ENHANCED_ONLY = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
+
+
+def _share(cells: list[str], test: Callable[[str], bool]) -> float:
+    """The share of non-blank ``cells`` that pass ``test`` (0 when all are blank)."""
+    filled = [c.strip() for c in cells if c.strip()]
+    return sum(1 for c in filled if test(c)) / len(filled) if filled else 0.0
+
+
+def _is_address(cell: str) -> bool:
+    return "@" in cell and clean_email(cell) is not None
+
+
+def _is_known_status(cell: str) -> bool:
+    return bool(_resolve_status(cell)[0])
+
+
+def _is_time(cell: str) -> bool:
+    if len(cell) < 8 or cell.isdigit() and len(cell) < 9:  # "550", "20261102" are not moments
+        return False
+    try:
+        return parse_timestamp(cell) is not None
+    except ValueError:
+        return False
+
+
+def _is_reply_code(cell: str) -> bool:
+    return len(cell) == 3 and cell.isdigit() and 200 <= int(cell) <= 599
+
+
+def _is_smtp_reply(cell: str) -> bool:
+    return len(cell) > 8 and _SMTP_REPLY.search(cell) is not None
+
+
+def _is_status_word(cell: str) -> bool:
+    """A short word or two, not a number, address or time: a status in a language we do not read."""
+    return len(cell) <= 40 and any(ch.isalpha() for ch in cell) and "@" not in cell and not _is_time(cell)
+
+
+# Value tests, in the order a column is tried: the first field whose test most cells pass wins.
+# The family: spreadsheet and CRM exports whose headers we do not know (a German "Kontakt" /
+# "Ergebnis", an address column headed "Contact", issue 19), read by what their cells hold.
+VALUE_TESTS: tuple[tuple[str, Callable[[str], bool], float], ...] = (
+    ("email", _is_address, 0.8),
+    ("enhanced_status", lambda c: _ENHANCED_ONLY.match(c) is not None, 0.9),
+    ("reply_code", _is_reply_code, 0.9),
+    ("diagnostic", _is_smtp_reply, 0.5),
+    ("event_type", _is_known_status, 0.8),
+    ("occurred_at", _is_time, 0.8),
+)
+
+
+def column_cells(rows: list[list[str]], index: int) -> list[str]:
+    return [row[index] for row in rows if index < len(row)]
+
+
+def guess_by_values(cells: list[str], fields: tuple[str, ...] | None = None) -> str | None:
+    """The field a column's ``cells`` look like (see VALUE_TESTS), or None."""
+    for field, test, share in VALUE_TESTS:
+        if (fields is None or field in fields) and _share(cells, test) >= share:
+            return field
+    return None
+
+
+def _guess_missing(columns: dict[str, int], labels: list[tuple[str, int]], table: CsvTable,
+                   mapping: dict[str, str] | None) -> dict[str, int]:
+    """The address and status columns a header did not name, found by their values (only in columns
+    nobody mapped, named or labelled): a file that names them plainly imports without asking."""
+    needed = [f for f in ("email", "event_type") if f not in columns]
+    if not needed or not table.sample_rows:
+        return columns
+    if "event_type" in needed and columns.keys() & {"reply_code", "enhanced_status", "diagnostic"}:
+        needed.remove("event_type")  # the reply tells what happened
+    named = {normalise_header(c) for c in (mapping or {})} | set(mapping or {})
+    taken = set(columns.values()) | {i for _, i in labels}
+    found = dict(columns)
+    for index, name in enumerate(table.header):
+        if index in taken or name in named or normalise_header(name) in named:
+            continue
+        field = guess_by_values(column_cells(table.sample_rows, index), tuple(needed))
+        if field and field not in found:
+            found[field] = index
+    return found
 
 
 def _require(columns: dict[str, int], table: CsvTable) -> None:
@@ -185,12 +279,13 @@ class _Refused(Exception):
     """A row that cannot become a record; the message becomes its RowError."""
 
 
-def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]]) -> Iterator[Record | RowError]:
+def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]],
+             user_statuses: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
     """Each data row as a Record, or a RowError saying why it is not one; a blank line gives nothing.
 
     A line the csv module cannot read is a RowError too, and reading stops after _MAX_CSV_ERRORS of them.
     """
-    read_row = _row_reader(columns, labels)
+    read_row = _row_reader(columns, labels, user_statuses or {}, skipped)
     row_number = 1  # the header
     unreadable = 0
     while True:
@@ -210,7 +305,8 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
                 return
 
 
-def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Callable[[int, list[str]], Record | RowError | None]:
+def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_statuses: dict[str, str],
+                skipped: Counter | None) -> Callable[[int, list[str]], Record | RowError | None]:
     """The reader of one row of this file's layout (None for a blank line).
 
     Column positions and per-file caches are bound once, here. Per row, each cell costs a look-up
@@ -267,10 +363,12 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Calla
                 event_type = _event_from_reply(reply_code, enhanced)
             else:
                 raw = row[i_event]
-                event_type, label, status_enhanced = statuses.get(raw) or _learn_status(raw, statuses)
+                event_type, label, status_enhanced = statuses.get(raw) or _learn_status(raw, statuses, user_statuses)
                 if not event_type:
                     raise _Refused(f"unknown status {raw[:80]!r}")
                 if label is not None:
+                    if event_type == "ignore":  # the user said rows with this status are not ours to store
+                        return _ignored(raw, skipped)
                     esp_labels["status"] = label
                 if status_enhanced and not enhanced:
                     enhanced = status_enhanced
@@ -296,6 +394,12 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]]) -> Calla
         )
 
     return read_row
+
+
+def _ignored(raw: str, skipped: Counter | None) -> None:
+    if skipped is not None:
+        skipped[f"status {raw.strip()[:60]!r} (not imported, as mapped)"] += 1
+    return None
 
 
 def _unusual_address(raw: str, row: list[str]) -> str | None:
@@ -335,9 +439,12 @@ def _event_from_reply(reply_code: int | None, enhanced: str | None) -> str:
     return event_type
 
 
-def _learn_status(raw: str, statuses: dict[str, tuple[str, str | None, str | None]]) -> tuple[str, str | None, str | None]:
-    """A status cell not seen before in this file: resolved (see _resolve_status) and remembered."""
-    status = _resolve_status(raw)
+def _learn_status(raw: str, statuses: dict[str, tuple[str, str | None, str | None]],
+                  user_statuses: dict[str, str] | None = None) -> tuple[str, str | None, str | None]:
+    """A status cell not seen before in this file: the user's meaning of it, else resolved (see
+    _resolve_status); remembered."""
+    mapped = user_statuses.get(normalise_header(raw)) if user_statuses else None
+    status = (mapped, raw.strip()[:200] or None, None) if mapped else _resolve_status(raw)
     if len(statuses) < 10_000:
         statuses[raw] = status
     return status
@@ -394,6 +501,130 @@ def _resolve_status(raw: str) -> tuple[str, str | None, str | None]:
     return _UNKNOWN
 
 
+STATUS_CHOICES = (*(kind.value for kind in EventType), "ignore")  # what a user may say a status value means
+
+
+def _user_statuses(status_values: dict[str, str] | None) -> dict[str, str]:
+    """The user's status meanings keyed as cells are compared (normalised); UnsupportedFormat on a
+    meaning that is not an event type or "ignore"."""
+    found: dict[str, str] = {}
+    for value, meaning in (status_values or {}).items():
+        meaning = meaning.strip().lower()
+        if meaning not in STATUS_CHOICES:
+            raise UnsupportedFormat(f"Unknown meaning {meaning!r} for the status {value!r}; use one of: "
+                                    f"{', '.join(STATUS_CHOICES)}.")
+        key = normalise_header(value)
+        if key:
+            found[key] = meaning
+    return found
+
+
 def _event_from_codes(reply_code: int | None, enhanced: str | None) -> str | None:
     klass = enhanced[0] if enhanced else (str(reply_code)[0] if reply_code else None)
     return {"2": "delivered", "4": "deferred", "5": "bounce"}.get(klass or "")
+
+
+# --- The mapping page's view of a file ------------------------------------------------------------
+
+MAX_DISTINCT = 50  # distinct values kept per column (a status column has a handful)
+
+
+@dataclasses.dataclass
+class ColumnSurvey:
+    index: int
+    header: str
+    first_values: list[str]  # the first non-blank cells, capped
+    guess: str  # the field we would read it as ("ignore": none)
+    distinct: list[tuple[str, int]]  # (value, rows) by frequency, when the column has few values
+
+
+@dataclasses.dataclass
+class Survey:
+    columns: list[ColumnSurvey]
+    rows_scanned: int
+    complete: bool  # every row of the file was scanned
+    mapping: dict[str, str]  # header → field, as the file will be read (the user's, else our guess)
+    status_index: int | None  # the column read as the status
+    # (value, rows, meaning): meaning is the user's, else our reading of a known word, else None (to ask).
+    status_values: list[tuple[str, int, str | None]]
+
+
+def guess_mapping(header: list[str], rows: list[list[str]]) -> dict[str, str]:
+    """header → field for every column: by its name (map_columns), else by its values (VALUE_TESTS),
+    else a column of a few repeated words is the status when nothing else is; the rest "ignore".
+    No field twice, except the ESP's own labels."""
+    columns, labels = map_columns(header)
+    by_index = {index: field for field, index in columns.items()} | {index: "esp_label" for _, index in labels}
+    used = set(columns)
+    for index in range(len(header)):
+        if index in by_index:
+            continue
+        cells = column_cells(rows, index)
+        field = guess_by_values(cells, tuple(f for f, _, _ in VALUE_TESTS if f not in used))
+        if field:
+            by_index[index] = field
+            used.add(field)
+    if "event_type" not in used:
+        # A status in words we do not know ("zugestellt", "unzustellbar"): a column of two to twelve
+        # short words repeated over the rows; the user says what each means (preferred to reading
+        # the event from the reply code: the file's own status is what its sender saw).
+        for index in range(len(header)):
+            cells = [c.strip() for c in column_cells(rows, index) if c.strip()]
+            distinct = len(set(cells))
+            if index not in by_index and _share(cells, _is_status_word) == 1.0 \
+                    and 2 <= distinct <= min(12, len(cells) // 2 + 1) and distinct < len(cells):
+                by_index[index] = "event_type"
+                break
+    return {name: by_index.get(index, "ignore") for index, name in enumerate(header)}
+
+
+def survey(peeked: Peeked, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
+           max_rows: int = 20_000) -> Survey:
+    """The columns of a CSV file, what we would read each as, and the values of its status column
+    (the first ``max_rows`` rows), for the page where the user maps columns and status values."""
+    table = open_csv(peeked, sample_rows=0)
+    header = table.header
+    rows: list[list[str]] = []
+    counts: list[Counter] = [Counter() for _ in header]
+    many = [False] * len(header)  # the column has more than MAX_DISTINCT values
+    scanned = 0
+    complete = True
+    try:
+        for row in table.rows:
+            if not any(row):
+                continue
+            if scanned >= max_rows:
+                complete = False
+                break
+            scanned += 1
+            if len(rows) < 200:
+                rows.append([cell[:200] for cell in row[:len(header)]])
+            for index, cell in enumerate(row[:len(header)]):
+                if many[index]:
+                    continue
+                cell = cell.strip()[:200]
+                if cell:
+                    counts[index][cell] += 1
+                    if len(counts[index]) > MAX_DISTINCT:
+                        many[index] = True
+                        counts[index].clear()
+    except csv.Error:
+        complete = False
+    guessed = guess_mapping(header, rows)
+    chosen = {name: _field_name(field) if field != "ignore" else "ignore"
+              for name, field in (mapping or {}).items() if name in header}
+    effective = {name: chosen.get(name, "ignore") for name in header} if chosen else guessed
+    status_index = next((i for i, name in enumerate(header) if effective.get(name) == "event_type"), None)
+    user = _user_statuses(status_values)
+    status_rows: list[tuple[str, int, str | None]] = []
+    if status_index is not None:
+        for value, n in counts[status_index].most_common():
+            meaning = user.get(normalise_header(value)) or _resolve_status(value)[0] or None
+            status_rows.append((value, n, meaning))
+    columns = [
+        ColumnSurvey(index, name or f"column {index + 1}",
+                     [r[index] for r in rows if index < len(r) and r[index].strip()][:3],
+                     guessed[name], [] if many[index] else counts[index].most_common(8))
+        for index, name in enumerate(header)
+    ]
+    return Survey(columns, scanned, complete, effective, status_index, status_rows)

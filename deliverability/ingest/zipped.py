@@ -33,7 +33,8 @@ _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
 def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
-              max_total_bytes: int | None = None) -> Iterator[Record | RowError]:
+              max_total_bytes: int | None = None, status_values: dict[str, str] | None = None,
+              ) -> Iterator[Record | RowError]:
     """The records of every member. `max_total_bytes`: the most the archive may unpack to (the upload
     limit); an archive declaring more, or more than MAX_ARCHIVE_RATIO times its size, is refused."""
     path = Path(path)
@@ -46,7 +47,7 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
     except BaseException:
         archive.close()
         raise
-    return _members(archive, mapping, skipped, budget)
+    return _members(archive, mapping, skipped, budget, status_values)
 
 
 def check_declared_total(archive: zipfile.ZipFile, archive_size: int, max_total_bytes: int | None = None,
@@ -101,7 +102,8 @@ class _BudgetSpent(Exception):
     pass
 
 
-def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int) -> Iterator[Record | RowError]:
+def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int,
+             status_values: dict[str, str] | None = None) -> Iterator[Record | RowError]:
     from . import STREAM_READERS
 
     with archive:
@@ -124,7 +126,8 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                         yield RowError(0, f"{name}: archives inside archives are not opened; upload it on its own")
                         continue
                     reader = STREAM_READERS.get(fmt, dsn.read)
-                    for item in reader(peeked, mapping=mapping, skipped=skipped):
+                    extra = {"status_values": status_values} if fmt == "csv" and status_values else {}
+                    for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
                         if isinstance(item, RowError):
                             item = RowError(item.row, f"{name}: {item.message}")
                         yield item
