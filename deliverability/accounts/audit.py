@@ -64,7 +64,8 @@ class ExportAuditMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if _is_csv_download(response) and request.user.is_authenticated:
+        # A view that records its own, more precise entry marks the response `audited`.
+        if _is_csv_download(response) and request.user.is_authenticated and not getattr(response, "audited", False):
             org = getattr(request, "org", None)
             table = request.GET.get("csv", "")[:40]
             record(Action.EXPORT, user=request.user, organization=org if isinstance(org, Organization) else None,

@@ -9,17 +9,20 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from deliverability.accounts import audit
 from deliverability.accounts.forms import EraseForm
 from deliverability.accounts.models import Organization
 from deliverability.accounts.tenancy import Access, get_for_org, login_view, org_view, staff_view
 from deliverability.campaigns.models import Campaign, Recipient
-from deliverability.verdicts import services
+from deliverability.verdicts import services, unsuppress
 from deliverability.verdicts.erasure import erase_address
 from deliverability.verdicts.explanations import GLOSSARY, VENDOR_CATEGORY_EXPLANATIONS, VERDICT_EXPLANATIONS
 from deliverability.verdicts.guidance import vendor_guidance
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignDomainStat, CampaignNote, RecipientVerdict
+from deliverability.verdicts.recovery import campaign_recovery_plan
 
 _DOMAIN = re.compile(r"^[a-z0-9.-]{1,253}$")
 _IPS = re.compile(r"^[0-9a-fA-F:./, ]{1,300}$")
@@ -160,3 +163,105 @@ def erase(request: HttpRequest, org_slug: str) -> HttpResponse:
         result = erase_address(org, form.cleaned_data["email"], request.user)
         form = EraseForm()  # never echo the erased address back
     return render(request, "accounts/erase.html", {"org": org, "form": form, "result": result})
+
+
+# --- ESP un-suppression files (staff and managers) ------------------------------------------
+# Managers, not viewers: unlike the plain recovery list (every member reads it), these files are
+# instructions to change the client's ESP account (lift suppressions), an action like an upload;
+# a viewer's role is read-only. Every download is audited with the ESP, the file and its count.
+
+ESP_ACTIONS = {
+    unsuppress.SENDGRID: gettext_lazy(
+        "Removes the addresses from SendGrid's bounce list and block list: send each JSON file as the body of "
+        "DELETE https://api.sendgrid.com/v3/suppression/bounces (or …/suppression/blocks) with your API key, or "
+        "remove the CSV's addresses on SendGrid's Suppressions pages. SendGrid does not stop sending to blocked "
+        "addresses; removing them only tidies the block list."),
+    unsuppress.MAILGUN: gettext_lazy(
+        "Deletes the addresses from the sending domain's bounce list, one DELETE /v3/<domain>/bounces/<address> "
+        "call per address (the script); delivery resumes until an address bounces again. Mailgun's complaint and "
+        "unsubscribe lists are never touched."),
+    unsuppress.POSTMARK: gettext_lazy(
+        "Reactivates the addresses Postmark deactivated, one PUT /bounces/<bounce id>/activate call per bounce "
+        "(the script), with the server's API token."),
+    unsuppress.SES: gettext_lazy(
+        "Removes the addresses from your account-level suppression list in the Region the script runs in: one "
+        "aws sesv2 delete-suppressed-destination call per address, or the CSV put in S3 for an import job with "
+        "the DELETE action."),
+    unsuppress.MAILCHIMP: gettext_lazy(
+        "Re-subscribes the cleaned contacts: import the CSV into the audience as Subscribed, updating existing "
+        "contacts. Mailchimp's help says cleaned contacts cannot be edited: its import report says which ones "
+        "it kept cleaned."),
+    unsuppress.HUBSPOT: gettext_lazy(
+        "Lists the contacts to unbounce in HubSpot, one by one from each contact record: HubSpot has no bulk "
+        "unbounce."),
+}
+LIST_NAMES = {
+    "bounces": gettext_lazy("bounce list"), "blocks": gettext_lazy("block list"),
+    "suppression_list": gettext_lazy("account-level suppression list"),
+    "reactivate": gettext_lazy("deactivated by a bounce"), "cleaned": gettext_lazy("cleaned"),
+    "bounced": gettext_lazy("bounced"),
+}
+MISSING_REASONS = {
+    unsuppress.MISSING_BOUNCE_ID: gettext_lazy(
+        "the stored Postmark event carries no bounce ID (a SubscriptionChange webhook, or an export without the "
+        "bounce's ID): upload Postmark's bounces export (GET /bounces), which has it, or reactivate them on "
+        "Postmark's activity page"),
+    unsuppress.CANNOT_ACTIVATE: gettext_lazy("Postmark said CanActivate false: Postmark does not allow reactivating them"),
+    unsuppress.SES_GLOBAL_LIST: gettext_lazy(
+        "SES's global suppression list (bounce sub-type Suppressed): SES manages it, no account action removes an address"),
+}
+EXCLUDED_REASONS = {
+    unsuppress.EXCLUDED_INVALID: gettext_lazy("the verdict is invalid recipient: they stay suppressed"),
+    unsuppress.EXCLUDED_UNKNOWN: gettext_lazy("the verdict is unknown: review them before lifting anything"),
+    unsuppress.EXCLUDED_COMPLAINT: gettext_lazy(
+        "the recipient complained or unsubscribed, in this campaign or another: never lifted"),
+}
+
+
+@org_view(Access.MANAGE)
+def recovery_exports(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The page before any download: per ESP, what its file will do and how many addresses."""
+    camp = get_for_org(Campaign, request.org, pk=campaign_id)
+    plan = campaign_recovery_plan(camp)
+    esps = []
+    for esp in unsuppress.ESPS:
+        esp_plan = plan.esps[esp]
+        if not esp_plan.count and not esp_plan.missing:
+            continue
+        missing = {}
+        for _email, code in esp_plan.missing:
+            missing[code] = missing.get(code, 0) + 1
+        esps.append({
+            "id": esp, "name": unsuppress.ESP_NAMES[esp], "action": ESP_ACTIONS[esp], "count": esp_plan.count,
+            "lists": [(LIST_NAMES.get(name, name), n) for name, n in esp_plan.lists.items()],
+            "files": [{"name": f.name, "count": unsuppress.file_count(esp_plan, f)} for f in unsuppress.FILES[esp]],
+            "missing": [(MISSING_REASONS[code], n) for code, n in missing.items()],
+            "guarded": sum(1 for email in esp_plan.emails() if unsuppress.formula_guarded(email)),
+        })
+    return render(request, "verdicts/recovery_exports.html", {
+        "org": request.org, "campaign": camp, "esps": esps, "total": plan.total, "without_esp": plan.without_esp,
+        "excluded": [(EXCLUDED_REASONS[code], n) for code, n in sorted(plan.excluded.items())],
+    })
+
+
+@org_view(Access.MANAGE)
+def recovery_export_download(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """One ESP file (?esp=…&file=…), audit-logged; without them, the page that explains the files."""
+    camp = get_for_org(Campaign, request.org, pk=campaign_id)
+    esp, name = request.GET.get("esp", ""), request.GET.get("file", "")
+    if not esp and not name:
+        return redirect("recovery_exports", org_slug=request.org.slug, campaign_id=camp.pk)
+    export = unsuppress.export_file(esp, name)
+    if export is None:
+        raise Http404("No such export file")
+    esp_plan = campaign_recovery_plan(camp).esps[esp]
+    count = unsuppress.file_count(esp_plan, export)
+    response = HttpResponse(export.build(esp_plan), content_type=f"{export.content_type}; charset=utf-8")
+    stem = slugify(camp.name)[:80] or f"campaign-{camp.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{stem}-{export.name}"'
+    # The audit names the campaign, the ESP, the file and its count, never an address.
+    audit.record(audit.Action.EXPORT, user=request.user, organization=request.org,
+                 summary=f"Downloaded {export.name} ({count} addresses) of {camp.name}"[:300],
+                 path=request.path[:300], campaign_id=camp.pk, esp=esp, file=export.name, addresses=count)
+    response.audited = True  # ExportAuditMiddleware: this download is logged already
+    return response

@@ -1,0 +1,56 @@
+"""The per-ESP recovery plan of one campaign, from the stored verdicts and events.
+
+Reads the database and hands plain data to the pure rules in ``verdicts.unsuppress``: per
+recipient with a verdict and a bounce / drop / suppression event in the campaign, its effective
+verdict, those events (the ESP named by the upload's detected format, else by the campaign's ESP
+field), and its complaint / unsubscribe / drop / suppression events in the organisation's other
+campaigns (rule 2 looks at every campaign).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from deliverability.campaigns.models import Campaign, Event
+from deliverability.verdicts.models import RecipientVerdict
+from deliverability.verdicts.unsuppress import (
+    SUPPRESSION_TYPES,
+    Candidate,
+    RecoveryPlan,
+    StoredEvent,
+    esp_from_name,
+    plan_recovery,
+)
+
+# Events elsewhere that can carry a complaint or an unsubscribe (rule 2).
+HISTORY_TYPES = ("complaint", "unsubscribe", "suppressed", "dropped")
+_FIELDS = ("recipient_id", "type", "esp_event_id", "esp_labels", "upload__detected_format")
+
+
+def _stored(row: dict, fallback_esp: str) -> StoredEvent:
+    return StoredEvent(type=row["type"], esp=esp_from_name(row["upload__detected_format"]) or fallback_esp,
+                       esp_event_id=row["esp_event_id"], labels=row["esp_labels"] or {})
+
+
+def campaign_recovery_plan(campaign: Campaign) -> RecoveryPlan:
+    fallback = esp_from_name(campaign.esp)
+    events: dict[int, list[StoredEvent]] = defaultdict(list)
+    for row in (Event.objects.filter(campaign=campaign, type__in=(*SUPPRESSION_TYPES, "complaint", "unsubscribe"))
+                .values(*_FIELDS).iterator(chunk_size=5000)):
+        events[row["recipient_id"]].append(_stored(row, fallback))
+    if not events:
+        return plan_recovery(())
+    history: dict[int, list[StoredEvent]] = defaultdict(list)
+    suppressed_here = Event.objects.filter(campaign=campaign, type__in=SUPPRESSION_TYPES).values("recipient_id")
+    for row in (Event.objects.filter(organization_id=campaign.organization_id, type__in=HISTORY_TYPES,
+                                     recipient_id__in=suppressed_here)
+                .exclude(campaign=campaign).values(*_FIELDS).iterator(chunk_size=5000)):
+        history[row["recipient_id"]].append(_stored(row, ""))
+    verdicts = (RecipientVerdict.objects.filter(campaign=campaign, recipient_id__in=list(events))
+                if len(events) < 900 else RecipientVerdict.objects.filter(campaign=campaign))
+    candidates = (
+        Candidate(email=v["email"], verdict=v["verdict"], events=events[v["recipient_id"]],
+                  history=history.get(v["recipient_id"], ()))
+        for v in verdicts.values("recipient_id", "email", "verdict").order_by("email").iterator(chunk_size=5000)
+        if v["recipient_id"] in events
+    )
+    return plan_recovery(candidates)
