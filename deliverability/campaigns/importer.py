@@ -661,8 +661,19 @@ def _digest(chunk: list, known: Mapping[str, object]) -> _Digest:
         if rec.diagnostic and rec.event_type == "delivered":
             rec.diagnostic = acceptance_template(rec.diagnostic)
     normals = _normalised(set(map(_email_of, placed)) - known.keys())
+    if any(map(_invalid_of, placed)):  # the rare path: see invalid_address
+        normals.update({rec.email: invalid_address(rec.email) for rec in placed if rec.address_invalid})
     texts = {raw: _clip(raw, MAX_DIAGNOSTIC_CHARS) for raw in set(map(_diagnostic_of, placed)) if raw}
     return _Digest(records, errors, len(chunk), placed, normals, texts)
+
+
+def invalid_address(raw: str) -> tuple[str, str]:
+    """How an address the ESP reported but that is not one (Record.address_invalid: SendGrid's dropped
+    ``invalid@invalid``) is stored: as given, lower-cased, so the client sees it; its domain is the text
+    after the last "@", or ``invalid`` (RFC 2606 reserves it: it never resolves) when there is none."""
+    email = raw.strip().lower()
+    domain = email.rpartition("@")[2].strip(".")[:253]
+    return email[:320], domain or "invalid"
 
 
 def _normalised(raws: Iterable[str]) -> dict[str, tuple[str, str] | None]:
@@ -796,6 +807,7 @@ def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings:
 _first, _second = itemgetter(0), itemgetter(1)
 _email_of, _campaign_of = attrgetter("email"), attrgetter("campaign")
 _diagnostic_of, _type_of = attrgetter("diagnostic"), attrgetter("event_type")
+_invalid_of = attrgetter("address_invalid")
 
 
 _MINUTES_SECONDS = tuple(f"{m:02d}:{sec:02d}+00" for m in range(60) for sec in range(60))  # "MM:SS+00"

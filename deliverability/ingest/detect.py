@@ -20,7 +20,10 @@ TRIED = "CSV, raw bounce emails (.eml/mbox), Mailchimp, HubSpot, SendGrid, Amazo
 # work on a truncated sample and inside SNS envelopes, where the SES message is an escaped string.
 _JSON_SIGNS: dict[str, tuple[str, ...]] = {
     "ses": ("notificationType", "bouncedRecipients", "complainedRecipients", "delayedRecipients",
-            "sendingAccountId", "sourceArn", "amazonses.com", '"eventType"'),
+            "sendingAccountId", "sourceArn", "amazonses.com", '"eventType"',
+            # An SNS envelope (AWS SNS developer guide, HTTP/S notification JSON): its SES event is an
+            # escaped string, where '"eventType"' does not match.
+            '"TopicArn"', '"SigningCertURL"', 'eventType\\"'),
     "mailgun": ('"event-data"', '"delivery-status"', '"log-level"', '"recipient-domain"',
                 '"user-variables"'),
     "sendgrid": ('"sg_event_id"', '"sg_message_id"', '"smtp-id"', '"bounce_classification"',

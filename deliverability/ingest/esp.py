@@ -7,15 +7,26 @@ reader handles its webhook JSON and its CSV export with one function.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from .csv_generic import normalise_header
 from .jsonstream import iter_json
 from .records import Record, RowError
 from .textio import Peeked, open_csv, open_text
-from .values import capped, clean_email, label, parse_timestamp, reply_code_from, split_reply
+from .values import (
+    MAX_EMAIL_CHARS,
+    capped,
+    clean_email,
+    label,
+    normalise_email,
+    parse_timestamp,
+    reply_code_from,
+    split_reply,
+)
 
 Item = tuple[int, dict[str, Any]]
 Handler = Callable[[int, dict[str, Any], "Counter | None"], Any]
@@ -121,16 +132,35 @@ def record(
     enhanced_status: Any = None,
     remote_mta: Any = None,
     labels: dict[str, Any] | None = None,
+    message_id: Any = None,
 ) -> Record | RowError:
-    """A Record from loosely typed ESP values, or the RowError that explains why not."""
+    """A Record from loosely typed ESP values, or the RowError that explains why not.
+
+    ``esp_event_id`` is the ESP's own per-event id where it has one; otherwise, given the ESP's
+    ``message_id``, the record's identity is built from (message id, event type, recipient, time) —
+    see ``event_identity``. An address the ESP reported that is not one is kept as given and the
+    event stored as ``dropped`` with ``address_invalid`` (see ``_invalid_address``)."""
     address = clean_email(email)
-    if address is None:
-        shown = email[:80] if isinstance(email, str) else email
-        return RowError(row, f"invalid email address {shown!r}")
+    invalid = address is None or normalise_email(address) is None
+    if invalid:
+        address = _invalid_address(email)
+        if address is None:
+            shown = email[:80] if isinstance(email, str) else email
+            return RowError(row, f"invalid email address {shown!r}")
     try:
         when = parse_timestamp(occurred_at) if occurred_at not in (None, "") else None
     except (ValueError, TypeError):
         return RowError(row, f"unreadable date {str(occurred_at)[:80]!r}")
+    if invalid:
+        # SendGrid drops a syntactically invalid address with reason "Invalid" (formats.md §1.2, the
+        # dropped reasons): the ESP never sent, whatever the event said; the original type is kept.
+        labels = {**(labels or {}), "address": "invalid"}
+        if event_type != "dropped":
+            labels.setdefault("event", event_type)
+            event_type = "dropped"
+    identity = _short(esp_event_id)
+    if identity is None and _short(message_id):
+        identity = event_identity(_short(message_id), event_type, address, when)
     esp_labels: dict[str, str] = {}
     if labels:
         for key, value in labels.items():
@@ -150,13 +180,39 @@ def record(
         event_type=event_type,
         occurred_at=when,
         campaign=_short(campaign),
-        esp_event_id=_short(esp_event_id),
+        esp_event_id=identity,
         reply_code=code,
         enhanced_status=enhanced,
         diagnostic=text,
         remote_mta=_short(remote_mta),
         esp_labels=esp_labels,
+        address_invalid=invalid,
     )
+
+
+def event_identity(message_id: str, event_type: str, email: str, when: datetime | None) -> str:
+    """An event's identity when the ESP gives no per-event id: (ESP message id, stored event type,
+    recipient, event time), never the message id alone (every event of one message shares it).
+
+    Computed from parsed values (lower-cased address, UTC time to the second), so a webhook (epoch
+    seconds) and an export of the same event (ISO text) give the same identity and count once.
+    Capped at 200 characters (``Event.esp_event_id``): longer keys become a SHA-1."""
+    moment = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if when else ""
+    key = f"{message_id.strip().strip('<>')}|{event_type}|{email.strip().lower()}|{moment}"
+    if len(key) <= 200:
+        return key
+    return "sha1:" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _invalid_address(value: Any) -> str | None:
+    """The value as given when it can be shown and stored as an (invalid) address: text, one line,
+    printable, not absurdly long; None when there is no address at all (a row error)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > MAX_EMAIL_CHARS or not text.isprintable():
+        return None
+    return text
 
 
 def _short(value: Any) -> str | None:

@@ -6,11 +6,17 @@ delivered, failed, opened, clicked, unsubscribed, complained, stored. ``failed``
 old, hardfail, greylisted…). ``suppress-bounce`` is Mailgun refusing an address that bounced
 before: an echo, stored as ``suppressed``. ``delivery-status.code`` may be a Mailgun-internal
 code (605 "previously bounced", 498/499 no MX/connect); only 200–599 become reply codes.
+
+The recipient is ``recipient``; some events (a ``rejected`` one, mailgun api-events.rst) carry it only
+in ``message.headers.to`` or ``envelope.targets``, where django-anymail's Mailgun tracking webhook also
+looks (anymail/webhooks/mailgun.py, "This event has a somewhat different structure"). Identity: the
+event's ``id`` (Mailgun's per-event id), else (message-id header, event type, recipient, time).
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from email.utils import getaddresses
 from typing import Any
 
 from .esp import as_dict, first, note_skip, read_entries, record
@@ -64,13 +70,15 @@ def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Re
     campaign = None
     if isinstance(campaigns, list) and campaigns and isinstance(campaigns[0], dict):
         campaign = campaigns[0].get("name") or campaigns[0].get("id")
+    headers = as_dict(as_dict(event.get("message")).get("headers"))
     return record(
         row,
-        first(event, "recipient"),
+        first(event, "recipient") or _header_recipient(event, headers),
         event_type,
         occurred_at=event.get("timestamp"),
         campaign=campaign or as_dict(event.get("uservariables")).get("campaign"),
         esp_event_id=event.get("id"),
+        message_id=headers.get("messageid"),
         diagnostic=message or description or None,
         reply_code=code,
         enhanced_status=first(status, "enhancedcode"),
@@ -80,3 +88,14 @@ def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Re
                 "description": description if message and description != message else None,
                 "attempt": status.get("attemptno")},
     )
+
+
+def _header_recipient(event: dict[str, Any], headers: dict[str, Any]) -> str | None:
+    """The recipient of an event that names it only in the message: the envelope's targets (a
+    comma-separated string), else the first address of the To header ("Name <a@b>" forms)."""
+    for value in (as_dict(event.get("envelope")).get("targets"), headers.get("to")):
+        if isinstance(value, str) and "@" in value:
+            for _name, address in getaddresses([value]):
+                if "@" in address:
+                    return address
+    return None

@@ -9,7 +9,14 @@ Echoes: ``Inactive`` is set on the very bounce that made Postmark deactivate the
 API examples: a HardBounce with Inactive true), so it does NOT mark an echo by itself and is kept
 as a label; reading it as ``suppressed`` would hide every real Postmark hard bounce. Postmark's
 echo is the SubscriptionChange webhook with SuppressSending and reason HardBounce or
-SpamComplaint: that is stored as ``suppressed``.
+SpamComplaint: that is stored as ``suppressed`` — counting it as a bounce would count the bounce,
+which arrives as its own record, twice. A SubscriptionChange with SuppressSending false is a
+reactivation or resubscription: nothing stored.
+
+Identity: a Postmark ``ID`` names a bounce, but IDs repeat across record types (a Delivery, an Open and
+a Bounce are numbered apart), so it is never the identity alone (kept as the ``ID`` label: the bounce
+API reactivates by it). Every record's identity is (MessageID, event type, recipient, time), see
+esp.event_identity, the same for the bounces API export and the webhook.
 """
 from __future__ import annotations
 
@@ -61,21 +68,22 @@ def entry_record(row: int, entry: dict[str, Any], skipped: Counter | None) -> Re
                 note_skip(skipped, f"Postmark {type_name} (not a delivery failure)")
                 return None
             return RowError(row, "Postmark record without a bounce Type")
-        labels.update({"Type": type_name, "TypeCode": entry.get("typecode"), "Name": entry.get("name"),
+        labels.update({"ID": entry.get("id"), "Type": type_name, "TypeCode": entry.get("typecode"),
+                       "Name": entry.get("name"),
                        "Description": entry.get("description"), "Inactive": entry.get("inactive"),
                        "CanActivate": entry.get("canactivate")})
         return record(row, first(entry, "email", "recipient"), event_type,
                       occurred_at=first(entry, "bouncedat", "receivedat"),
-                      esp_event_id=first(entry, "id"), diagnostic=entry.get("details"), labels=labels)
+                      message_id=entry.get("messageid"), diagnostic=entry.get("details"), labels=labels)
     if kind == "delivery":
         return record(row, first(entry, "recipient", "email"), "delivered",
                       occurred_at=entry.get("deliveredat"),
-                      esp_event_id=_event_id(entry, "delivery"), diagnostic=entry.get("details"),
+                      message_id=entry.get("messageid"), diagnostic=entry.get("details"),
                       labels=labels)
     if kind in ("open", "click"):
         return record(row, first(entry, "recipient", "email"), kind,
                       occurred_at=first(entry, "receivedat"),
-                      esp_event_id=_event_id(entry, kind, entry.get("receivedat")), labels=labels)
+                      message_id=entry.get("messageid"), labels=labels)
     if kind == "subscriptionchange":
         reason = str(entry.get("suppressionreason") or "")
         if entry.get("suppresssending") is not True:
@@ -85,13 +93,8 @@ def entry_record(row: int, entry: dict[str, Any], skipped: Counter | None) -> Re
         labels["SuppressionReason"] = reason
         return record(row, first(entry, "recipient", "email"), event_type,
                       occurred_at=entry.get("changedat"),
-                      esp_event_id=_event_id(entry, "subscription", entry.get("changedat")), labels=labels)
+                      message_id=entry.get("messageid"), labels=labels)
     return RowError(row, f"unknown Postmark RecordType {str(entry.get('recordtype'))[:40]!r}")
-
-
-def _event_id(entry: dict[str, Any], *parts: Any) -> str | None:
-    message_id = entry.get("messageid")
-    return ":".join(str(p) for p in (message_id, *parts)) if message_id else None
 
 
 def _int(value: Any) -> int | None:

@@ -50,6 +50,9 @@ class Record:
     remote_mta: str | None = None
     esp_labels: dict[str, str] = field(default_factory=dict)  # raw ESP labels (hard/soft, class…)
     sent_count: int | None = None  # a campaign's total sends when the source states it
+    # The ESP reported an event for an address that is not one (SendGrid drops ``invalid@invalid``): kept
+    # as given so the client sees it, stored as ``dropped`` (ingest/esp.py), never a row error.
+    address_invalid: bool = False
 
 
 @dataclass(slots=True)

@@ -4,7 +4,9 @@ Facts (formats.md §1.2, SendGrid Event Webhook reference): ``event`` is process
 delivered, deferred, bounce, open, click, spamreport, unsubscribe, group_unsubscribe,
 group_resubscribe. A block is ``event=bounce`` with ``type=blocked``. ``dropped`` with reason
 "Bounced Address" is SendGrid refusing to send to an address that bounced before: an echo, stored
-as ``suppressed``. The legacy bounce list export has only created, email, reason, status.
+as ``suppressed``; a drop with reason "Invalid" names an address that is not one (``invalid@invalid``):
+kept as given, flagged invalid (esp.record). ``processed`` (accepted for sending) and
+``group_resubscribe`` store nothing. The legacy bounce list export has only created, email, reason, status.
 ``type`` and ``bounce_classification`` are kept as labels; they never decide our category.
 """
 from __future__ import annotations
@@ -75,6 +77,8 @@ def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Re
         occurred_at=first(event, "timestamp", "created", "processed", "eventtime", "time"),
         campaign=first(event, "campaign", "campaignname"),
         esp_event_id=event.get("sgeventid"),
+        # Without sg_event_id (some CSV exports), the identity is built from sg_message_id (esp.record).
+        message_id=first(event, "sgmessageid", "smtpid"),
         diagnostic=diagnostic,
         enhanced_status=enhanced,
         remote_mta=first(event, "mxserver", "mxhost"),

@@ -7,6 +7,18 @@ Open, Click, Rendering Failure, Subscription). An SNS envelope carries the notif
 OnTenantSuppressionList) are SES declining to send because of an earlier bounce: ``suppressed``.
 SES's bounceType is kept as a label only: it files invalid domains as Transient and out-of-office
 replies as Undetermined (listmonk#1463, Mailtrain#114).
+
+Stored types (issue 16 item 7, the same for files and webhooks): Delivery → delivered, Bounce →
+bounce (Permanent / Transient kept as the ``bounceType`` label), Complaint → complaint, Open → open,
+Click → click, Reject and Rendering Failure → dropped (SES never sent: a virus, a template that did
+not render), DeliveryDelay → deferred, Subscription → unsubscribe (AWS SES developer guide, "Contents
+of event data that Amazon SES publishes to Amazon SNS": the recipient used the unsubscribe link or
+header), Send → nothing (SES accepted the message; it says nothing about the recipient).
+
+Identity: SES has no per-event id (``feedbackId`` names one bounce or complaint report, which may list
+several recipients); every event's identity is (mail.messageId, event type, recipient, time), see
+esp.event_identity. The SNS envelope's ``MessageId`` names the notification's delivery, not the event
+(a redelivered or re-captured notification may carry another), so it is never used.
 """
 from __future__ import annotations
 
@@ -20,8 +32,11 @@ from .records import Record, RowError
 from .textio import Peeked
 
 _SUPPRESSION_SUBTYPES = {"suppressed", "onaccountsuppressionlist", "ontenantsuppressionlist"}
-_NOT_STORED = {"send": "SES Send (accepted for sending)",
-               "renderingfailure": "SES Rendering Failure (never sent)"}
+_NOT_STORED = {"send": "SES Send (accepted for sending)"}
+# The text SNS sends as a Notification once a topic is set as an SES event destination (quoted by
+# django-anymail's amazon_ses webhook, which ignores it the same way): not an event.
+_TOPIC_VALIDATED = "Successfully validated SNS topic for Amazon SES event publishing."
+_OPT_OUT = {"optout", "opt_out"}  # the event's "OptOut"; the SESv2 API spells it OPT_OUT
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
@@ -33,6 +48,9 @@ def notification_records(row: int, obj: dict[str, Any], skipped: Counter | None)
     if isinstance(message, str) and ("topicarn" in obj or obj.get("type") in ("Notification", "SubscriptionConfirmation")):
         if obj.get("type") not in (None, "Notification"):
             note_skip(skipped, f"SNS {obj.get('type')}")
+            return
+        if message.strip() == _TOPIC_VALIDATED:
+            note_skip(skipped, "SNS topic validation message")
             return
         try:
             inner = json.loads(message)
@@ -53,6 +71,9 @@ def notification_records(row: int, obj: dict[str, Any], skipped: Counter | None)
     if handler is None:
         yield RowError(row, f"not an SES notification (notificationType/eventType {kind[:40]!r})")
         return
+    if handler is _subscription:
+        yield from _subscription(row, obj, mail, skipped)
+        return
     yield from handler(row, obj, mail)
 
 
@@ -65,10 +86,6 @@ def _campaign(mail: dict[str, Any]) -> str | None:
         if isinstance(value, str):
             return value
     return None
-
-
-def _event_id(base: Any, *parts: Any) -> str | None:
-    return ":".join(str(p) for p in (base, *parts)) if base else None
 
 
 def _bounce(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
@@ -84,12 +101,13 @@ def _bounce(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Rec
             row, r.get("emailaddress"), event_type,
             occurred_at=first(bounce, "timestamp") or mail.get("timestamp"),
             campaign=_campaign(mail),
-            esp_event_id=_event_id(bounce.get("feedbackid"), r.get("emailaddress")),
+            message_id=mail.get("messageid"),
             diagnostic=r.get("diagnosticcode"),
             enhanced_status=r.get("status"),
             remote_mta=bounce.get("remotemtaip"),
             labels={"bounceType": bounce.get("bouncetype"), "bounceSubType": subtype,
-                    "action": r.get("action"), "reportingMTA": bounce.get("reportingmta")},
+                    "action": r.get("action"), "reportingMTA": bounce.get("reportingmta"),
+                    "feedbackId": bounce.get("feedbackid")},
         )
 
 
@@ -103,9 +121,10 @@ def _complaint(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[
             row, r.get("emailaddress"), event_type,
             occurred_at=first(complaint, "timestamp", "arrivaldate") or mail.get("timestamp"),
             campaign=_campaign(mail),
-            esp_event_id=_event_id(complaint.get("feedbackid"), r.get("emailaddress")),
+            message_id=mail.get("messageid"),
             labels={"complaintFeedbackType": complaint.get("complaintfeedbacktype"),
-                    "complaintSubType": subtype, "userAgent": complaint.get("useragent")},
+                    "complaintSubType": subtype, "userAgent": complaint.get("useragent"),
+                    "feedbackId": complaint.get("feedbackid")},
         )
 
 
@@ -116,7 +135,7 @@ def _delivery(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[R
             row, email, "delivered",
             occurred_at=first(delivery, "timestamp") or mail.get("timestamp"),
             campaign=_campaign(mail),
-            esp_event_id=_event_id(mail.get("messageid"), "delivery", email),
+            message_id=mail.get("messageid"),
             diagnostic=delivery.get("smtpresponse"),
             remote_mta=delivery.get("remotemtaip"),
             labels={"reportingMTA": delivery.get("reportingmta")},
@@ -132,7 +151,7 @@ def _delay(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Reco
             row, r.get("emailaddress"), "deferred",
             occurred_at=when,
             campaign=_campaign(mail),
-            esp_event_id=_event_id(mail.get("messageid"), "delay", r.get("emailaddress"), when),
+            message_id=mail.get("messageid"),
             diagnostic=r.get("diagnosticcode"),
             enhanced_status=r.get("status"),
             remote_mta=delay.get("remotemtaip"),
@@ -146,18 +165,30 @@ def _per_destination(event_type: str, member: str):
         detail = as_dict(obj.get(member))
         when = first(detail, "timestamp") or mail.get("timestamp")
         labels = {"reason": detail.get("reason"), "link": detail.get("link"),
-                  "userAgent": detail.get("useragent")}
+                  "userAgent": detail.get("useragent"), "errorMessage": detail.get("errormessage"),
+                  "templateName": detail.get("templatename"), "source": detail.get("source"),
+                  "contactList": detail.get("contactlist")}
+        if member == "failure":
+            labels["eventType"] = "Rendering Failure"
         for email in as_list(mail.get("destination")):
             yield record(row, email, event_type, occurred_at=when, campaign=_campaign(mail),
-                         esp_event_id=_event_id(mail.get("messageid"), member, email, when), labels=labels)
+                         message_id=mail.get("messageid"), labels=labels)
     return handler
 
 
-def _subscription(row: int, obj: dict[str, Any], mail: dict[str, Any]) -> Iterator[Record | RowError]:
+def _subscription(row: int, obj: dict[str, Any], mail: dict[str, Any], skipped: Counter | None = None
+                  ) -> Iterator[Record | RowError]:
+    """A Subscription event is the recipient changing preferences through the unsubscribe link or
+    header: an unsubscribe, unless the new preferences say plainly that nothing was opted out of."""
     detail = as_dict(obj.get("subscription"))
     preferences = as_dict(detail.get("newtopicpreferences"))
-    if preferences.get("unsubscribeall") is True:
-        yield from _per_destination("unsubscribe", "subscription")(row, obj, mail)
+    topics = [as_dict(t) for t in as_list(preferences.get("topicsubscriptionstatus"))]
+    opted_out = preferences.get("unsubscribeall") is True or any(
+        str(t.get("subscriptionstatus") or "").lower() in _OPT_OUT for t in topics)
+    if preferences and not opted_out:
+        note_skip(skipped, "SES Subscription (no topic opted out)")
+        return
+    yield from _per_destination("unsubscribe", "subscription")(row, obj, mail)
 
 
 _HANDLERS = {
@@ -166,6 +197,7 @@ _HANDLERS = {
     "delivery": _delivery,
     "deliverydelay": _delay,
     "reject": _per_destination("dropped", "reject"),
+    "renderingfailure": _per_destination("dropped", "failure"),
     "open": _per_destination("open", "open"),
     "click": _per_destination("click", "click"),
     "subscription": _subscription,

@@ -84,9 +84,9 @@ def test_ses_sns_envelopes_are_unwrapped_and_subscription_confirmations_skipped(
 
 def test_ses_event_publishing_covers_delays_rejects_opens_clicks_and_unsubscribes():
     result = read_all(FIXTURES / "ses/event_publishing.jsonl")
-    assert result.types() == {"delivered": 1, "bounce": 1, "dropped": 1, "deferred": 1, "open": 1, "click": 1,
+    assert result.types() == {"delivered": 1, "bounce": 1, "dropped": 2, "deferred": 1, "open": 1, "click": 1,
                               "unsubscribe": 1, "complaint": 1}
-    assert result.skipped == {"SES Send (accepted for sending)": 1, "SES Rendering Failure (never sent)": 1}
+    assert result.skipped == {"SES Send (accepted for sending)": 1}  # Rendering Failure: dropped (issue 16)
     dev = result.by_email("dev@initech.example")
     assert dev.esp_labels["delayType"] == "MailboxFull" and dev.reply_code == 452
 
