@@ -146,19 +146,36 @@ def _rejected(scenario: DomainScenario, people: list[str], rng: random.Random, h
     return set()
 
 
-def write_demo_csv(path: Path, seed: int = 7, scale: int = 1) -> int:
-    """Write the two demo campaigns (history, then the campaign under review); returns rows written.
+DEMO_CAMPAIGNS = (("October webinar invite", datetime(2026, 10, 5, 9, 0, tzinfo=UTC), True),
+                  ("November product update", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), False))
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+SUBJECTS = ("webinar invite", "product update")
+
+
+def earlier_campaigns(months_back: int) -> tuple[tuple[str, datetime, bool], ...]:
+    """A pair of clean campaigns (no gateway trouble yet) sent `months_back` months before the demo's pair:
+    the same list, mailed month after month, as a large sender's history looks."""
+    pair = []
+    for (_, start, _), subject in zip(DEMO_CAMPAIGNS, SUBJECTS, strict=True):
+        month = start.month - 1 - months_back
+        year, month = start.year + month // 12, month % 12 + 1
+        pair.append((f"{MONTHS[month - 1]} {year} {subject}", start.replace(year=year, month=month), True))
+    return tuple(pair)
+
+
+def write_demo_csv(path: Path, seed: int = 7, scale: int = 1,
+                   campaigns: tuple[tuple[str, datetime, bool], ...] = DEMO_CAMPAIGNS) -> int:
+    """Write the demo campaigns (by default the history, then the campaign under review); returns rows written.
 
     For scale >= SYNTHETIC_FROM_SCALE, corporate domains are spread over synthetic siblings."""
     rng = random.Random(seed)
-    november = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-    october = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
     rows = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["email", "status", "smtp_response", "timestamp", "campaign"])
-        for name, start, history in (("October webinar invite", october, True), ("November product update", november, False)):
+        for name, start, history in campaigns:
             for email, status, response, moment, campaign in campaign_rows(name, start, rng, scale, history):
                 writer.writerow([email, status, response, moment.strftime("%Y-%m-%dT%H:%M:%SZ"), campaign])
                 rows += 1

@@ -1,4 +1,10 @@
-"""Build the demo dataset through the real import path and print what was made."""
+"""Build the demo dataset through the real import path and print what was made.
+
+Past PART_EVENTS events, the organisation gets one file per pair of monthly campaigns, each of about
+PART_EVENTS events (campaigns of ~1M recipients: the same list mailed month after month, the demo's
+October/November pair last), imported and analysed one after the other as a client would upload them.
+One file of 10M events would instead make two campaigns of ~3.7M recipients, which no real list is.
+"""
 from __future__ import annotations
 
 import time
@@ -9,10 +15,11 @@ from django.core.management.base import BaseCommand
 
 from deliverability.accounts.models import Organization
 from deliverability.campaigns import services
-from deliverability.campaigns.demo import write_demo_csv
+from deliverability.campaigns.demo import DEMO_CAMPAIGNS, earlier_campaigns, write_demo_csv
 from deliverability.campaigns.models import Upload
 
 ROWS_PER_SCALE = 1700  # about one demo scenario's rows (two campaigns)
+PART_EVENTS = 2_700_000  # events per file past which another pair of campaigns is made (~1M recipients each)
 
 
 class Command(BaseCommand):
@@ -35,9 +42,17 @@ class Command(BaseCommand):
             slug=org, defaults={"name": "Lumen Analytics (demo client)" if org == "demo-client" else org,
                                 "timezone": "Europe/Madrid"},
         )
-        scale = max(1, round(events / ROWS_PER_SCALE))
-        path = Path(settings.MEDIA_ROOT) / "demo" / f"{org}-{seed}-{scale}.csv"
-        rows = write_demo_csv(path, seed=seed, scale=scale)
+        parts = max(1, -(-events // PART_EVENTS))
+        scale = max(1, round(events / parts / ROWS_PER_SCALE))
+        for part in range(parts):
+            back = parts - 1 - part  # the earliest months first; the demo's own pair is the last file
+            campaigns = earlier_campaigns(2 * back) if back else DEMO_CAMPAIGNS
+            suffix = f"-part{part + 1}of{parts}" if parts > 1 else ""
+            path = Path(settings.MEDIA_ROOT) / "demo" / f"{org}-{seed}-{scale}{suffix}.csv"
+            rows = write_demo_csv(path, seed=seed + back, scale=scale, campaigns=campaigns)
+            self.import_file(organization, created, path, rows, started)
+
+    def import_file(self, organization: Organization, created: bool, path: Path, rows: int, started: float) -> None:
         received = services.receive_upload(organization, path, original_name=path.name)
         if received.created:
             services.run_import(received.upload.pk)
@@ -47,6 +62,7 @@ class Command(BaseCommand):
 
             if not uses_broker():
                 wait_for_background_tasks(timeout=6 * 3600)
+        path.unlink(missing_ok=True)  # the upload keeps its own stored copy
         upload = Upload.objects.get(pk=received.upload.pk)
         summary = upload.summary
         self.stdout.write(
