@@ -23,6 +23,15 @@ from .vocabulary import KEEP_VERDICTS, VERDICTS, VerdictKind
 
 TOP_DOMAINS = 10
 RATE_DIGITS = 4
+# "The same company accepted N colleagues' copies within the minute": deliveries to the refusing
+# domain this close to its first filter refusal (before or after) count as the colleagues' copies.
+COLLEAGUE_WINDOW_SECONDS = 600
+
+
+def _seconds(a, b) -> float:
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return abs((a - b).total_seconds())
 
 
 def _rate(count: int, total: int | None) -> float | None:
@@ -81,6 +90,15 @@ class CampaignDiagnosis:
     filter_companies: int = 0  # distinct domains with a filter_rejection
     filter_vendor_names: list[str] = field(default_factory=list)  # most refusals first
     filter_mostly_gateways: bool = True
+    # The same three over the reported hard bounces only: the headline counts what it names.
+    hard_filter_companies: int = 0
+    hard_filter_vendor_names: list[str] = field(default_factory=list)
+    hard_filter_mostly_gateways: bool = True
+    # Whose hard/soft split the headline reads: the ESP's own label, or a 5xx reply where it gave none.
+    hard_labelled_by_esp: int = 0
+    hard_inferred: int = 0
+    # The strongest "the same company accepted colleagues' copies" case, or None (see _Tally.colleagues).
+    colleagues: dict | None = None
     headline: str = ""
 
     @property
@@ -109,6 +127,8 @@ class CampaignDiagnosis:
             "top_domains": [dict(row) for row in self.top_domains],
             "outcomes": dict(self.outcomes),
             "recovered": self.recovered,
+            "hard_bounce_source": {"esp_label": self.hard_labelled_by_esp, "inferred_from_reply": self.hard_inferred},
+            "colleagues_accepted": dict(self.colleagues) if self.colleagues else None,
             "headline": self.headline,
             "what_to_do": [dict(item) for item in self.what_to_do],
             "notes": list(self.notes),
@@ -157,6 +177,13 @@ class _Tally:
         self.filter_gateway_refusals = 0
         self.per_vendor_verdict: dict[str | None, Counter[str]] = defaultdict(Counter)
         self.per_vendor_filter_domains: dict[str | None, set[str]] = defaultdict(set)
+        self.hard_filter_vendors: Counter[str] = Counter()
+        self.hard_filter_domains: set[str] = set()
+        self.hard_filter_gateway_refusals = 0
+        self.hard_esp = self.hard_inferred = 0
+        # domain → delivery times, and domain → filter-rejection times (the colleagues argument)
+        self.delivered_at: dict[str, list] = defaultdict(list)
+        self.filter_at: dict[str, list] = defaultdict(list)
 
     def add(self, facts: RecipientFacts, verdict: Verdict | str | None) -> None:
         self.outcomes[facts.outcome] += 1
@@ -177,6 +204,8 @@ class _Tally:
         domain_row["recipients"] += 1
         if facts.outcome == "delivered":
             domain_row["delivered"] += 1
+            if facts.occurred_at is not None:
+                self.delivered_at[facts.domain].append(facts.occurred_at)
             return
         value = verdict_value(verdict)
         self.not_delivered_by_verdict[value] += 1
@@ -187,6 +216,16 @@ class _Tally:
             self.hard += 1
             segment.reported_hard_bounced += 1
             self.hard_by_verdict[value] += 1
+            if facts.esp_hard is None:
+                self.hard_inferred += 1
+            else:
+                self.hard_esp += 1
+            if value == VerdictKind.FILTER_REJECTION:
+                self.hard_filter_domains.add(facts.domain)
+                if vendor_id:
+                    self.hard_filter_vendors[vendor_key] += 1
+                if facts.answering_vendor_category == "security_gateway":
+                    self.hard_filter_gateway_refusals += 1
         if belongs_on_recovery_list(facts, value):
             self.recovered += 1
         if facts.outcome != "bounce":
@@ -199,6 +238,8 @@ class _Tally:
         domain_row["by_verdict"][value] += 1
         self.per_vendor_verdict[vendor_id][value] += 1
         if value == VerdictKind.FILTER_REJECTION:
+            if facts.occurred_at is not None:
+                self.filter_at[facts.domain].append(facts.occurred_at)
             self.per_vendor_filter_domains[vendor_id].add(facts.domain)
             if vendor_id:
                 self.filter_vendors[vendor_key] += 1
@@ -223,6 +264,31 @@ class _Tally:
     def filter_mostly_gateways(self) -> bool:
         total = self.by_verdict[VerdictKind.FILTER_REJECTION]
         return self.filter_gateway_refusals * 2 >= total if total else True
+
+    def hard_filter_mostly_gateways(self) -> bool:
+        total = self.hard_by_verdict[VerdictKind.FILTER_REJECTION]
+        return self.hard_filter_gateway_refusals * 2 >= total if total else True
+
+    def colleagues(self) -> dict | None:
+        """The domain whose filter refusals are best contradicted by its own deliveries: how many
+        colleagues' copies it accepted within COLLEAGUE_WINDOW of its first refusal, and the span
+        from the earliest of those deliveries to that refusal. None when no domain shows it."""
+        best = None
+        for domain, refused in self.filter_at.items():
+            delivered = self.delivered_at.get(domain)
+            if not delivered:
+                continue
+            first = min(refused)
+            near = [t for t in delivered if _seconds(first, t) <= COLLEAGUE_WINDOW_SECONDS]
+            if not near:
+                continue
+            span = max(_seconds(first, t) for t in near)
+            row = {"domain": domain, "vendor": self.domains[domain]["vendor"], "accepted": len(near),
+                   "refused": len(refused), "seconds": round(span)}
+            # The most refusals first: the argument is about the company that refused the most.
+            if best is None or (row["refused"], row["accepted"]) > (best["refused"], best["accepted"]):
+                best = row
+        return best
 
 
 def diagnose_campaign(
@@ -277,6 +343,12 @@ def diagnose_campaign(
         filter_companies=tally.filter_companies(),
         filter_vendor_names=[name for name, _count in tally.filter_vendors.most_common()],
         filter_mostly_gateways=tally.filter_mostly_gateways(),
+        hard_filter_companies=len(tally.hard_filter_domains),
+        hard_filter_vendor_names=[name for name, _count in tally.hard_filter_vendors.most_common()],
+        hard_filter_mostly_gateways=tally.hard_filter_mostly_gateways(),
+        hard_labelled_by_esp=tally.hard_esp,
+        hard_inferred=tally.hard_inferred,
+        colleagues=tally.colleagues(),
     )
     diagnosis.headline = campaign_headline(diagnosis)
     return diagnosis

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 UNIDENTIFIED_VENDOR = "Unidentified (own or unknown server)"
 ASK_IT_DOMAINS = 8  # domains named in the "ask the IT team" action
 NO_RECIPIENTS_NOTE = "No recipient has a send outcome in this campaign."
+COLLEAGUES_MIN = 3  # fewer accepted copies beside a refusal is not an argument worth the headline
 
 GLOSSARY: dict[str, str] = {
     "ESP": "Email service provider: the service that sends your campaigns (Mailchimp, SendGrid, …).",
@@ -166,12 +167,45 @@ def _names(names: list[str], limit: int = 3) -> str:
     return ", ".join(shown) + more
 
 
+def _hard_source(d: CampaignDiagnosis) -> str:
+    """Whose hard/soft split the headline reads: the ESP's own label, or the reply code where the
+    file gave none (the product's inference), or both, with counts."""
+    if d.hard_inferred and not d.hard_labelled_by_esp:
+        return "(5xx replies: your file carries no hard/soft label, so we read the reply codes)"
+    if d.hard_inferred:
+        return (f"({d.hard_labelled_by_esp} labelled hard by your ESP, {d.hard_inferred} read by us from "
+                "5xx replies that carried no label)")
+    return "(as your ESP labelled them)"
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return "within the minute" if seconds <= 60 else "within two minutes"
+    return f"within {round(seconds / 60)} minutes"
+
+
+def colleagues_sentence(colleagues: Mapping | None) -> str:
+    """"At northwind-freight.com the same company accepted 8 colleagues' copies within 3 minutes of
+    its first refusal": the people exist, the filter refused the sender. Empty when nothing shows it."""
+    if not colleagues or colleagues.get("accepted", 0) < COLLEAGUES_MIN:
+        return ""
+    vendor = f" (behind {colleagues['vendor']})" if colleagues.get("vendor") else ""
+    copies = f"{colleagues['accepted']} colleague{'s' if colleagues['accepted'] != 1 else ''}' cop" + (
+        "ies" if colleagues["accepted"] != 1 else "y")
+    refused = colleagues["refused"]
+    return (f"At {colleagues['domain']}{vendor} the same company accepted {copies} {_duration(colleagues['seconds'])} "
+            f"of its first refusal and then refused {refused} message{'s' if refused != 1 else ''}: "
+            "the filter turned the sender away, not the people.")
+
+
 def campaign_headline(diagnosis: CampaignDiagnosis) -> str:
     """One or two sentences: how much of the reported hard-bounce rate is real.
 
-    E.g. "Of your 11.2% hard bounces, about 2.1 points are addresses that really do not exist;
-    8.3 points were refused by the security gateways of 14 companies (Proofpoint, Mimecast),
-    which very likely hold valid addresses."
+    Every part counts exactly what it names: when the subject is the reported hard bounces, the
+    companies and vendors named are those behind the hard bounces refused by a filter, not those
+    behind soft or temporary refusals. E.g. "Of your 11.2% hard bounces (as your ESP labelled them),
+    about 2.1 points are addresses that really do not exist; 8.3 points were refused by the security
+    gateways of 14 companies (Proofpoint, Mimecast), which very likely hold valid addresses."
     """
     d = diagnosis
     if not d.recipients:
@@ -179,17 +213,23 @@ def campaign_headline(diagnosis: CampaignDiagnosis) -> str:
     if not d.bounced:
         return f"None of the {d.recipients} recipients bounced."
     if d.reported_hard_bounced:
-        subject = f"Of your {d.reported_hard_bounce_rate * 100:.1f}% hard bounces (as your ESP reported them)"
+        subject = f"Of your {d.reported_hard_bounce_rate * 100:.1f}% hard bounces {_hard_source(d)}"
         shares = d.hard_by_verdict
+        companies_count, vendor_names, gateways = (
+            d.hard_filter_companies, d.hard_filter_vendor_names, d.hard_filter_mostly_gateways)
+        invalid = shares.get(VerdictKind.INVALID_RECIPIENT, 0)
     else:
         subject = f"Your ESP reported no hard bounces. Of your {d.bounced / d.recipients * 100:.1f}% bounces"
         shares = d.by_verdict
+        companies_count, vendor_names, gateways = d.filter_companies, d.filter_vendor_names, d.filter_mostly_gateways
+        invalid = shares.get(VerdictKind.INVALID_RECIPIENT, 0)
     rate = lambda count: count / d.recipients  # noqa: E731 - a local shorthand
-    parts = [f"about {_points(d.estimated_invalid_rate)} are addresses that really do not exist"]
+    parts = [f"about {_points(rate(invalid))} are addresses that really do not exist" if invalid
+             else "none is an address that really does not exist"]
     if shares.get(VerdictKind.FILTER_REJECTION):
-        kind = "security gateways" if d.filter_mostly_gateways else "mail filters"
-        who = f" ({_names(d.filter_vendor_names)})" if d.filter_vendor_names else ""
-        companies = f"{d.filter_companies} compan{'y' if d.filter_companies == 1 else 'ies'}"
+        kind = "security gateways" if gateways else "mail filters"
+        who = f" ({_names(vendor_names)})" if vendor_names else ""
+        companies = f"{companies_count} compan{'y' if companies_count == 1 else 'ies'}"
         parts.append(
             f"{_points(rate(shares[VerdictKind.FILTER_REJECTION]))} were refused by the {kind} of {companies}{who}, "
             "which very likely hold valid addresses"
@@ -200,10 +240,17 @@ def campaign_headline(diagnosis: CampaignDiagnosis) -> str:
             "authentication or content)"
         )
     if shares.get(VerdictKind.TEMPORARY):
-        parts.append(f"{_points(rate(shares[VerdictKind.TEMPORARY]))} are temporary (full mailboxes, rate limits)")
+        parts.append(f"{_points(rate(shares[VerdictKind.TEMPORARY]))} are temporary (full mailboxes, rate limits, "
+                     "\"try again later\")")
     if shares.get(VerdictKind.UNKNOWN):
         parts.append(f"{_points(rate(shares[VerdictKind.UNKNOWN]))} do not say enough to tell")
-    return f"{subject}, " + "; ".join(parts) + "."
+    headline = f"{subject}, " + "; ".join(parts) + "."
+    if d.invalid > invalid:
+        others = d.invalid - invalid
+        headline += (f" {others} more address{'es' if others != 1 else ''} that do not exist came back as soft "
+                     "bounces or deferrals.")
+    colleagues = colleagues_sentence(d.colleagues)
+    return f"{headline} {colleagues}" if colleagues else headline
 
 
 def vendor_display_name(vendor_id: str | None) -> str:

@@ -190,6 +190,14 @@ class RecipientFacts:
         return reply_class(self.reply_code, self.status) == 5
 
 
+def pattern_outcome(outcome: str, reply_code: int | None, status: str | None) -> str:
+    """The outcome a domain's pattern counts: a bounce with a temporary (4xx) answer is a deferral
+    (RFC 5321 4.2.1, "transient negative completion"), not one of the rejections that make a burst."""
+    if outcome == "bounce" and reply_class(reply_code, status) == 4:
+        return "deferred"
+    return outcome
+
+
 def reply_class(reply_code: int | None, status: str | None) -> int | None:
     """2, 4 or 5 from the SMTP reply code, else from the enhanced status; None if neither."""
     if reply_code:

@@ -115,8 +115,37 @@ def names_sender_problem(f: RecipientFacts) -> bool:
     return sender_problem_named(f.diagnostic) is not None
 
 
+# A temporary (4xx) refusal is throttling or a deferral (DESIGN, "where the two overlap": throttling
+# and deferrals are temporary) unless the text gives stronger evidence of a sender problem that a
+# retry will not cure: a blocklist, failed SPF/DKIM/DMARC or spam content (RFC 5321 4.2.1: 4yz is
+# "transient negative completion"; Google's 4.7.27/4.7.30 authentication and Yahoo's TSS04 volume
+# deferrals in research/sender-health.md). Naming the sending IP alone is what throttling does
+# ("too many connections from your IP", "rate limited due to IP reputation"), so it is not enough.
+STRONG_SENDER_KINDS = frozenset({"blocklist", "authentication", "content"})
+STRONG_SENDER_CATEGORIES = frozenset({"authentication", "spam_content"})
+
+
+def is_temporary_refusal(f: RecipientFacts) -> bool:
+    """A bounce or deferral answered with a 4xx reply (or a 4.x.x status when no reply code)."""
+    return f.outcome in ("bounce", "deferred") and reply_class(f.reply_code, f.status) == 4
+
+
+def names_lasting_sender_problem(f: RecipientFacts) -> bool:
+    """The text names a sender problem a retry will not cure (see STRONG_SENDER_KINDS)."""
+    if f.category in STRONG_SENDER_CATEGORIES:
+        return True
+    named = sender_problem_named(f.diagnostic)
+    return named is not None and named[0] in STRONG_SENDER_KINDS
+
+
+def is_throttling(f: RecipientFacts) -> bool:
+    """A temporary refusal with no lasting sender problem named: throttling, greylisting, a deferral."""
+    return is_temporary_refusal(f) and not names_lasting_sender_problem(f)
+
+
 def _is_refusal(f: RecipientFacts) -> bool:
-    return f.outcome == "bounce"
+    """A permanent refusal: the rules about filters, directories and patterns read only these."""
+    return f.outcome == "bounce" and not is_temporary_refusal(f)
 
 
 def _vendor_label(vendor_id: str | None) -> str | None:
@@ -158,11 +187,17 @@ def category_claim(f: RecipientFacts) -> list[Evidence]:
         weight = w.GATEWAY_DIRECTORY_INVALID_RESIDUAL
     if verdict == VerdictKind.FILTER_REJECTION and names_sender_problem(f):
         verdict = VerdictKind.SENDER_ISSUE  # a refusal that names the sender is a sender issue (DESIGN overlap)
+    throttled = is_throttling(f) and verdict not in (VerdictKind.TEMPORARY, VerdictKind.UNKNOWN)
+    if throttled:
+        # The same words under a 4xx reply are a "not now", not a refusal (DESIGN overlap: throttling
+        # and deferrals are temporary): "421 4.7.0 Try again later" is filed as policy by its status.
+        verdict = VerdictKind.TEMPORARY
     quoted = f.category not in ("auto_reply", "complaint", "suppressed")
-    text = with_quote(CATEGORY_SENTENCES[f.category], f.diagnostic if quoted else None)
+    sentence = CATEGORY_SENTENCES[f.category] + (", for now (a temporary refusal)" if throttled else "")
+    text = with_quote(sentence, f.diagnostic if quoted else None)
     votes = [Evidence(f"claim_{f.category}", text, verdict, weight)]
     residual = w.SIGNATURE_SECOND_VOTES.get(f.signature_class or "")
-    if residual and f.category != "invalid_mailbox":
+    if residual and f.category != "invalid_mailbox" and not throttled:
         votes.append(Evidence("claims_unknown_user",
                               "The text says the user is unknown, although not where a mailbox check happens.",
                               residual[0], residual[1]))
@@ -179,9 +214,10 @@ def text_names_sender_problem(f: RecipientFacts) -> list[Evidence]:
     if named is None or f.outcome == "delivered":
         return []
     _kind, label = named
+    weight = w.THROTTLING_SENDER_MENTION_WEIGHT if is_throttling(f) else w.SENDER_MENTION_WEIGHT
     return [Evidence("names_sender_problem",
                      f"The text names a problem on the sending side ({label}).",
-                     VerdictKind.SENDER_ISSUE, w.SENDER_MENTION_WEIGHT)]
+                     VerdictKind.SENDER_ISSUE, weight)]
 
 
 def answering_vendor(f: RecipientFacts) -> list[Evidence]:
@@ -487,11 +523,18 @@ def dns_says_no_mail(f: RecipientFacts) -> list[Evidence]:
 
 
 def temporary_reply_code(f: RecipientFacts) -> list[Evidence]:
-    if f.outcome not in ("bounce", "deferred") or reply_class(f.reply_code, f.status) != 4:
+    """A 4xx answer: throttling or a deferral unless the text names a lasting sender problem."""
+    if not is_temporary_refusal(f):
         return []
+    if names_lasting_sender_problem(f) or f.mx_status in w.DNS_NO_MAIL_STATUSES:
+        return [Evidence("temporary_reply_code",
+                         "The server answered with a temporary (4xx) code, but the text names a problem on the "
+                         "sending side that a later attempt will not cure by itself.",
+                         VerdictKind.TEMPORARY, w.TEMPORARY_REPLY_WEIGHT)]
     return [Evidence("temporary_reply_code",
-                     "The server answered with a temporary (4xx) code: it may accept a later attempt.",
-                     VerdictKind.TEMPORARY, w.TEMPORARY_REPLY_WEIGHT)]
+                     "The server answered with a temporary (4xx) code: \"not now\", not \"no\". A later attempt "
+                     "may be accepted; such answers come when mail arrives faster than the server takes it.",
+                     VerdictKind.TEMPORARY, w.THROTTLING_REPLY_WEIGHT)]
 
 
 def last_attempt_deferred(f: RecipientFacts) -> list[Evidence]:

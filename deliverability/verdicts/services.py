@@ -27,6 +27,7 @@ from deliverability.verdicts.facts import (
     RecipientFacts,
     RecipientHistory,
     domain_patterns,
+    pattern_outcome,
     vendor_patterns,
 )
 from deliverability.verdicts.judge import Verdict, apply_override, judge
@@ -166,10 +167,12 @@ def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
             return kept  # events deleted by the retention period: the figures are all that is left
     domains = load_domains({o.domain for o in outcomes.values()})
     ordered = sorted(outcomes.values(), key=lambda o: o.order)
-    patterns = domain_patterns((o.domain, o.occurred_at, o.type) for o in ordered)
+    patterns = domain_patterns((o.domain, o.occurred_at, pattern_outcome(o.type, o.reply_code, o.status))
+                               for o in ordered)
     vendor_of = {name: d.vendor_id for name, d in domains.items() if d.vendor_id}
     by_vendor = vendor_patterns(
-        (vendor_of.get(o.domain) or o.vendor or None, o.occurred_at, o.type, o.domain) for o in ordered
+        (vendor_of.get(o.domain) or o.vendor or None, o.occurred_at, pattern_outcome(o.type, o.reply_code, o.status),
+         o.domain) for o in ordered
     )
     not_delivered = [o for o in ordered if o.type != "delivered"]
     histories = _histories(campaign, [o.recipient_id for o in not_delivered])

@@ -117,7 +117,13 @@ DNS_CONTRADICTS_INVALID_DOMAIN_WEIGHT = 1.0  # "domain unknown" but DNS shows wo
 DNS_NO_MAIL_STATUSES = frozenset({"nxdomain", "null_mx", "no_mail"})
 
 # --- Outcome and reply code --------------------------------------------------------------------
-TEMPORARY_REPLY_WEIGHT = 1.0  # a 4xx code: the server may accept a later attempt
+TEMPORARY_REPLY_WEIGHT = 1.0  # a 4xx code whose text names a lasting sender problem (blocklist, SPF/DKIM/DMARC, spam)
+# A 4xx code with no lasting sender problem named: throttling, greylisting, a deferral (issue 19 item 3:
+# "421 4.7.0 Try again later" in a burst after deliveries is temporary, not a filter rejection). It
+# outweighs the burst-after-deliveries votes, which the rules do not cast for 4xx answers anyway.
+THROTTLING_REPLY_WEIGHT = 4.0
+# …and the sending IP named in such an answer ("too many connections from your IP") is context, barely a vote.
+THROTTLING_SENDER_MENTION_WEIGHT = 0.5
 DEFERRED_OUTCOME_WEIGHT = 2.5
 NOT_SENT_WEIGHT = 1.0  # dropped / suppressed by the ESP: no answer from the receiving side
 
