@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "deliverability.accounts",
     "deliverability.bounces",
     "deliverability.domains",
+    "deliverability.senders",
     "deliverability.campaigns",
     "deliverability.verdicts",
     "deliverability.dashboard",
@@ -151,6 +152,11 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", default=2 * 1024**3, minimum=1)
 IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", default=80_000, minimum=1)
 IMPORT_CACHE_LIMIT = env_int("IMPORT_CACHE_LIMIT", default=100_000, minimum=1)
 IMPORT_PIPELINE = env_bool("IMPORT_PIPELINE", default=True)
+# A running import writes a heartbeat on its upload at each committed batch; one silent this long whose
+# import lock is free lost its worker and is queued again by the beat (campaigns.tasks.recover_uploads,
+# every IMPORT_RECOVERY_EVERY_SECONDS, which also queues uploads that came while the queue was down).
+IMPORT_LOST_AFTER_SECONDS = env_int("IMPORT_LOST_AFTER_SECONDS", default=90, minimum=1)
+IMPORT_RECOVERY_EVERY_SECONDS = env_int("IMPORT_RECOVERY_EVERY_SECONDS", default=30, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -210,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-review-snapshots": {"task": "deliverability.dashboard.tasks.weekly_tick", "schedule": 3600.0,
                                 "options": {"queue": "reports"}},
 }
+# Lost imports queued again, uploads that came while the queue was down queued (campaigns.tasks).
+CELERY_BEAT_SCHEDULE["recover-uploads"] = {"task": "deliverability.campaigns.tasks.recover_uploads",
+                                           "schedule": float(IMPORT_RECOVERY_EVERY_SECONDS),
+                                           "options": {"queue": "default", "expires": IMPORT_RECOVERY_EVERY_SECONDS}}
 # Daily: each organisation's retention period (events of older campaigns go, figures stay).
 CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "deliverability.verdicts.tasks.purge_expired_events",
                                            "schedule": 86400.0, "options": {"queue": "default"}}
@@ -222,6 +232,13 @@ else:
 DNS_NAMESERVERS = env_nameservers("DNS_NAMESERVERS")
 DNS_TIMEOUT = float(env_int("DNS_TIMEOUT_MS", default=2000, minimum=50)) / 1000
 DNS_CONCURRENCY = env_int("DNS_CONCURRENCY", default=100, minimum=1)
+# Sender health (deliverability/senders): blocklist zones asked for sending IPs and domains, the
+# agency's Spamhaus Data Query Service key (rewrites the *.spamhaus.org zones; Spamhaus refuses
+# commercial use of the public mirrors) and the questions per second sent to one zone.
+SENDER_DNSBL_ZONES = env_list("SENDER_DNSBL_ZONES", default=["zen.spamhaus.org", "b.barracudacentral.org", "bl.spamcop.net"])
+SENDER_DOMAIN_BLOCKLISTS = env_list("SENDER_DOMAIN_BLOCKLISTS", default=["dbl.spamhaus.org"])
+SPAMHAUS_DQS_KEY = env_str("SPAMHAUS_DQS_KEY") or ""
+SENDER_DNSBL_RATE = env_int("SENDER_DNSBL_RATE", default=20, minimum=1)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "review@localhost"

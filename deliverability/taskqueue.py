@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from django.db import close_old_connections, connections, transaction
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,25 @@ def _submit(task, args, kwargs) -> None:
 def dispatch(task, *args, **kwargs) -> None:
     """Run `task` in the background once the surrounding transaction commits."""
     transaction.on_commit(lambda: _submit(task, args, kwargs))
+
+
+def dispatch_reporting(task, args: tuple, *, sent=None, unavailable=None) -> None:
+    """Like dispatch, for work that must not be lost when the broker is down: once the transaction
+    commits, `sent()` runs if the task was handed over, `unavailable(exc)` if the broker could not be
+    reached (the error stops here: a page answers normally and the caller's beat tries again later)."""
+
+    def send() -> None:
+        try:
+            _submit(task, args, {})
+        except (BrokerUnavailable, ConnectionError, OSError) as exc:
+            log.warning("the task queue is unavailable; %s%r not queued: %s", task.name, args, exc)
+            if unavailable:
+                unavailable(exc)
+            return
+        if sent:
+            sent()
+
+    transaction.on_commit(send)
 
 
 def wait_for_background_tasks(timeout: float = 60.0) -> None:

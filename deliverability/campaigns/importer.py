@@ -119,7 +119,7 @@ class _Lookups:
         found = self.campaigns.get(name)
         if found is None:
             campaign, _ = Campaign.objects.get_or_create(
-                organization=self.org, name=name, defaults={"esp": esp[:40]}
+                organization=self.org, name=name, defaults={"esp": esp[:40], "awaiting_import": True}
             )
             found = self.campaigns[name] = campaign.id
         return found

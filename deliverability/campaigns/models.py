@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 
 from deliverability.accounts.models import Organization
 from deliverability.ingest.records import EventType
@@ -32,6 +33,9 @@ class Campaign(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_count = models.PositiveIntegerField(null=True, blank=True, help_text="Total sends, when the file only holds bounces")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Made by an import that has not finished: pages and searches leave it out until an upload that names
+    # it is done (campaigns.services.run_import clears it), so a running or lost import shows nothing.
+    awaiting_import = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -75,6 +79,11 @@ class Upload(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the running import at each committed batch: an import whose heartbeat is older than
+    # IMPORT_LOST_AFTER_SECONDS (and whose lock is free) lost its worker and is queued again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the import task was handed to the broker; None while it never was (the queue was down).
+    queued_at = models.DateTimeField(null=True, blank=True)
     analyzed_at = models.DateTimeField(null=True, blank=True)  # domains enriched, verdicts and rollups done
     # The analysis that took this upload (its task id); a redelivered task with the same claim may retake it.
     analysis_claim = models.CharField(max_length=64, blank=True)
@@ -100,7 +109,15 @@ class Upload(models.Model):
             self.status == self.Status.DONE and (self.analyzed_at is not None or self.analysis_skipped))
 
     @property
+    def queue_unavailable(self) -> bool:
+        """Waiting because the task queue could not be reached when it came (see tasks.recover_uploads)."""
+        return self.status == self.Status.PENDING and bool((self.summary or {}).get("queue_unavailable"))
+
+    @property
     def stage_label(self) -> str:
+        if self.queue_unavailable:
+            return gettext("Waiting: the task queue is unavailable. The file is stored, and its import will "
+                           "start by itself when the queue is back.")
         if self.status == self.Status.DONE and self.analysis_skipped:
             return "Imported, not analysed"
         if self.status == self.Status.DONE and self.analyzed_at is None:

@@ -7,12 +7,15 @@ import os
 import tempfile
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from deliverability import ingest
@@ -32,6 +35,9 @@ CHUNK = 1024 * 1024
 class Received:
     upload: Upload
     created: bool  # False: the same file was uploaded before to this organisation
+    # The same file had failed (or imported nothing) before: that upload takes the new settings and is
+    # imported again (the duplicate check is on the file; a failed upload holds nothing to double-count).
+    replaced: bool = False
 
 
 def receive_upload(
@@ -66,10 +72,15 @@ def receive_upload(
     existing = Upload.objects.filter(organization=org, sha256=sha256).first()
     if existing:
         os.unlink(tmp.name)
+        if existing.status == Upload.Status.FAILED:
+            retry(existing, campaign_name=campaign_name, requested_format=requested_format,
+                  original_name=original_name, user=user)
+            return Received(existing, created=False, replaced=True)
         return Received(existing, created=False)
     campaign = None
     if campaign_name.strip():
-        campaign, _ = Campaign.objects.get_or_create(organization=org, name=campaign_name.strip()[:300])
+        campaign, _ = Campaign.objects.get_or_create(organization=org, name=campaign_name.strip()[:300],
+                                                     defaults={"awaiting_import": True})
     upload = Upload(
         organization=org, campaign=campaign, original_name=original_name[:255], size=size, sha256=sha256,
         requested_format=requested_format or "auto", column_mapping=column_mapping or {}, created_by=user,
@@ -91,12 +102,10 @@ def claim_upload(upload_id: int, claim: str) -> Upload | None:
 
     Taking it also forgets any earlier analysis: an upload imported again is analysed again, once.
     """
-    from django.db.models import Q
-
     claimed = Upload.objects.filter(
         Q(status=Upload.Status.PENDING) | Q(status=Upload.Status.RUNNING, summary__claim=claim), pk=upload_id
-    ).update(status=Upload.Status.RUNNING, started_at=timezone.now(), summary={"claim": claim},
-             analysis_claim="", analyzed_at=None, analysis={})
+    ).update(status=Upload.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now(),
+             summary={"claim": claim}, analysis_claim="", analyzed_at=None, analysis={})
     return Upload.objects.select_related("organization", "campaign").get(pk=upload_id) if claimed else None
 
 
@@ -111,19 +120,38 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
     if upload is None:
         log.info("upload %s is not waiting for import; nothing to do", upload_id)
         unanalysed = Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analysis_claim="",
-                                           analyzed_at__isnull=True).first() if analyse else None
+                                           analyzed_at__isnull=True).exclude(analysis__has_key="skipped").first(
+        ) if analyse else None
         if unanalysed is not None:
             after_import(unanalysed)
         return None
+    with _import_lock(upload.pk):
+        # Still ours once the lock is had: an earlier run of the same claim (a redelivered task) may
+        # have finished meanwhile.
+        if not Upload.objects.filter(pk=upload.pk, status=Upload.Status.RUNNING, summary__claim=upload.summary["claim"]).exists():
+            return None
+        try:
+            return _import_claimed(upload, on_batch, analyse)
+        except ImportSuperseded as exc:  # the other run owns the upload now: its rows are left alone
+            log.warning("%s", exc)
+            return None
+
+
+def _import_claimed(upload: Upload, on_batch, analyse: bool) -> Upload:
+    claim = upload.summary["claim"]
     path = upload.file.path
     try:
+        # What an interrupted earlier run left (its events, the recipients only they named): the run
+        # starts again from the first row, so every count, new addresses included, is exact.
+        _remove_what_only_it_brought(upload, keep_default_campaign=True)
         fmt = upload.requested_format
         if fmt == "auto":
             fmt = ingest.detect_format(path)
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
         passed_over: Counter = Counter()
         try:
-            records = ingest.read_records(path, fmt, mapping=upload.column_mapping or None, skipped=passed_over,
+            records = ingest.read_records(path, fmt, mapping=columns_of(upload.column_mapping), skipped=passed_over,
+                                          status_values=statuses_of(upload.column_mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES)
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
@@ -133,18 +161,24 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
             # The organisation mapped this layout before: use that mapping again.
             upload.column_mapping = saved.mapping
             Upload.objects.filter(pk=upload.pk).update(column_mapping=saved.mapping)
-            records = ingest.read_records(path, fmt, mapping=saved.mapping, skipped=passed_over,
+            records = ingest.read_records(path, fmt, mapping=columns_of(saved.mapping), skipped=passed_over,
+                                          status_values=statuses_of(saved.mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
             total = max(result.rows, int(upload.size / bytes_per_row)) if bytes_per_row else None
-            Upload.objects.filter(pk=upload.pk).update(rows_done=result.rows, rows_total=total)
+            # The heartbeat rides on the progress update (one statement per committed batch).
+            if not Upload.objects.filter(pk=upload.pk, summary__claim=claim).update(
+                    rows_done=result.rows, rows_total=total, heartbeat_at=timezone.now()):
+                raise ImportSuperseded(f"upload {upload.pk} was taken by another import")
             batch_committed.send(sender=Upload, upload_id=upload.pk, rows_done=result.rows)
             if on_batch:
                 on_batch(result)
 
         result = import_records(upload, records, esp=fmt if fmt not in ("csv", "dsn", "zip") else "", on_batch=progress)
+    except ImportSuperseded:
+        raise
     except UnsupportedFormat as exc:
         # The reader names the stored copy (its hash): the user knows the file by the name they gave it.
         _fail(upload, str(exc).replace(Path(path).name, Path(upload.original_name).name), extra=_mapping_request(exc))
@@ -155,20 +189,111 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
         _fail(upload, "The import stopped on an unexpected problem with this file; nothing from it is shown.")
         upload.refresh_from_db()
         return upload
-    Upload.objects.filter(pk=upload.pk).update(
-        status=Upload.Status.DONE,
-        rows_done=result.rows,
-        rows_total=result.rows,
-        rows_skipped=result.skipped,
-        row_errors=[list(e) for e in result.row_errors],
-        summary=result.summary() | {"passed_over": dict(passed_over.most_common(20))},
-        finished_at=timezone.now(),
-        error="",
-    )
+    with transaction.atomic():
+        # Campaigns this import made become visible with it.
+        Campaign.objects.filter(pk__in={*result.campaigns.values(), upload.campaign_id} - {None},
+                                awaiting_import=True).update(awaiting_import=False)
+        done = Upload.objects.filter(pk=upload.pk, summary__claim=claim).update(
+            status=Upload.Status.DONE,
+            rows_done=result.rows,
+            rows_total=result.rows,
+            rows_skipped=result.skipped,
+            row_errors=[list(e) for e in result.row_errors],
+            summary=result.summary() | {"passed_over": dict(passed_over.most_common(20))},
+            finished_at=timezone.now(),
+            error="",
+        )
+        if not done:
+            raise ImportSuperseded(f"upload {upload.pk} was taken by another import before it finished")
     upload.refresh_from_db()
+    if _fail_when_nothing_imported(upload, path):
+        return upload
     if analyse:
         after_import(upload)
     return upload
+
+
+class ImportSuperseded(RuntimeError):
+    """This run lost the upload: it was given to another run (see requeue_lost_imports)."""
+
+
+# Advisory-lock keys of imports (PostgreSQL): this prefix plus the upload's id.
+_IMPORT_LOCK_BASE = 0x17_0000_0000_0000
+
+
+@contextmanager
+def _import_lock(upload_id: int):
+    """Held by the process importing the upload, for the whole run (PostgreSQL session advisory lock).
+
+    The server lets go of it the moment that process's connection ends — a worker killed with -9
+    included — so a free lock on a running import means nobody is importing it (import_lock_free).
+    A second run waits here for the first to end. Other databases run one import thread and go without.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_IMPORT_LOCK_BASE + upload_id])
+    try:
+        yield
+    finally:
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_IMPORT_LOCK_BASE + upload_id])
+
+
+def import_lock_free(upload_id: int) -> bool:
+    """No process is importing the upload now (always True off PostgreSQL, where the heartbeat alone decides)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_IMPORT_LOCK_BASE + upload_id])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_IMPORT_LOCK_BASE + upload_id])
+    return True
+
+
+def requeue_lost_imports(now=None) -> list[int]:
+    """Uploads whose import lost its worker, made to wait for a new import; returns their ids (the
+    caller queues them). Lost: still importing, no heartbeat for IMPORT_LOST_AFTER_SECONDS, and (on
+    PostgreSQL) nobody holds its import lock. The next run removes what the lost one left."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.IMPORT_LOST_AFTER_SECONDS)
+    stale = Upload.objects.filter(status=Upload.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+    lost = []
+    for pk, heartbeat in stale.values_list("pk", "heartbeat_at"):
+        if not import_lock_free(pk):
+            continue  # alive but slow (a long batch, a busy database): not lost
+        # Compare and set on the heartbeat read: a run that beat since then keeps the upload.
+        if Upload.objects.filter(pk=pk, status=Upload.Status.RUNNING, heartbeat_at=heartbeat).update(
+                status=Upload.Status.PENDING, queued_at=None, heartbeat_at=None, summary={}):
+            log.warning("upload %s: the import lost its worker (no heartbeat since %s); queued again", pk, heartbeat)
+            lost.append(pk)
+    return lost
+
+
+def unqueued_uploads(now=None) -> list[int]:
+    """Uploads waiting for an import that was never handed to the queue (it was down when they came),
+    older than a few seconds (a page's own hand-over may still be on its way)."""
+    now = now or timezone.now()
+    return list(Upload.objects.filter(status=Upload.Status.PENDING, queued_at__isnull=True,
+                                      created_at__lt=now - timedelta(seconds=QUEUE_GRACE_SECONDS))
+                .values_list("pk", flat=True))
+
+
+QUEUE_GRACE_SECONDS = 10
+
+
+def mark_queued(upload_id: int) -> None:
+    Upload.objects.filter(pk=upload_id).update(queued_at=timezone.now())
+
+
+def mark_queue_unavailable(upload_id: int) -> None:
+    """The broker refused the import: the upload waits, and says so, until the beat queues it."""
+    Upload.objects.filter(pk=upload_id, status=Upload.Status.PENDING).update(
+        queued_at=None, summary={"queue_unavailable": True})
 
 
 def finish_without_analysis(upload: Upload, reason: str) -> None:
@@ -248,15 +373,139 @@ def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
     """Make the upload wait for another import with the user's column mapping, and remember the mapping
     for this layout; the caller queues the import (tasks.start_import)."""
     headers = upload.summary.get("headers") or []
-    if headers:
+    if headers and columns_of(mapping):
         SavedColumnMapping.objects.update_or_create(
             organization=upload.organization, headers_key=SavedColumnMapping.key_for(headers),
             defaults={"headers": headers, "mapping": mapping},
         )
     Upload.objects.filter(pk=upload.pk).update(
-        column_mapping=mapping, status=Upload.Status.PENDING, error="", summary={}, rows_done=0
+        column_mapping=mapping, status=Upload.Status.PENDING, error="", summary={}, rows_done=0, queued_at=None
     )
     upload.refresh_from_db()
+
+
+# Status meanings ride in the column mapping's JSON (Upload.column_mapping, SavedColumnMapping.mapping) under a
+# key no CSV header can be (headers are stripped: none starts with a space).
+STATUS_VALUES_KEY = " status values"
+
+
+def columns_of(mapping: dict | None) -> dict[str, str] | None:
+    """The header → field part of a stored mapping (None when there is none)."""
+    return {k: v for k, v in (mapping or {}).items() if k != STATUS_VALUES_KEY} or None
+
+
+def statuses_of(mapping: dict | None) -> dict[str, str] | None:
+    """The status value → meaning part of a stored mapping (None when there is none)."""
+    return (mapping or {}).get(STATUS_VALUES_KEY) or None
+
+
+def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
+          campaign_name: str | None = None, requested_format: str | None = None, original_name: str | None = None,
+          user=None) -> None:
+    """Make a failed upload (or one that imported nothing) wait for another import with new settings: a
+    default campaign, a format, a column mapping and the meaning of status values (each kept when None).
+    The caller queues the import (tasks.start_import)."""
+    changes: dict = {}
+    if campaign_name is not None:
+        name = campaign_name.strip()[:300]
+        changes["campaign"] = Campaign.objects.get_or_create(organization=upload.organization, name=name)[0] \
+            if name else None
+    if requested_format:
+        changes["requested_format"] = requested_format
+    if original_name:
+        changes["original_name"] = original_name[:255]
+    if user is not None and getattr(user, "is_authenticated", False):
+        changes["created_by"] = user
+    if changes:
+        Upload.objects.filter(pk=upload.pk).update(**changes)
+    stored = dict(upload.column_mapping or {}) if mapping is None else dict(mapping)
+    if status_values is not None:
+        stored[STATUS_VALUES_KEY] = status_values
+    if not stored.get(STATUS_VALUES_KEY):
+        stored.pop(STATUS_VALUES_KEY, None)
+    retry_with_mapping(upload, stored)
+
+
+def _fail_when_nothing_imported(upload: Upload, path: str) -> bool:
+    """An import that stored no event and found none already stored is not a success: it fails with what
+    to do (name a campaign, map a column or a status value), offered on the upload page. True if so."""
+    summary = upload.summary or {}
+    if summary.get("events") or summary.get("duplicates"):
+        return False
+    message, reasons = nothing_imported_message(upload)
+    extra = summary | {"nothing_imported": True, "reasons": reasons}
+    if upload.detected_format == "csv":
+        extra["headers"] = _csv_headers(path)  # the layout a mapping given on the page is remembered for
+    _fail(upload, message, extra=extra)
+    upload.refresh_from_db()
+    return True
+
+
+def _csv_headers(path: str) -> list[str]:
+    try:
+        return [c.header for c in ingest.survey_csv(path, max_rows=0).columns][:100]
+    except (OSError, UnicodeError, ValueError):
+        return []
+
+
+# Row problems (campaigns.importer._problem, ingest.csv_generic) by what the user can do about them.
+_REASONS = (("no campaign", "campaign"), ("unknown status", "status"), ("unknown event type", "status"),
+            ("no status column", "status"), ("not an email address", "email"), ("invalid email address", "email"))
+
+
+def nothing_imported_message(upload: Upload) -> tuple[str, dict[str, int]]:
+    """(one paragraph for the user, {reason: rows among the kept row errors}) for an upload that imported nothing."""
+    from django.utils.translation import gettext as _
+
+    name = Path(upload.original_name).name
+    rows = int((upload.summary or {}).get("rows") or 0)
+    reasons: Counter = Counter()
+    for _row, text in upload.row_errors or []:
+        reasons[next((kind for start, kind in _REASONS if start in str(text)), "other")] += 1
+    if not rows:
+        passed = (upload.summary or {}).get("passed_over") or {}
+        if passed:
+            return (_("Nothing was imported from %(name)s: it holds no delivery, bounce or engagement event "
+                      "(only %(what)s).") % {"name": name, "what": ", ".join(passed)}, {})
+        return _("Nothing was imported from %(name)s: it holds no rows.") % {"name": name}, {}
+    parts = [_("Nothing was imported from %(name)s: none of its %(rows)s rows could be read.")
+             % {"name": name, "rows": f"{rows:,}"}]
+    if reasons["campaign"]:
+        parts.append(_("The rows name no campaign: type a campaign name below."))
+    if reasons["status"]:
+        parts.append(_("Their status was not recognised: say below what each status value means."))
+    if reasons["email"]:
+        parts.append(_("No address was found where we looked: choose the column that holds the email addresses."))
+    if reasons["other"] and len(reasons) == 1:
+        parts.append(_("The first problems are listed below."))
+    parts.append(_("Then import again."))
+    return " ".join(parts), dict(reasons)
+
+
+@dataclass
+class DeletionPreview:
+    """What deleting an upload removes, counted before anything is (the confirmation page)."""
+
+    events: int
+    recipients: int  # addresses no other upload names: they go, with their verdicts
+    recipients_kept: int  # addresses another upload also names: they stay
+    campaigns_removed: list[str]  # campaigns left with no event
+    campaigns_changed: list[str]  # campaigns that keep other uploads' events (judged again)
+
+
+def describe_deletion(upload: Upload) -> DeletionPreview:
+    events = Event.objects.filter(upload=upload)
+    recipient_ids = events.values("recipient_id")
+    named = events.values("recipient_id").distinct().count()
+    shared = Event.objects.filter(recipient_id__in=recipient_ids).exclude(upload=upload)         .values("recipient_id").distinct().count()
+    campaign_ids = set(events.values_list("campaign_id", flat=True).distinct())
+    if upload.campaign_id:
+        campaign_ids.add(upload.campaign_id)
+    removed, changed = [], []
+    for campaign in Campaign.objects.filter(pk__in=campaign_ids).order_by("name"):
+        others = Event.objects.filter(campaign=campaign).exclude(upload=upload).exists()
+        (changed if others else removed).append(campaign.name)
+    return DeletionPreview(events.count(), named - shared, shared, removed, changed)
 
 
 def delete_upload(upload: Upload) -> None:

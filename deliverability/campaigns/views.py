@@ -9,15 +9,13 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
 
-from deliverability import ingest
 from deliverability.accounts import audit
 from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org_view
-from deliverability.campaigns import limits, services, tasks
+from deliverability.campaigns import limits, retry_form, services, tasks
 from deliverability.campaigns.models import Campaign, Upload
 
-FORMAT_CHOICES = [("auto", "Detect automatically")] + [(name, name) for name in ingest.FORMATS]
+FORMAT_CHOICES = retry_form.format_choices()  # in words: "Amazon SES notifications (JSON)", not "ses"
 
 
 class UploadForm(forms.Form):
@@ -62,37 +60,91 @@ def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler
             user=request.user, campaign_name=form.cleaned_data["campaign"],
             requested_format=form.cleaned_data["format"],
         )
-        if received.created:
+        if received.created or (received.upload.status == Upload.Status.PENDING and received.upload.queued_at is None):
+            # New, or stored before while the queue was down and not queued since: queue it now.
             tasks.start_import(received.upload)
+            received.upload.refresh_from_db(fields=["summary"])
+            if received.upload.queue_unavailable:
+                messages.warning(request, received.upload.stage_label)
+        if received.created:
             audit.record(audit.Action.UPLOAD, user=request.user, organization=request.org,
                          summary=f"Uploaded {received.upload.original_name}", upload_id=received.upload.pk)
-        else:
-            messages.info(request, "This exact file was uploaded before; showing that import instead of counting it twice.")
+        if received.replaced:
+            messages.info(request, _("This file had failed before; it is imported again with these settings."))
+        elif not received.created:
+            messages.info(request, _already_uploaded(received.upload, form.cleaned_data))
         return redirect("upload_detail", org_slug=request.org.slug, upload_id=received.upload.pk)
     return render(request, "campaigns/upload_new.html", {"org": request.org, "form": form})
 
 
 @org_view(Access.VIEW)
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Progress and summary; for a manager, a failed upload (or one that imported nothing) comes with the
+    form that imports it again: campaign, format, columns and status values, previewing the first rows."""
     upload = get_for_org(Upload, request.org, pk=upload_id)
     manage = can_manage(request.user, request.org)
-    needs_mapping = upload.status == Upload.Status.FAILED and upload.summary.get("needs_mapping")
-    if request.method == "POST":
-        if not manage or not needs_mapping:
-            return HttpResponse(status=403)
-        mapping = {
-            header: request.POST.get(f"map_{i}", "")
-            for i, header in enumerate(upload.summary.get("headers", []))
-            if request.POST.get(f"map_{i}") in ingest.MAPPABLE_FIELDS
-        }
-        services.retry_with_mapping(upload, mapping)
-        tasks.start_import(upload)
-        return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
+    retryable = manage and upload.status == Upload.Status.FAILED
+    if request.method == "POST" and not retryable:
+        return HttpResponse(status=403)
+    form = preview_rows = None
+    preview_problem = ""
+    if retryable:
+        form, preview_rows, preview_problem = _retry_form(request, upload)
+        if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
+            services.retry(upload, mapping=form.mapping(), status_values=form.status_values(),
+                           campaign_name=form.cleaned_data["campaign"],
+                           requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user)
+            tasks.start_import(upload)
+            messages.info(request, _("Importing %(name)s again with your settings.") % {"name": upload.original_name})
+            return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
     campaigns = Campaign.objects.filter(organization=request.org, events__upload=upload).distinct()
     return render(request, "campaigns/upload_detail.html", {
         "org": request.org, "upload": upload, "can_manage": manage, "campaigns": campaigns,
-        "needs_mapping": needs_mapping, "mappable_fields": ingest.MAPPABLE_FIELDS,
+        "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,
+        "format_label": retry_form.format_label(upload.detected_format or upload.requested_format),
+        "import_running": upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING),
     })
+
+
+def _retry_form(request: HttpRequest, upload: Upload):
+    """(the retry form, bound to a POST or filled with our best guesses; preview rows; the file's refusal)."""
+    layout = retry_form.survey_of(upload)
+    if request.method != "POST":
+        form = retry_form.RetryForm(upload=upload, survey=layout)
+        mapping = layout.mapping if layout else None
+        statuses = services.statuses_of(upload.column_mapping)
+    else:
+        data = request.POST.copy()
+        survey = layout
+        if layout is not None:
+            mapping = retry_form.posted_mapping(request.POST, [c.header for c in layout.columns])
+            survey = retry_form.survey_of(upload, mapping or None, retry_form.posted_statuses(request.POST))
+            # The status values are those of the column chosen now: re-key the posted meanings to them.
+            for key in [k for k in data if k.startswith("status_")]:
+                del data[key]
+            for j, (value, _rows, meaning) in enumerate(survey.status_values if survey else []):
+                data[f"status_value_{j}"], data[f"status_{j}"] = value, meaning or ""
+        form = retry_form.RetryForm(data, upload=upload, survey=survey)
+        form.is_valid()
+        mapping, statuses = form.mapping(), form.status_values()
+        layout = survey
+    if layout is None:
+        return form, None, ""
+    campaign = form["campaign"].value() or ""
+    rows, problem = retry_form.preview(upload, mapping, statuses, campaign)
+    return form, rows, problem
+
+
+def _already_uploaded(upload: Upload, settings: dict) -> str:
+    """Why the same file is not imported twice, and the way on when other settings were asked for."""
+    asked = (settings.get("campaign") or "").strip()
+    same_campaign = not asked or (upload.campaign_id and upload.campaign.name == asked[:300])
+    same_format = settings.get("format", "auto") in ("auto", upload.requested_format, upload.detected_format)
+    if same_campaign and same_format:
+        return _("This exact file was uploaded before; showing that import instead of counting it twice.")
+    return _("This exact file was imported before (on %(date)s), with other settings; its rows are counted "
+             "there. To import it again with new settings, delete that import first (below), then upload it again.") % {
+        "date": upload.created_at.strftime("%Y-%m-%d")}
 
 
 @org_view(Access.VIEW)
@@ -105,16 +157,22 @@ def upload_status(request: HttpRequest, upload_id: int) -> JsonResponse:
     })
 
 
-@require_POST
 @org_view(Access.MANAGE)
 def upload_delete(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """GET: what deleting the upload removes, counted, and a button; POST: delete. Refused while its
+    import runs (the import would write rows for an upload that is gone)."""
     upload = get_for_org(Upload, request.org, pk=upload_id)
+    context = {"org": request.org, "upload": upload}
+    if upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING):
+        return render(request, "campaigns/upload_delete.html", context | {"running": True}, status=409)
+    if request.method != "POST":
+        return render(request, "campaigns/upload_delete.html", context | {"removes": services.describe_deletion(upload)})
     name = upload.original_name
     upload_pk = upload.pk
     services.delete_upload(upload)
     audit.record(audit.Action.UPLOAD_DELETE, user=request.user, organization=request.org,
                  summary=f"Deleted upload {name} and its events", upload_id=upload_pk)
-    messages.success(request, f"Deleted {name} and every event it brought.")
+    messages.success(request, _("Deleted %(name)s and every event it brought.") % {"name": name})
     return redirect("organization", org_slug=request.org.slug)
 
 

@@ -157,7 +157,7 @@ def campaign_verdicts(campaign: Campaign, verdict: str = "", domain: str = "") -
 
 def campaign_rows(org: Organization) -> QuerySet:
     """Campaigns with their headline figures (diagnosis fields are None until judged)."""
-    return (Campaign.objects.filter(organization=org)
+    return (Campaign.objects.filter(organization=org, awaiting_import=False)  # none of a running import
             .values("id", "name", "sent_at", "diagnosis__recipients", "diagnosis__bounced",
                     "diagnosis__reported_hard_bounce_rate", "diagnosis__estimated_invalid_rate",
                     "diagnosis__b2b_recipients", "diagnosis__b2b_bounced", "diagnosis__b2c_recipients",
@@ -219,7 +219,7 @@ def vendor_csv_row(row: dict) -> list:
 
 
 def org_campaign_ids(org: Organization) -> list[int]:
-    return list(Campaign.objects.filter(organization=org).values_list("id", flat=True))
+    return list(Campaign.objects.filter(organization=org, awaiting_import=False).values_list("id", flat=True))
 
 
 def vendor_in_diagnoses(rows: Iterable[dict], vendor_id: str) -> list[dict]:

@@ -6,7 +6,7 @@ with `?csv=<table>` (same URL, same filters, every row, formula-safe cells).
 """
 from __future__ import annotations
 
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -114,7 +114,7 @@ def organization(request: HttpRequest) -> HttpResponse:
 @org_view(Access.VIEW)
 def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     org = request.org
-    camp = get_for_org(Campaign, org, pk=campaign_id)
+    camp = get_for_org(Campaign, org, pk=campaign_id, awaiting_import=False)  # not while its import runs
     filters = q.DomainFilters.from_request(request)
     verdict_filter = request.GET.get("rverdict", "")
     table = request.GET.get("csv")
@@ -176,10 +176,12 @@ def campaign_suppress_list(request: HttpRequest, campaign_id: int) -> HttpRespon
 @org_view(Access.VIEW)
 def campaign_recipient(request: HttpRequest, campaign_id: int, recipient_id: int) -> HttpResponse:
     """One recipient in one campaign: its verdict with the evidence, and every event with the raw text."""
-    camp = get_for_org(Campaign, request.org, pk=campaign_id)
+    camp = get_for_org(Campaign, request.org, pk=campaign_id, awaiting_import=False)
     recipient = get_for_org(Recipient, request.org, pk=recipient_id)
     verdict = RecipientVerdict.objects.filter(campaign=camp, recipient=recipient).first()
-    events = list(Event.objects.filter(recipient=recipient, campaign=camp).select_related("diagnostic")
+    # Only events of finished imports (a running or lost one shows nothing until it is done).
+    events = list(Event.objects.filter(recipient=recipient, campaign=camp, upload__status=Upload.Status.DONE)
+                  .select_related("diagnostic")
                   .order_by("occurred_at", "id")[:HISTORY_EVENTS])
     if verdict is None and not events:
         raise Http404("This recipient was not in this campaign")
@@ -354,7 +356,9 @@ def search(request: HttpRequest) -> HttpResponse:
         too_short = True
     elif text:
         recipients = Recipient.objects.filter(organization=org)
-        selected = recipients.filter(email=text).first()
+        # An address is found once an upload that names it has finished importing.
+        selected = recipients.filter(email=text).filter(Exists(Event.objects.filter(
+            recipient=OuterRef("pk"), upload__status=Upload.Status.DONE))).first()
         if selected is None:
             if text.startswith("@"):
                 found = RecipientSearch.objects.filter(organization=org, domain=text[1:])
@@ -373,7 +377,8 @@ def search(request: HttpRequest) -> HttpResponse:
     if selected is not None:
         verdicts = list(RecipientVerdict.objects.filter(organization=org, email=selected.email)
                         .select_related("campaign").order_by("-occurred_at", "-id"))
-        events = list(Event.objects.filter(recipient=selected).select_related("campaign", "diagnostic")
+        events = list(Event.objects.filter(recipient=selected, upload__status=Upload.Status.DONE)
+                      .select_related("campaign", "diagnostic")
                       .order_by("occurred_at", "id")[:HISTORY_EVENTS])
         if request.GET.get("csv") == "history":
             return csv_response(f"{slugify(selected.email)}-history", q.EVENT_HEADER,
