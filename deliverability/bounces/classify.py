@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -336,6 +336,12 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
     if vendor is None:
         vendor = vendor_for_host(remote_mta)
     hard = category in HARD_CATEGORIES
+    if hard and temporary and rule_families.on("delay"):
+        # RFC 3463 class 4 ("persistent transient failure") and RFC 5321 4yz replies: the server says try
+        # again later. The text may name a missing mailbox or domain (greylisting MTAs answer "450 4.1.1
+        # User unknown" while a directory syncs, DNS lookups fail for now): the category stays what the
+        # text says, but the address is not known not to exist.
+        hard = False
     return Classification(
         category=category, hard=hard, vendor=vendor, signature=signature,
         explanation=explain(category, signature, vendor, hard, temporary),
@@ -433,4 +439,11 @@ def classify_record(record) -> Classification:
         reason = record.note or "the bounce gives no status and no diagnostic"
         return Classification(category="unknown", hard=False, vendor=vendor_for_host(record.remote_mta), signature=None,
                               explanation=f"Not enough information: {reason}.", status=None, reply_code=None)
-    return classify(record.diagnostic, record.status, record.reply_code, record.stage, record.remote_mta)
+    result = classify(record.diagnostic, record.status, record.reply_code, record.stage, record.remote_mta)
+    if (record.action or "").lower() == "delayed" and rule_families.on("delay") and (result.hard or not result.temporary):
+        # A delay warning (RFC 3464 Action: delayed; plain-text "will continue to try") reports a delivery
+        # still being retried: temporary, never hard, whatever the last reply said.
+        hard = False
+        result = replace(result, hard=hard, temporary=True,
+                         explanation=explain(result.category, result.signature, result.vendor, hard, True))
+    return result

@@ -123,4 +123,6 @@ def peer_scores(corpus: Path) -> dict[str, dict[str, Score]]:
 
 
 def _temporary(record, result) -> bool:
-    return (record.action or "").lower() == "delayed" or result.temporary
+    """A delay warning: the report's Action (RFC 3464), else the reply's class (RFC 3463 class 4)."""
+    action = (record.action or "").lower()
+    return action == "delayed" if action else result.temporary

@@ -104,7 +104,8 @@ def test_field_manual_reply_gets_a_category_and_its_code(provider, text):
     assert result.category in CATEGORIES
     # Only a temporary reply that names no cause ("421 Temporary failure, please try again later.") is unknown.
     assert result.category != "unknown" or result.rule == "no_cause", text
-    assert result.hard == (result.category in HARD_CATEGORIES)
+    # Hard: the address does not exist, said by a permanent reply (a 4xx reply is never hard, issue 16).
+    assert result.hard == (result.category in HARD_CATEGORIES and not result.temporary)
     assert result.reply_code == parse_reply(text).reply_code
 
 

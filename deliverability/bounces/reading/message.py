@@ -1,15 +1,19 @@
 """One bounce email → its recipient records: the layouts, tried from the most to the least explicit."""
 from __future__ import annotations
 
+import re
 from email.message import Message
 from email.utils import getaddresses
 
+from .. import rules as rule_families
 from .fields import ROBOT, header_date
+from .kinds import not_a_bounce
 from .mime import Parts, delivery_status_in_text, mime_tree
 from .notices import from_auto_reply, from_list_refusal
-from .plaintext import from_text
+from .plaintext import from_failure_notice, from_text
 from .record import MAX_PARSE_BYTES, MAX_RECIPIENTS, BounceRecord
 from .reports import from_amazon_json, from_delivery_status, from_feedback_report, from_unsubscribe_or_jmrp
+from .text import notification_text
 
 
 def parse_message(data: bytes) -> list[BounceRecord]:
@@ -38,9 +42,11 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
         or from_amazon_json(parts)
         or from_delivery_status(msg, parts, occurred_at)
         or (_from_forwarded_bounce(parts, depth) if depth < 3 else [])
+        or _not_a_bounce(msg, parts, occurred_at)
         or from_text(msg, parts, occurred_at)
         or from_list_refusal(msg, parts, occurred_at)
         or from_auto_reply(msg, parts, occurred_at)
+        or (from_failure_notice(msg, parts, occurred_at) if rule_families.on("fallback") else [])
     )
     if not records:
         note = "no bounce report found in this message"
@@ -50,6 +56,24 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
     for i, record in enumerate(records[:MAX_RECIPIENTS], start=1):
         record.index = i
     return records[:MAX_RECIPIENTS]
+
+
+def _not_a_bounce(msg: Message, parts: Parts, occurred_at) -> list[BounceRecord]:
+    """Challenge/response or whitelist requests and read receipts: one auto-reply record for the
+    mailbox that answered (it exists), never a bounce."""
+    if not rule_families.on("not_bounce"):
+        return []
+    text = notification_text(parts)
+    why = not_a_bounce(msg, parts, text)
+    if why is None or (why != "read receipt" and _FAILURE_EVIDENCE.search(text[:6000])):
+        return []  # a refusal that also talks about whitelists is a bounce
+    senders = [addr for _, addr in getaddresses([str(v) for v in msg.get_all("From") or []]) if addr]
+    return [BounceRecord(index=0, recipient=senders[0] if senders else None, diagnostic=why,
+                         category_hint="auto_reply", occurred_at=occurred_at)]
+
+
+# The marks of an SMTP refusal: a 4xx/5xx reply at a line start or an enhanced status.
+_FAILURE_EVIDENCE = re.compile(r"(?m)^\s*(?:<<<\s*)?[45]\d\d[\s-]|\b[45]\.\d{1,3}\.\d{1,3}\b")
 
 
 def _from_forwarded_bounce(parts: Parts, depth: int) -> list[BounceRecord]:

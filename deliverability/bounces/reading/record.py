@@ -28,6 +28,7 @@ class BounceRecord:
     occurred_at: datetime | None = None
     stage: str | None = None  # CONNECT / HELO / MAIL / RCPT / DATA
     note: str | None = None  # why the record is incomplete (unreadable input)
+    confidence: str | None = None  # "low" when the recipient or the reason is a guess (rules.py: fallback)
 
 
 SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})

@@ -8,6 +8,7 @@ from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses
 
+from .. import rules as rule_families
 from ..smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status, transcript_stages
 from .fields import (
     address_in,
@@ -21,6 +22,7 @@ from .fields import (
     part_blocks,
     part_fields,
 )
+from .kinds import is_delay_warning
 from .mime import Parts
 from .record import SUCCESS_ACTIONS, BounceRecord
 from .text import notification_text, text_records, transcript_stage
@@ -127,6 +129,43 @@ def _ses_records(doc: dict) -> list[BounceRecord]:
 
 
 # --- RFC 3464 ---------------------------------------------------------------------------------
+# An X.400 O/R address ("x400; /RFC-822=user(a)example.com/ADMD= /C=WW/", gateways such as Exchange 5.5,
+# MMS and BT's X.400 relays) or any other address type that is not an Internet address.
+_X400 = re.compile(r"/[a-z0-9-]+=|^/|\(a\)", re.I)
+_INTERNET_TYPES = ("rfc822", "utf-8", "")
+
+
+def dsn_recipient(fields_of: dict[str, str]) -> tuple[str | None, str | None]:
+    """(the address the sender mailed, the final recipient) of one RFC 3464 per-recipient block.
+
+    RFC 3464 §2.3.1: Original-Recipient is the address as the sender gave it (before aliases and
+    forwarding rewrote it into the Final-Recipient, e.g. "user@sims-ms-daemon", a PMDF or Sun
+    Messaging Server's local channel). Reported when it is a usable Internet address; the final
+    recipient stays the evidence the text is read against. Never an X.400 O/R address.
+    """
+    final = _internet_address(fields_of.get("final-recipient"))
+    if not rule_families.on("recipient"):
+        return address_in(fields_of.get("final-recipient") or fields_of.get("original-recipient")), final
+    original = _internet_address(fields_of.get("original-recipient"))
+    chosen = original or final or _internet_address(fields_of.get("x-actual-recipient"))
+    if chosen is None:  # a local name ("user@localhost"): still the recipient, unless an X.400 address
+        raw = address_in(fields_of.get("final-recipient") or fields_of.get("original-recipient"))
+        chosen = raw if raw and "@" in raw and not _X400.search(raw) else None
+    return chosen, final
+
+
+def _internet_address(value: str | None) -> str | None:
+    if not value:
+        return None
+    kind = value.split(";", 1)[0].strip().lower() if ";" in value else ""
+    if kind not in _INTERNET_TYPES:
+        return None
+    found = address_in(value)
+    if not found or "@" not in found or _X400.search(found):
+        return None
+    domain = found.rsplit("@", 1)[1]
+    return found if "." in domain or domain.startswith("[") else None
+
 _PER_RECIPIENT_START = ("original-recipient", "final-recipient")
 _PER_RECIPIENT_FIELDS = frozenset({"action", "status", "diagnostic-code", "remote-mta", "last-attempt-date",
                                    "will-retry-until", "x-actual-recipient"})
@@ -168,8 +207,14 @@ def from_delivery_status(msg: Message, parts: Parts, occurred_at: datetime | Non
     stages, first_stage = transcript_stages(text)
     records: list[BounceRecord] = []
     for fields_of in recipients:
-        recipient = address_in(fields_of.get("final-recipient") or fields_of.get("original-recipient"))
+        recipient, final = dsn_recipient(fields_of)
+        guessed = recipient is None and rule_families.on("fallback")
+        if guessed:  # an X.400-only block: the returned original's To is the best guess
+            recipient = original_to(parts)
         action = (fields_of.get("action") or "").strip().lower() or None
+        if action is None and rule_families.on("delay") and text:
+            # No Action field (RFC 3464 makes it required; some gateways leave it out): the notice's words.
+            action = "delayed" if is_delay_warning(msg, text) else None
         raw_diagnostic = fields_of.get("diagnostic-code") or ""
         diagnostic = clean_diagnostic(raw_diagnostic)
         if diagnostic and diagnostic.lower() in ("", "none", "smtp;", "x-unix;"):
@@ -177,7 +222,7 @@ def from_delivery_status(msg: Message, parts: Parts, occurred_at: datetime | Non
         exit_status = _X_UNIX_EXIT.match(raw_diagnostic)
         if exit_status:  # RFC 3464 diagnostic type X-Unix: a local delivery program's exit status, not SMTP
             diagnostic = f"local delivery program failed (mailer error, exit status={exit_status.group(1)})"
-        from_text = read_in_text.get((recipient or "").lower())
+        from_text = read_in_text.get((final or "").lower()) or read_in_text.get((recipient or "").lower())
         if from_text and from_text.diagnostic and (
                 not diagnostic or (find_reply_code(diagnostic) is None and len(diagnostic) < 25)):
             diagnostic = join_diagnostics(diagnostic, from_text.diagnostic)
@@ -189,7 +234,8 @@ def from_delivery_status(msg: Message, parts: Parts, occurred_at: datetime | Non
             diagnostic=cap_diagnostic(diagnostic), remote_mta=remote,
             category_hint="delivered" if action in SUCCESS_ACTIONS else None, occurred_at=when,
             stage=detect_stage(diagnostic) or (from_text.stage if from_text else None)
-            or transcript_stage(stages, first_stage, recipient, len(recipients)),
+            or transcript_stage(stages, first_stage, final or recipient, len(recipients)),
+            confidence="low" if guessed else None,
         ))
     return records
 

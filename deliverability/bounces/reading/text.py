@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from .. import rules as rule_families
 from ..smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status
 from .fields import ADDRESS, ROBOT, Lowered, cap_diagnostic, header_addresses
 from .mime import Parts
@@ -47,7 +48,25 @@ def text_records(msg: Message, text: str) -> list[BounceRecord]:
     failed = [a.strip() for a in ",".join(msg.get_all("X-Failed-Recipients") or []).split(",") if "@" in a]
     lines = text.splitlines()
     explained_above = -1
-    positions = _mentions(lines, own | senders, strict=True) or _mentions(lines, senders, strict=False)
+    if rule_families.on("recipient"):
+        # Never the bounce's own addresses (the sender it is returned to, where it was delivered, a list's
+        # addresses) nor a mail system's (postmaster, mailer-daemon): "Sorry <sender>, your mail to the
+        # following recipients…" names the sender first (AOL, Yahoo and webmail notices).
+        own |= header_addresses(msg, "Errors-To", "List-Post",
+                                "List-Help", "List-Owner", "List-Unsubscribe", "List-Subscribe")
+        positions = _mentions(lines, own | senders, strict=True)
+        if not positions:
+            # Nothing else: a mail system's address at another domain is a recipient the sender mailed
+            # (postmaster@…), the reporting system's own is not; the bounce's own addresses count only where
+            # the layout lists recipients ("<user@example.org>:" of qmail, a message sent to oneself), never
+            # in prose ("Sorry user@example.org, your mail…").
+            domains = {a.rsplit("@", 1)[1] for a in senders | own if "@" in a}
+            own = own - header_addresses(msg, "Reply-To")  # an auto-reply's Reply-To is the mailbox itself
+            positions = [(no, a) for no, a in _mentions(lines, senders, strict=False)
+                         if not (ROBOT.match(a) and a.lower().rsplit("@", 1)[1] in domains)
+                         and (a.lower() not in own or _LISTED.match(lines[no]))]
+    else:
+        positions = _mentions(lines, own | senders, strict=True) or _mentions(lines, senders, strict=False)
     if failed:
         wanted = {a.lower() for a in failed}
         positions = [p for p in positions if p[1].lower() in wanted] or []
