@@ -46,6 +46,7 @@ EXCLUDED_COMPLAINT = "complaint_or_unsubscribe"
 MISSING_BOUNCE_ID = "no_bounce_id"  # Postmark reactivates a bounce by its ID, and the stored event has none
 CANNOT_ACTIVATE = "cannot_activate"  # Postmark said CanActivate false for this bounce
 SES_GLOBAL_LIST = "ses_global_list"  # SES's global list: no customer action removes an address from it
+HUBSPOT_GLOBAL = "hubspot_global_bounce"  # HubSpot's global bounce: no account can unbounce it
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,8 +253,14 @@ def _hubspot(event: StoredEvent) -> Found | None:
     # HubSpot stops sending to an address after a bounce for a permanent reason, and later sends
     # are DROPPED with PREVIOUSLY_BOUNCED (our `suppressed`); staff "unbounce" the contact
     # (knowledge.hubspot.com, "Send emails to contacts who previously bounced"; formats.md §1.7).
+    # Category HUBSPOT_GLOBAL_BOUNCE: the address hard-bounced in three or more HubSpot accounts
+    # (knowledge.hubspot.com, "What do the columns mean in the CSV … unsubscribes and bounces");
+    # global bounces "cannot be unbounced" (blog.orangemarketing.com, HubSpot global bounces; verify).
     if event.type in ("bounce", "suppressed"):
-        return "bounced", "", _label(event, "category") or _label(event, "dropReason")
+        category = _label(event, "category") or _label(event, "dropReason")
+        if category.upper() == "HUBSPOT_GLOBAL_BOUNCE":
+            return None, HUBSPOT_GLOBAL, category
+        return "bounced", "", category
     return None
 
 
@@ -425,6 +432,9 @@ def _ses_csv(plan: EspPlan) -> str:
 def _mailchimp_csv(plan: EspPlan) -> str:
     # An audience import: Mailchimp matches the "Email Address" column (the header of its own
     # audience exports, formats.md §1.7); import as Subscribed with "update existing contacts".
+    # Mailchimp may keep some cleaned: "cleaned addresses … you can't edit them" (mailchimp.com/help/
+    # about-cleaned-contacts), and the API refuses a member "in a compliance state due to unsubscribe,
+    # bounce, or compliance review" (mailchimp/wordpress#93); the page says so.
     return _csv(("Email Address",), ((email,) for email in plan.emails("cleaned")))
 
 

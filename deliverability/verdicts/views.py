@@ -189,8 +189,10 @@ ESP_ACTIONS = {
         "the DELETE action."),
     unsuppress.MAILCHIMP: gettext_lazy(
         "Re-subscribes the cleaned contacts: import the CSV into the audience as Subscribed, updating existing "
-        "contacts. Mailchimp's help says cleaned contacts cannot be edited: its import report says which ones "
-        "it kept cleaned."),
+        "contacts. Mailchimp may refuse some: its help says cleaned contacts cannot be edited, and its API "
+        "answers that a contact in \"a compliance state due to unsubscribe, bounce, or compliance review\" "
+        "cannot be subscribed. Those must sign up again through a Mailchimp signup form; the import report "
+        "names them."),
     unsuppress.HUBSPOT: gettext_lazy(
         "Lists the contacts to unbounce in HubSpot, one by one from each contact record: HubSpot has no bulk "
         "unbounce."),
@@ -207,6 +209,9 @@ MISSING_REASONS = {
         "bounce's ID): upload Postmark's bounces export (GET /bounces), which has it, or reactivate them on "
         "Postmark's activity page"),
     unsuppress.CANNOT_ACTIVATE: gettext_lazy("Postmark said CanActivate false: Postmark does not allow reactivating them"),
+    unsuppress.HUBSPOT_GLOBAL: gettext_lazy(
+        "HubSpot global bounce (the address hard-bounced in three or more HubSpot accounts): HubSpot does not let "
+        "an account unbounce it"),
     unsuppress.SES_GLOBAL_LIST: gettext_lazy(
         "SES's global suppression list (bounce sub-type Suppressed): SES manages it, no account action removes an address"),
 }

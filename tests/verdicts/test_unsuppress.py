@@ -331,8 +331,11 @@ def test_hubspot_bounces_become_an_unbounce_list_and_unsubscribed_drops_never():
          "dropReason": "PREVIOUSLY_BOUNCED"},
         {"id": "e3", "type": "DROPPED", "recipient": "cy@acme.example", "created": 1764000000000,
          "dropReason": "PREVIOUSLY_UNSUBSCRIBED_PORTAL"},
+        {"id": "e4", "type": "BOUNCE", "recipient": "dee@acme.example", "created": 1764000000000,
+         "category": "HUBSPOT_GLOBAL_BOUNCE", "response": "550 5.7.1 rejected", "status": "5.7.1"},
     ]})
     p = plan(events)
+    assert p.esps[u.HUBSPOT].missing == [("dee@acme.example", u.HUBSPOT_GLOBAL)]
     assert list(csv.reader(io.StringIO(build(p, u.HUBSPOT, "hubspot-unbounce.csv")))) == [
         ["Email", "Bounce category"], ["ana@acme.example", "POLICY"], ["bo@acme.example", "PREVIOUSLY_BOUNCED"]]
     assert p.excluded == Counter({u.EXCLUDED_COMPLAINT: 1})
