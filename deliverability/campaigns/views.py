@@ -97,7 +97,9 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
             tasks.start_import(upload)
             messages.info(request, _("Importing %(name)s again with your settings.") % {"name": upload.original_name})
             return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
-    campaigns = Campaign.objects.filter(organization=request.org, events__upload=upload).distinct()
+    # The campaigns its rows named, as the import recorded them (summary["campaigns"]): joining every event
+    # of the upload to find them took 1.3 s at a million events.
+    campaigns = Campaign.objects.filter(organization=request.org, name__in=(upload.summary or {}).get("campaigns") or [])
     return render(request, "campaigns/upload_detail.html", {
         "org": request.org, "upload": upload, "can_manage": manage, "campaigns": campaigns,
         "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,

@@ -34,6 +34,22 @@ def test_manager_uploads_and_sees_the_summary(client, org_a, manager_a):
     assert "Events stored" in page and "Autumn" in page
 
 
+def test_upload_page_links_each_campaign_its_rows_named_and_no_other(client, org_a, manager_a):
+    from deliverability.campaigns.models import Campaign
+
+    client.force_login(manager_a)
+    Campaign.objects.create(organization=org_a, name="Not in this file")
+    data = b"email,status,campaign\nana@acme.com,delivered,Spring launch\nbob@acme.com,bounced,Summer sale\n"
+    response = post_upload(client, org_a, data, "two.csv", campaign="")
+    run_pending(org_a)
+    page = client.get(response["Location"]).content.decode()
+    for name in ("Spring launch", "Summer sale"):
+        camp = Campaign.objects.get(organization=org_a, name=name)
+        assert reverse("campaign", args=[org_a.slug, camp.pk]) in page
+    other = Campaign.objects.get(organization=org_a, name="Not in this file")
+    assert reverse("campaign", args=[org_a.slug, other.pk]) not in page
+
+
 def test_the_same_file_twice_says_so(client, org_a, manager_a):
     client.force_login(manager_a)
     post_upload(client, org_a, b"email,status\nana@acme.com,delivered\n", "a.csv")
