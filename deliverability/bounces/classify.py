@@ -331,6 +331,11 @@ def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classificati
 
     if rule_families.on("stage"):
         category, signature = _weigh_stage(category, signature, rule, stage, detail, temporary, code, lowered)
+    if (rule_families.on("wording") and category != "invalid_mailbox" and stage not in ("DATA", "MAIL", "CONNECT", "HELO")
+            and (rule in ("status", "reply_code", "no_cause", None) or category in ("unknown", "technical")
+                 or (signature == "user_unknown_unconfirmed" and _EXISTENCE.search(lowered)))
+            and not (detail or "").startswith(("X.7.", "X.4.", "X.3.")) and _missing_mailbox(lowered)):
+        category, signature, rule = "invalid_mailbox", "user_unknown", "text:missing_mailbox"
     if signature is None:
         signature = _default_signature(category)
     if vendor is None:
@@ -369,6 +374,10 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
     - A refusal at MAIL FROM is about the envelope sender; at the greeting, about the connecting IP.
     """
     from_text = bool(rule) and rule.startswith("text:")
+    if stage == "DATA" and category == "invalid_mailbox" and not temporary and not from_text:
+        # RFC 5321 §3.3: the recipient was accepted at RCPT; a mailbox refusal after DATA (a vendor's or a
+        # status's 5.1.1) comes from a filter behind the MX (a gateway's directory, a content scanner).
+        return "policy_block", signature if signature and signature != "user_unknown" else "user_unknown_after_data"
     if signature == "user_unknown" and from_text:
         if stage == "MAIL":
             return "sender_rejected", "sender_rejected"
@@ -405,6 +414,48 @@ def _weigh_stage(category: str, signature: str | None, rule: str | None, stage: 
             and not temporary and (detail is None or detail in GENERIC_STATUSES)):
         return "reputation_block", "reputation_block"
     return category, signature
+
+
+# Wordings for a mailbox that does not exist, said without an enhanced status (issue 16, family 5):
+# English as MTAs and gateways write it (Sendmail/Postfix "User unknown", qmail "no mailbox here by that
+# name", Exim "Unrouteable address"… are in phrases.json; here the ones read under 550/554 alone:
+# "does not exist", "no such user", "BAD_RECIPIENT", "not our customer", "mailbox not found"), and the
+# languages that national ISPs and local Exchange/Postfix templates use (German, French, Spanish,
+# Portuguese, Italian, Dutch, Polish, Czech, Swedish, Danish/Norwegian, Finnish, Russian, Japanese).
+# A sentence about a domain or host is not about a mailbox.
+_MISSING_MAILBOX = re.compile(
+    r"(?:does not|doesn'?t|did not) exist|no such (?:user|mailbox|recipient|address|account|person|local user)|"
+    r"\bno mailbox\b|bad[_ ]recipient|not our customer|(?:mailbox|user|recipient|address|account|addressee) "
+    r"(?:not found|unknown|not known|does not exist)|unknown (?:user|recipient|mailbox|address|account|addressee)|"
+    r"user ?unknown|invalid (?:recipient|mailbox|user(?:name)?|address)|non-?existent|inexistent|"
+    r"not a (?:valid|known) (?:user|mailbox|recipient|address)|no (?:such )?account|"
+    r"existiert nicht|gibt es nicht|(?:benutzer|empf[äa]nger|adresse|postfach|mailbox|konto)\w* (?:ist )?unbekannt|"
+    r"unbekannte[rn]? (?:benutzer|empf[äa]nger|adresse)|kein(?:en)? (?:solche[rn]? )?(?:benutzer|postfach)|"
+    r"n'existe pas|(?:utilisateur|destinataire|adresse|bo[îi]te aux lettres|compte) (?:\w+ )?(?:inconnue?|inexistante?|introuvable)|"
+    r"no existe|(?:usuario|destinatario|buz[óo]n|cuenta|direcci[óo]n) (?:\w+ )?(?:desconocid[oa]|inexistente)|"
+    r"n[ãa]o existe|(?:usu[áa]rio|destinat[áa]rio|caixa postal|conta) (?:\w+ )?(?:desconhecid[oa]|inexistente)|"
+    r"non esiste|(?:utente|destinatario|casella|indirizzo) (?:\w+ )?(?:sconosciut[oa]|inesistente|non trovat[oa])|"
+    r"bestaat niet|onbekende? (?:gebruiker|ontvanger|adres|mailbox)|(?:gebruiker|ontvanger) (?:is )?onbekend|"
+    r"nie istnieje|nieznany (?:u[żz]ytkownik|adresat|odbiorca)|brak (?:takiego )?(?:u[żz]ytkownika|konta|skrzynki)|"
+    r"neexistuje|nezn[áa]m[ýy] (?:u[žz]ivatel|p[řr][íi]jemce)|finns inte|ok[äa]nd (?:anv[äa]ndare|mottagare)|"
+    r"findes ikke|finnes ikke|ukendt (?:bruger|modtager)|ukjent (?:bruker|mottaker)|ei ole olemassa|tuntematon (?:k[äa]ytt[äa]j[äa]|vastaanottaja)|"
+    r"не существует|нет такого (?:пользователя|адреса|ящика)|неизвестный (?:пользователь|адресат|получатель)|"
+    r"存在しません|宛先不明|該当するユーザ")
+# The subset that states the mailbox's absence outright, rather than a lookup's result ("user unknown",
+# "no such user": the words content filters and gateways answer with, Sisimai reason/filtered.rb): these
+# stay invalid_mailbox even under a bare 550/554 with no RCPT evidence.
+_EXISTENCE = re.compile(
+    r"(?:does not|doesn'?t) exist|\bno mailbox\b|bad[_ ]recipient|not our customer|no such (?:mailbox|recipient|address|account)|"
+    r"(?:mailbox|recipient|address|account) (?:not found|does not exist)|non-?existent|inexistent|"
+    r"existiert nicht|gibt es nicht|n'existe pas|no existe|n[ãa]o existe|non esiste|bestaat niet|nie istnieje|"
+    r"neexistuje|finns inte|findes ikke|finnes ikke|ei ole olemassa|не существует|存在しません")
+_ABOUT_A_DOMAIN = re.compile(r"\b(?:domain|host|hostname|mx|server|dns|zone|domäne|domaine|dominio|domein|domena)\b\W+(?:\S+\W+){0,3}?"
+                             r"(?:does not|doesn'?t|not|no|n'existe|existiert|non|bestaat|nie|unknown|unbekannt|inconnu)")
+
+
+def _missing_mailbox(lowered: str) -> bool:
+    m = _MISSING_MAILBOX.search(lowered)
+    return bool(m) and not _ABOUT_A_DOMAIN.search(lowered[max(0, m.start() - 60):m.end()])
 
 
 def _status_key(status: str | None) -> str | None:

@@ -35,13 +35,17 @@ _WS = re.compile(r"\s+")
 
 _STAGES = (
     # (regex, stage); the first hit wins, so the specific ones come first.
+    # qmail-remote: "failed after I sent the message"; Exim: "after pipelined DATA", old Exim "for TEXT command".
     (re.compile(r"end of data|final data|after data|after the data|data command|in reply to data|"
-                r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot"), "DATA"),
+                r"after end of|message body|\bdata\b\s*(?:command|phase)|\[data\]|after dot|"
+                r"after pipelined (?:end of )?data|failed after i sent the message|for text command|"
+                r"(?:after|while) (?:sending|transmitting) (?:the )?(?:message|mail) (?:body|text|content|data)"), "DATA"),
     # "RCPT TO: user@example.com" alone is an envelope summary, not the stage: a transcript or a
     # sentence about the command is ("after RCPT TO:<…>", "in reply to RCPT TO command").
-    (re.compile(r"rcpt to:?\s*<|(?:after|reply to|following|error in|response to)\s+(?:the\s+)?rcpt\b|"
-                r"rcpt(?: to)? command|recipient command|\[rcpt_to\]"), "RCPT"),
-    (re.compile(r"mail from|mail\b command|\[mail_from\]"), "MAIL"),
+    # qmail-remote: "does not like recipient"; Exim: "after pipelined RCPT TO".
+    (re.compile(r"rcpt to:?\s*<|(?:after|reply to|following|error in|response to)\s+(?:the\s+)?(?:pipelined\s+)?rcpt\b|"
+                r"rcpt(?: to)? command|recipient command|\[rcpt_to\]|does not like recipient"), "RCPT"),
+    (re.compile(r"mail from|mail\b command|\[mail_from\]|sender was rejected"), "MAIL"),
     (re.compile(r"\bhelo\b|\behlo\b|starttls|my name was rejected"), "HELO"),
     (re.compile(r"\bconnect(?:ion|ed)?\b.*(?:refused|timed out)|greeting|banner|initial connection|refused to talk to me"), "CONNECT"),
 )
@@ -79,9 +83,11 @@ def find_remote_mta(text: str | None) -> str | None:
 
 # Words one of which each stage's pattern needs: a substring test skips most regex runs.
 _STAGE_WORDS = {
-    "DATA": ("data", "message body", "after dot", "after end of"),
-    "RCPT": ("rcpt", "recipient command"),
-    "MAIL": ("mail",),
+    "DATA": ("data", "message body", "after dot", "after end of", "after i sent the message", "text command",
+             "sending the message", "transmitting the message", "sending message", "transmitting message",
+             "sending mail", "sending the mail", "transmitting mail", "transmitting the mail"),
+    "RCPT": ("rcpt", "recipient command", "does not like recipient"),
+    "MAIL": ("mail", "sender was rejected"),
     "HELO": ("helo", "ehlo", "starttls", "my name was rejected"),
     "CONNECT": ("connect", "greeting", "banner", "refused to talk to me"),
 }
@@ -103,7 +109,11 @@ _TRANSCRIPT_REPLY = re.compile(r"^\s*<<<\s*([45])\d\d\b")
 _COMMAND_STAGE = {"data": "DATA", "rcpt": "RCPT", "mail": "MAIL", "helo": "HELO", "ehlo": "HELO",
                   "lhlo": "HELO", "bdat": "DATA", "star": "HELO", "auth": "HELO"}
 _NEW_SESSION = re.compile(r"^\s*(?:\.\.\.\s*)?while talking to\s+\S+\s*:?\s*$", re.I)
-_PIPELINED = re.compile(r"\b503\b|no valid recipients|need rcpt", re.I)
+# A reply to DATA that only says no recipient was accepted (RFC 5321 §3.3: 503 "bad sequence" or 554 "no
+# valid recipients" when every RCPT failed, as Sendmail, Postfix and Exim answer a pipelined DATA): the
+# failure is the RCPT reply above it, not this one.
+_PIPELINED = re.compile(r"\b503\b|no (?:valid )?recipients?\b|need rcpt|rcpt (?:command )?(?:first|must precede)|"
+                        r"no recipients? (?:have been |were )?(?:specified|given|accepted)", re.I)
 _ADDRESS_IN_REPLY = re.compile(r"[\w.+\-=/!#$%&'*?^`{|}~]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
