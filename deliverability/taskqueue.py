@@ -12,8 +12,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
-from kombu.exceptions import OperationalError as BrokerUnavailable
 from django.db import close_old_connections, connections, transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 log = logging.getLogger(__name__)
 

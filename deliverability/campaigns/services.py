@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from deliverability import ingest
@@ -116,6 +116,7 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
     done but its analysis never started (the worker died in between) announces it again; the analysis
     claims the upload, so it still runs once.
     """
+    rerun = Upload.objects.filter(pk=upload_id, started_at__isnull=False).exists()  # an earlier run started
     upload = claim_upload(upload_id, claim or uuid.uuid4().hex)
     if upload is None:
         log.info("upload %s is not waiting for import; nothing to do", upload_id)
@@ -125,19 +126,19 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
         if unanalysed is not None:
             after_import(unanalysed)
         return None
-    with _import_lock(upload.pk):
+    with import_lock(upload.pk):
         # Still ours once the lock is had: an earlier run of the same claim (a redelivered task) may
         # have finished meanwhile.
         if not Upload.objects.filter(pk=upload.pk, status=Upload.Status.RUNNING, summary__claim=upload.summary["claim"]).exists():
             return None
         try:
-            return _import_claimed(upload, on_batch, analyse)
+            return _import_claimed(upload, on_batch, analyse, rerun)
         except ImportSuperseded as exc:  # the other run owns the upload now: its rows are left alone
             log.warning("%s", exc)
             return None
 
 
-def _import_claimed(upload: Upload, on_batch, analyse: bool) -> Upload:
+def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upload:
     claim = upload.summary["claim"]
     path = upload.file.path
     try:
@@ -177,6 +178,13 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool) -> Upload:
                 on_batch(result)
 
         result = import_records(upload, records, esp=fmt if fmt not in ("csv", "dsn", "zip") else "", on_batch=progress)
+        if rerun:
+            # A lost run may have stored addresses of a batch it never wrote (the pipelined writer stores a
+            # batch's addresses before its events): the rerun found them, so count as new every address
+            # that no other upload names.
+            result.new_recipients = Recipient.objects.filter(
+                pk__in=Event.objects.filter(upload=upload).values("recipient_id")).exclude(
+                Exists(Event.objects.filter(recipient_id=OuterRef("pk")).exclude(upload=upload))).count()
     except ImportSuperseded:
         raise
     except UnsupportedFormat as exc:
@@ -222,7 +230,7 @@ _IMPORT_LOCK_BASE = 0x17_0000_0000_0000
 
 
 @contextmanager
-def _import_lock(upload_id: int):
+def import_lock(upload_id: int):
     """Held by the process importing the upload, for the whole run (PostgreSQL session advisory lock).
 
     The server lets go of it the moment that process's connection ends — a worker killed with -9

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 def claim_analysis(upload_id: int, claim: str) -> Upload | None:
     """Take an imported upload for analysis; None when another analysis has it or it is done."""
-    waiting = Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analyzed_at__isnull=True)
+    waiting = Upload.objects.filter(pk=upload_id, status=Upload.Status.DONE, analyzed_at__isnull=True).exclude(
+        analysis__has_key="skipped")  # imported with --no-enrich on purpose: announced again, still not analysed
     if waiting.filter(analysis_claim="").update(analysis_claim=claim, analysis_runs=F("analysis_runs") + 1):
         return Upload.objects.get(pk=upload_id)
     if waiting.filter(analysis_claim=claim).exists():  # the same task again, after a lost worker
