@@ -92,7 +92,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         form, preview_rows, preview_problem = _retry_form(request, upload)
         if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
             services.retry(upload, mapping=form.mapping(), status_values=form.status_values(),
-                           campaign_name=form.cleaned_data["campaign"],
+                           campaign_name=form.cleaned_data["campaign"] if "campaign" in request.POST else None,
                            requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user)
             tasks.start_import(upload)
             messages.info(request, _("Importing %(name)s again with your settings.") % {"name": upload.original_name})

@@ -11,7 +11,9 @@ from deliverability.campaigns import services
 from deliverability.campaigns.models import Event, SavedColumnMapping, Upload
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "hostile"
-ODD_CSV = b"Kontakt;Ergebnis;Zeit\nana@acme.com;delivered;2026-11-02T09:00:00Z\nbob@acme.com;bounced;2026-11-02T09:01:00Z\n"
+# Statuses in words we do not read: the upload asks what the columns hold and what the values mean.
+ODD_CSV = b"Kontakt;Ergebnis;Zeit\nana@acme.com;zugestellt;2026-11-02T09:00:00Z\nbob@acme.com;unzustellbar;2026-11-02T09:01:00Z\n"
+MEANINGS = {"status_value_0": "zugestellt", "status_0": "delivered", "status_value_1": "unzustellbar", "status_1": "bounce"}
 
 
 def post_upload(client, org, data: bytes, name: str, campaign="Autumn"):
@@ -67,9 +69,9 @@ def test_unknown_columns_are_mapped_by_the_user_and_remembered(client, org_a, ma
     upload = Upload.objects.get(organization=org_a)
     assert upload.status == Upload.Status.FAILED and upload.summary["needs_mapping"]
     page = client.get(reverse("upload_detail", args=[org_a.slug, upload.pk])).content.decode()
-    assert "Tell us what each column holds" in page and "Kontakt" in page
+    assert "What each column holds" in page and "Kontakt" in page
     client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]),
-                {"map_0": "email", "map_1": "event_type", "map_2": "occurred_at"})
+                {"map_0": "email", "map_1": "event_type", "map_2": "occurred_at"} | MEANINGS)
     run_pending(org_a)
     upload.refresh_from_db()
     assert upload.status == Upload.Status.DONE, upload.error
@@ -80,7 +82,8 @@ def test_unknown_columns_are_mapped_by_the_user_and_remembered(client, org_a, ma
     run_pending(org_a)
     second = Upload.objects.filter(organization=org_a).order_by("-id").first()
     assert second.status == Upload.Status.DONE, second.error
-    assert second.column_mapping == {"Kontakt": "email", "Ergebnis": "event_type", "Zeit": "occurred_at"}
+    assert services.columns_of(second.column_mapping) == {"Kontakt": "email", "Ergebnis": "event_type", "Zeit": "occurred_at"}
+    assert services.statuses_of(second.column_mapping) == {"zugestellt": "delivered", "unzustellbar": "bounce"}
 
 
 def test_a_viewer_cannot_post_a_mapping(client, org_a, viewer_a, manager_a):

@@ -1,0 +1,233 @@
+"""The account manager's first upload without dead ends (issue 19 items 1, 2, 4, 5 and the format names):
+an upload that imported nothing says what to do and offers it; the same file again with other settings;
+columns and status values mapped in words with a preview; errors name the user's file; deleting asks first."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from deliverability.campaigns import services
+from deliverability.campaigns.models import Campaign, Event, Recipient, SavedColumnMapping, Upload
+
+NO_CAMPAIGN = b"email,status\n" + b"".join(b"user%d@acme-logistics.com,delivered\n" % i for i in range(60))
+GERMAN = ("Kontakt;Ergebnis;Zeit;Antwort\n"
+          "ana@acme.com;zugestellt;2026-11-02 09:00:00;250 2.0.0 OK\n"
+          "bob@acme.com;unzustellbar;2026-11-02 09:01:00;550 5.1.1 user unknown\n"
+          "carla@acme.com;zugestellt;2026-11-02 09:02:00;250 2.0.0 OK\n").encode()
+
+
+def post_upload(client, org, data: bytes, name: str, campaign: str = "", fmt: str = "auto"):
+    return client.post(reverse("upload_new", args=[org.slug]),
+                       {"file": SimpleUploadedFile(name, data), "campaign": campaign, "format": fmt})
+
+
+def run_pending(org):
+    for upload in Upload.objects.filter(organization=org, status=Upload.Status.PENDING):
+        services.run_import(upload.pk)
+
+
+def page_of(client, org, upload) -> str:
+    return client.get(reverse("upload_detail", args=[org.slug, upload.pk])).content.decode()
+
+
+@pytest.fixture
+def manager(client, org_a, manager_a):
+    client.force_login(manager_a)
+    return manager_a
+
+
+# --- Item 1: no dead end -------------------------------------------------------------------------
+
+def test_an_upload_that_imported_nothing_is_not_a_success_and_says_what_to_do(client, org_a, manager):
+    post_upload(client, org_a, NO_CAMPAIGN, "november.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.FAILED
+    assert upload.summary["nothing_imported"] and upload.summary["reasons"] == {"campaign": 60}
+    assert "november.csv" in upload.error and "60 rows" in upload.error and "campaign name" in upload.error
+    page = page_of(client, org_a, upload)
+    assert "Nothing imported" in page and "Imported<" not in page
+    assert 'id="progress-bar"' not in page  # no full bar for an import that stored nothing
+    assert 'id="retry-form"' in page and 'name="campaign"' in page
+
+
+def test_the_campaign_named_on_the_page_imports_every_row(client, org_a, manager):
+    post_upload(client, org_a, NO_CAMPAIGN, "november.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    response = client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]),
+                           {"campaign": "November newsletter", "format": "auto", "map_0": "email",
+                            "map_1": "event_type", "action": "import"})
+    assert response.status_code == 302
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert Event.objects.filter(upload=upload, campaign__name="November newsletter").count() == 60
+
+
+def test_the_same_file_uploaded_again_with_a_campaign_replaces_the_failed_upload(client, org_a, manager):
+    post_upload(client, org_a, NO_CAMPAIGN, "november.csv")
+    run_pending(org_a)
+    response = post_upload(client, org_a, NO_CAMPAIGN, "november (1).csv", campaign="November newsletter")
+    upload = Upload.objects.get(organization=org_a)  # still one upload of this file
+    assert response["Location"] == reverse("upload_detail", args=[org_a.slug, upload.pk])
+    assert upload.status == Upload.Status.PENDING and upload.campaign.name == "November newsletter"
+    assert upload.original_name == "november (1).csv"
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE and upload.summary["events"] == 60
+    assert "uploaded before" not in client.get(response["Location"]).content.decode()
+
+
+def test_the_same_imported_file_with_other_settings_says_how_to_import_it_again(client, org_a, manager):
+    post_upload(client, org_a, NO_CAMPAIGN, "november.csv", campaign="November")
+    run_pending(org_a)
+    response = post_upload(client, org_a, NO_CAMPAIGN, "november.csv", campaign="December")
+    assert Upload.objects.filter(organization=org_a).count() == 1
+    page = client.get(response["Location"]).content.decode()
+    assert "with other settings" in page and "delete that import first" in page
+    assert reverse("upload_delete", args=[org_a.slug, Upload.objects.get().pk]) in page
+
+
+# --- Item 2: columns and status values ---------------------------------------------------------
+
+def test_a_status_in_german_is_mapped_on_the_page_with_guesses_and_a_preview(client, org_a, manager):
+    """GIVEN a German export whose status values we do not read WHEN the manager opens the failed upload
+    THEN every column is preselected from its name or values (the address column too), the status values
+    are listed to be given a meaning, the dropdowns speak in words once each, and the preview shows rows;
+    WHEN the values are mapped THEN every row imports and the next file of that layout imports by itself."""
+    post_upload(client, org_a, GERMAN, "export.csv", campaign="Herbst")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.FAILED
+    page = page_of(client, org_a, upload)
+    assert 'id="column-mapping"' in page and 'id="status-mapping"' in page and 'id="preview"' in page
+    assert '<option value="email" selected>Email address</option>' in page  # "Kontakt", by its values
+    assert '<option value="event_type" selected>' in page and '<option value="occurred_at" selected>' in page
+    assert '<option value="diagnostic" selected>' in page
+    select = page[page.index('name="map_0"'):page.index("</select>", page.index('name="map_0"'))]
+    assert select.count('value="ignore"') == 1 and "event_type<" not in select and "occurred_at<" not in select
+    assert ">zugestellt<" in page and ">unzustellbar<" in page
+    assert "unknown status" in page  # the preview shows what happens to those rows now
+
+    preview = client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
+        "campaign": "Herbst", "format": "auto", "map_0": "email", "map_1": "event_type", "map_2": "occurred_at",
+        "map_3": "diagnostic", "status_value_0": "zugestellt", "status_0": "delivered",
+        "status_value_1": "unzustellbar", "status_1": "bounce", "action": "preview"}).content.decode()
+    assert preview.count("<td>Delivered</td>") == 2 and "<td>Bounced (refused)</td>" in preview
+    assert "2026-11-02 09:01" in preview and "Herbst" in preview
+    assert Upload.objects.get(pk=upload.pk).status == Upload.Status.FAILED  # a preview imports nothing
+
+    client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
+        "campaign": "Herbst", "format": "auto", "map_0": "email", "map_1": "event_type", "map_2": "occurred_at",
+        "map_3": "diagnostic", "status_value_0": "zugestellt", "status_0": "delivered",
+        "status_value_1": "unzustellbar", "status_1": "bounce", "action": "import"})
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert sorted(Event.objects.filter(upload=upload).values_list("type", flat=True)) == ["bounce", "delivered", "delivered"]
+    assert SavedColumnMapping.objects.filter(organization=org_a).count() == 1
+
+    post_upload(client, org_a, GERMAN.replace(b"ana@", b"dora@"), "export-2.csv", campaign="Herbst")
+    run_pending(org_a)
+    second = Upload.objects.filter(organization=org_a).order_by("-id").first()
+    assert second.status == Upload.Status.DONE, second.error
+    assert Event.objects.filter(upload=second).count() == 3
+
+
+def test_a_field_chosen_twice_or_no_address_column_is_refused_with_the_reason(client, org_a, manager):
+    post_upload(client, org_a, GERMAN, "export.csv", campaign="Herbst")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    url = reverse("upload_detail", args=[org_a.slug, upload.pk])
+    page = client.post(url, {"format": "auto", "map_0": "email", "map_1": "occurred_at", "map_2": "occurred_at",
+                             "map_3": "ignore", "action": "import"}).content.decode()
+    assert "is chosen for more than one column" in page and "Date and time" in page
+    page = client.post(url, {"format": "auto", "map_0": "ignore", "map_1": "event_type", "action": "import"}).content.decode()
+    assert "Choose the column that holds the email addresses" in page
+    assert Upload.objects.get(pk=upload.pk).status == Upload.Status.FAILED
+
+
+def test_an_address_column_headed_contact_imports_without_asking(client, org_a, manager):
+    post_upload(client, org_a, b"Contact,status\nana@acme.com,delivered\nbob@acme.com,bounced\n", "crm.csv",
+                campaign="Autumn")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert Event.objects.filter(upload=upload).count() == 2
+
+
+# --- Item 4: the user's file name --------------------------------------------------------------
+
+def _broken_zip() -> bytes:
+    return b"PK\x03\x04" + b"\x00" * 200
+
+
+def _zip_of_binary() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("inner.csv", bytes(range(256)) * 10)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)) * 64, b"{\"not\": \"an export\"}", _broken_zip(),
+                                  b"\n\n\n", _zip_of_binary()], ids=["binary", "json", "broken-zip", "blank-lines", "zip-of-binary"])
+def test_errors_name_the_users_file_never_the_stored_copy(client, org_a, manager, data):
+    post_upload(client, org_a, data, "Résultats novembre.csv", campaign="Autumn")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.FAILED
+    page = page_of(client, org_a, upload)
+    assert "Résultats novembre.csv" in upload.error, upload.error
+    assert upload.sha256[:12] not in upload.error and upload.sha256[:12] not in page
+
+
+# --- Item 5: deleting asks first ---------------------------------------------------------------
+
+def _imported(client, org):
+    post_upload(client, org, b"email,status\nana@acme.com,delivered\nbob@globex.com,bounced\n", "a.csv",
+                campaign="Autumn")
+    run_pending(org)
+    return Upload.objects.get(organization=org)
+
+
+def test_deleting_an_upload_asks_first_and_counts_what_goes(client, org_a, manager):
+    upload = _imported(client, org_a)
+    post_upload(client, org_a, b"email,status\nana@acme.com,open\n", "opens.csv", campaign="Winter")
+    run_pending(org_a)
+    url = reverse("upload_delete", args=[org_a.slug, upload.pk])
+    assert f'href="{url}"' in page_of(client, org_a, upload)  # a link to the confirmation, not a one-click button
+    page = client.get(url).content.decode()
+    assert "2 events" in page and "1 address that no other upload names" in page
+    assert "1 campaign left with nothing in it: Autumn" in page and "1 address also named by another upload stays" in page
+    assert Upload.objects.filter(pk=upload.pk).exists()  # the page removed nothing
+    assert client.post(url).status_code == 302
+    assert not Upload.objects.filter(pk=upload.pk).exists()
+    assert list(Recipient.objects.filter(organization=org_a).values_list("email", flat=True)) == ["ana@acme.com"]
+    assert not Campaign.objects.filter(organization=org_a, name="Autumn").exists()
+
+
+@pytest.mark.parametrize("status", [Upload.Status.PENDING, Upload.Status.RUNNING])
+def test_a_running_import_cannot_be_deleted(client, org_a, manager, status):
+    upload = _imported(client, org_a)
+    Upload.objects.filter(pk=upload.pk).update(status=status)
+    page = page_of(client, org_a, upload)
+    assert reverse("upload_delete", args=[org_a.slug, upload.pk]) not in page
+    assert "can be deleted once it has finished" in page
+    response = client.post(reverse("upload_delete", args=[org_a.slug, upload.pk]))
+    assert response.status_code == 409 and "still running" in response.content.decode()
+    assert Upload.objects.filter(pk=upload.pk).exists() and Event.objects.filter(upload=upload).count() == 2
+
+
+# --- Item 12: formats in words -------------------------------------------------------------------
+
+def test_formats_are_named_in_words_on_the_upload_pages(client, org_a, manager):
+    page = client.get(reverse("upload_new", args=[org_a.slug])).content.decode()
+    assert ">Amazon SES notifications (JSON)<" in page and ">Bounce emails (.eml, mbox)<" in page
+    assert ">ses<" not in page and ">dsn<" not in page
+    upload = _imported(client, org_a)
+    assert "read as Spreadsheet (CSV), one row per event" in page_of(client, org_a, upload)
