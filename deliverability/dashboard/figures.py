@@ -13,10 +13,11 @@ Colours are the Okabe–Ito palette, distinguishable with the common colour-visi
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from deliverability.verdicts.vocabulary import VERDICTS
+from deliverability.verdicts.vocabulary import VERDICTS, VerdictKind
 
 # Okabe & Ito (2008), "Color Universal Design", as in R's palette.colors("Okabe-Ito").
 OKABE_ITO = {
@@ -330,52 +331,137 @@ WEEKLY_SERIES = (
 )
 
 
+def _empty_week_bands(layout: dict, weeks: Sequence[Mapping], xs: Sequence[str]) -> None:
+    """A light band over each week without campaigns, labelled, so a gap reads as "nothing sent"
+    rather than as missing data or a zero (issue 19 item 8)."""
+    shapes, notes = [], []
+    for x, week in zip(xs, weeks, strict=True):
+        if week.get("recipients"):
+            continue
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+                       "line": {"width": 28, "color": "rgba(153,153,153,0.12)"}, "layer": "below"})
+        notes.append({"x": x, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                      "text": "no campaigns", "font": {"size": 10, "color": "#5b6475"}, "textangle": 0})
+    layout["shapes"] = shapes
+    layout["annotations"] = notes
+
+
 def weekly_trend(weeks: Sequence[Mapping]) -> dict:
     """Per week, oldest first: B2B / B2C bounce rates, reported hard vs estimated invalid (percent).
 
     `weeks`: [{"week": "yyyy-mm-dd" (Monday), "campaigns", "recipients", <rate keys>: float | None}];
-    a week without recipients leaves a gap instead of a misleading zero."""
+    a week without recipients is a gap (no line through it, a "no campaigns" band), not a zero."""
     xs = [esc(w.get("week")) for w in weeks]
     custom = [[w.get("campaigns") or 0, w.get("recipients") or 0] for w in weeks]
     data = [{
         "type": "scatter", "mode": "lines+markers", "name": label, "x": xs, "y": [w.get(key) for w in weeks],
         "customdata": custom, "line": {"color": colour, "dash": dash}, "connectgaps": False,
+        "marker": {"size": 7},
         "hovertemplate": f"<b>Week of %{{x}}</b><br>{label}: %{{y:.2f}}%"
                          "<br>%{customdata[0]} campaigns, %{customdata[1]:,} recipients<extra></extra>",
     } for key, label, colour, dash in WEEKLY_SERIES]
     layout = _layout(f"The last {len(weeks)} weeks", x_title="Week (Monday, organisation's time zone)",
-                     y_title="Share of recipients (%)", height=320)
+                     y_title="Share of recipients", height=320)
     layout["yaxis"]["ticksuffix"] = "%"
     _category_axis(layout, xs)
+    _empty_week_bands(layout, weeks, xs)
     return _figure(data, layout)
 
 
-def trend_svg(weeks: Sequence[Mapping], width: int = 640, height: int = 220) -> str:
-    """The weekly trend as a static inline SVG, for the PDF (no JavaScript there)."""
-    left, right, top, bottom = 44, 10, 10, 54
+HARD_SPLIT_VERDICTS = (VerdictKind.INVALID_RECIPIENT, VerdictKind.FILTER_REJECTION, VerdictKind.SENDER_ISSUE,
+                       VerdictKind.TEMPORARY, VerdictKind.UNKNOWN)
+
+
+def hard_bounce_split(weeks: Sequence[Mapping]) -> dict:
+    """The hard-bounce rate the ESP reported, per week, split into what it really was (stacked bars,
+    percent of recipients): the bar's height is the reported rate, its parts invalid / filter / sender /
+    temporary / not enough evidence (issue 19 item 7). A week without campaigns is an empty slot."""
+    xs = [esc(w.get("week")) for w in weeks]
+    data = [{
+        "type": "bar", "name": VERDICT_LABELS[verdict], "x": xs, "y": [w.get(f"hard_{verdict}") for w in weeks],
+        "marker": {"color": VERDICT_COLOURS[verdict]},
+        "hovertemplate": f"<b>Week of %{{x}}</b><br>{esc(VERDICT_LABELS[verdict])}: %{{y:.2f}}% of recipients"
+                         "<extra></extra>",
+    } for verdict in HARD_SPLIT_VERDICTS]
+    layout = _layout("What the reported hard bounces really were", x_title="Week (Monday)",
+                     y_title="Share of recipients", height=320, barmode="stack")
+    layout["yaxis"]["ticksuffix"] = "%"
+    _category_axis(layout, xs)
+    _empty_week_bands(layout, weeks, xs)
+    return _figure(data, layout)
+
+
+def _nice_top(high: float) -> tuple[float, float]:
+    """A round axis top at or above `high` and its tick step (1, 2 or 5 × a power of ten)."""
+    if high <= 0:
+        return 1.0, 0.5
+    raw = high / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return step * math.ceil(high / step - 1e-9), step
+
+
+def _runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
+    """Consecutive (index, value) runs without a None: a line is drawn only within a run."""
+    runs: list[list[tuple[int, float]]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append((i, value))
+    return [run for run in runs if run]
+
+
+def trend_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 240) -> str:
+    """The weekly trend as a static inline SVG, for the PDF (no JavaScript there).
+
+    As on the page (issue 19 item 8): lines only between consecutive weeks with campaigns, a marker on
+    every week with data (a lone week is a dot, not a line across empty weeks), a "no campaigns" band
+    on the others; one y-axis title with round ticks; the last week's label kept inside the drawing;
+    the SVG scales to the width it is given (viewBox, width 100%)."""
+    left, right, top, bottom = 52, 34, 12, 64
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [w.get(key) for w in weeks for key, *_ in WEEKLY_SERIES if w.get(key) is not None]
-    high = max(values, default=0) or 1.0
+    high, step_y = _nice_top(max(values, default=0))
     step = plot_w / max(1, len(weeks) - 1)
 
-    def xy(i: int, value: float) -> str:
-        return f"{left + i * step:.1f},{top + plot_h - value / high * plot_h:.1f}"
+    def x_of(i: int) -> float:
+        return left + i * step
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="Weekly trend">',
-             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
-             f'<text x="{left - 4}" y="{top + 8}" font-size="10" text-anchor="end">{high:.1f}%</text>',
-             f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">0%</text>']
+    def y_of(value: float) -> float:
+        return top + plot_h - value / high * plot_h
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Weekly trend" style="max-width:{width}px">']
     for i, w in enumerate(weeks):
-        parts.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 14}" font-size="9" '
-                     f'text-anchor="middle">{esc(str(w.get("week", ""))[5:])}</text>')
+        if not w.get("recipients"):
+            parts.append(f'<rect x="{x_of(i) - 12:.1f}" y="{top}" width="24" height="{plot_h}" fill="#999" '
+                         f'fill-opacity="0.12"/><text x="{x_of(i):.1f}" y="{top + 10}" font-size="8" fill="#5b6475" '
+                         f'text-anchor="middle">none</text>')
+    tick = 0.0
+    while tick <= high + 1e-9:
+        y = y_of(tick)
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e8ee"/>'
+                     f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{tick:g}%</text>')
+        tick += step_y
+    parts.append(f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="9" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top + plot_h / 2:.0f})">Share of recipients</text>')
+    last = len(weeks) - 1
+    for i, w in enumerate(weeks):
+        anchor = "end" if i == last and len(weeks) > 1 else "middle"
+        nudge = 6 if anchor == "end" else 0
+        parts.append(f'<text x="{x_of(i) + nudge:.1f}" y="{top + plot_h + 14}" font-size="9" '
+                     f'text-anchor="{anchor}">{esc(str(w.get("week", ""))[5:])}</text>')
     dashes = {"solid": "", "dot": ' stroke-dasharray="2,3"', "dash": ' stroke-dasharray="6,4"'}
     for n, (key, label, colour, dash) in enumerate(WEEKLY_SERIES):
-        points = " ".join(xy(i, w[key]) for i, w in enumerate(weeks) if w.get(key) is not None)
-        if points:
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dashes[dash]}/>')
+        for run in _runs([w.get(key) for w in weeks]):
+            if len(run) > 1:
+                points = " ".join(f"{x_of(i):.1f},{y_of(v):.1f}" for i, v in run)
+                parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dashes[dash]}/>')
+            parts.extend(f'<circle cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="2.5" fill="{colour}"/>' for i, v in run)
         lx = left + (n % 2) * (plot_w / 2)
-        ly = top + plot_h + 30 + (n // 2) * 13
+        ly = top + plot_h + 34 + (n // 2) * 13
         parts.append(f'<line x1="{lx:.0f}" y1="{ly - 3}" x2="{lx + 18:.0f}" y2="{ly - 3}" stroke="{colour}" '
                      f'stroke-width="2"{dashes[dash]}/><text x="{lx + 22:.0f}" y="{ly}" font-size="10">{esc(label)}</text>')
     parts.append("</svg>")

@@ -39,8 +39,8 @@ ANALYSIS_WAIT = timedelta(hours=6)  # an upload stuck in analysis longer than th
 
 DIAGNOSIS_FIELDS = ("campaign_id", "campaign__name", "campaign__sent_at", "campaign__organization_id", "recipients",
                     "delivered", "bounced", "reported_hard_bounce_rate", "estimated_invalid_rate", "b2b_recipients",
-                    "b2b_bounced", "b2c_recipients", "b2c_bounced", "by_verdict", "by_vendor")
-STAT_FIELDS = ("domain", "kind", "vendor", "recipients", "bounced", *weekly.REJECTION_VERDICTS)
+                    "b2b_bounced", "b2c_recipients", "b2c_bounced", "by_verdict", "by_vendor", "data")
+STAT_FIELDS = ("domain", "kind", "vendor", "recipients", "delivered", "bounced", *weekly.STAT_VERDICTS)
 
 
 # --- Loading ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from deliverability.bounces.vendors import vendor_name
 from deliverability.ingest.values import monday_of  # the one definition of a week
 from deliverability.verdicts.vocabulary import VerdictKind
 
@@ -26,6 +27,10 @@ NEW_DOMAIN_LOOKBACK_WEEKS = 8  # "new" = no rejections at the domain in these ea
 REJECTION_VERDICTS = (VerdictKind.FILTER_REJECTION, VerdictKind.SENDER_ISSUE)  # a gateway or the sender's reputation said no
 MAX_VENDOR_MOVES = 10
 MAX_NEW_DOMAINS = 50
+MAX_CAUSES = 5  # the week's biggest causes named in the story (issue 19 item 6)
+# The causes a company's domain can own: refusals that say nothing about the address itself.
+CAUSE_VERDICTS = (VerdictKind.FILTER_REJECTION, VerdictKind.SENDER_ISSUE, VerdictKind.TEMPORARY)
+STAT_VERDICTS = tuple(VERDICTS)  # the domain-stat counters the weekly payload reads
 WEEK = timedelta(days=7)
 
 
@@ -80,6 +85,10 @@ def summarise(diagnoses: Iterable[Mapping]) -> dict:
                             "b2c_recipients", "b2c_bounced"), 0)
     reported_hard = invalid = 0.0
     by_verdict = dict.fromkeys(VERDICTS, 0)
+    hard_by_verdict = dict.fromkeys(VERDICTS, 0)
+    hard_split_known = True  # every campaign's diagnosis carries its hard-bounce split (analysed since issue 19)
+    hard_source = {"esp_label": 0, "inferred_from_reply": 0}
+    colleagues: dict | None = None
     vendor_dicts = []
     for row in diagnoses:
         totals["campaigns"] += 1
@@ -92,6 +101,18 @@ def summarise(diagnoses: Iterable[Mapping]) -> dict:
         for verdict, count in (row.get("by_verdict") or {}).items():
             if verdict in by_verdict:
                 by_verdict[verdict] += count or 0
+        data = row.get("data") or {}
+        if "hard_by_verdict" in data:
+            for verdict, count in data["hard_by_verdict"].items():
+                if verdict in hard_by_verdict:
+                    hard_by_verdict[verdict] += count or 0
+            for key in hard_source:
+                hard_source[key] += (data.get("hard_bounce_source") or {}).get(key) or 0
+        elif recipients:
+            hard_split_known = False
+        found = data.get("colleagues_accepted")
+        if found and (colleagues is None or (found["refused"], found["accepted"]) > (colleagues["refused"], colleagues["accepted"])):
+            colleagues = {**found, "campaign_id": row.get("campaign_id"), "campaign": row.get("campaign__name") or ""}
         vendor_dicts.append(row.get("by_vendor") or {})
     recipients = totals["recipients"]
     return {
@@ -104,6 +125,13 @@ def summarise(diagnoses: Iterable[Mapping]) -> dict:
         "reported_hard_rate": _pct(reported_hard, recipients),
         "estimated_invalid_rate": _pct(invalid, recipients),
         "by_verdict": by_verdict,
+        # What the ESP (or, without its label, the 5xx reply) called hard, by what it really was; None when
+        # a campaign of the week was analysed before the split was kept.
+        "hard_by_verdict": hard_by_verdict if hard_split_known else None,
+        # Over bounced recipients the ESP did not call hard (soft, or no label and a 4xx reply).
+        "soft_by_verdict": {v: max(0, by_verdict[v] - hard_by_verdict[v]) for v in VERDICTS} if hard_split_known else None,
+        "hard_source": hard_source,
+        "colleagues": colleagues,
         "by_vendor": sum_vendors(vendor_dicts),
     }
 
@@ -209,8 +237,61 @@ def campaign_row(row: Mapping, tz: tzinfo) -> dict:
 
 
 def trend_point(monday: date, summary: Mapping) -> dict:
-    return {"week": monday.isoformat(), "campaigns": summary["campaigns"], "recipients": summary["recipients"],
-            **{key: summary.get(key) for key, _ in HEADLINE}}
+    """One week of the trend; rates are None for a week without recipients (a gap, not a zero). The
+    reported hard-bounce rate is split by verdict (``hard_<verdict>``, percent of recipients)."""
+    split = summary.get("hard_by_verdict")
+    recipients = summary["recipients"]
+    return {"week": monday.isoformat(), "campaigns": summary["campaigns"], "recipients": recipients,
+            **{key: summary.get(key) for key, _ in HEADLINE},
+            **{f"hard_{v}": (_pct(split.get(v, 0), recipients) if split is not None else None) for v in VERDICTS}}
+
+
+def esp_vs_found(summary: Mapping) -> list[dict]:
+    """"What the ESP said vs what we found": the week's bounces the ESP called hard, and the others,
+    each split by verdict (counts in VERDICTS order). Empty when the hard split is not known."""
+    hard, soft = summary.get("hard_by_verdict"), summary.get("soft_by_verdict")
+    if hard is None or soft is None:
+        return []
+    return [{"said": said, "counts": [split.get(v, 0) for v in VERDICTS], "total": sum(split.values())}
+            for said, split in (("hard", hard), ("other", soft))]
+
+
+def _with_minutes(colleagues: Mapping | None) -> dict | None:
+    if not colleagues:
+        return None
+    return {**colleagues, "minutes": max(1, -(-int(colleagues.get("seconds") or 0) // 60))}
+
+
+def biggest_causes(current_stats: Iterable[Mapping], limit: int = MAX_CAUSES) -> dict:
+    """The week's story by company: the (domain, verdict) pairs with the most bounces among the
+    refusals that are not the address's fault (filter, sender, temporary), summed over the week's
+    campaigns, with the deliveries at the same domain; and the really invalid addresses as one figure
+    with the number of companies they are spread over.
+
+    `current_stats`: CampaignDomainStat rows (domain, vendor, delivered, and one count per verdict)."""
+    pairs: dict[tuple[str, str], dict] = {}
+    delivered: dict[str, int] = {}
+    invalid, invalid_domains = 0, set()
+    for row in current_stats:
+        domain = row["domain"]
+        delivered[domain] = delivered.get(domain, 0) + (row.get("delivered") or 0)
+        count = row.get(VerdictKind.INVALID_RECIPIENT) or 0
+        if count:
+            invalid += count
+            invalid_domains.add(domain)
+        for verdict in CAUSE_VERDICTS:
+            count = row.get(verdict) or 0
+            if not count:
+                continue
+            entry = pairs.setdefault((domain, verdict), {
+                "domain": domain, "verdict": str(verdict), "label": VERDICT_LABELS[verdict],
+                "vendor": row.get("vendor") or "", "vendor_name": vendor_name(row.get("vendor") or "") or "",
+                "count": 0})
+            entry["count"] += count
+    rows = sorted(pairs.values(), key=lambda r: (-r["count"], r["domain"], r["verdict"]))[:limit]
+    for row in rows:
+        row["delivered"] = delivered.get(row["domain"], 0)
+    return {"causes": rows, "invalid": invalid, "invalid_companies": len(invalid_domains)}
 
 
 def group_by_week(rows: Iterable[Mapping], tz: tzinfo, key: str = "campaign__sent_at") -> dict[date, list[Mapping]]:
@@ -231,7 +312,11 @@ def week_payload(monday: date, tz: tzinfo, diagnoses_by_week: Mapping[date, Sequ
     weeks = [monday - i * WEEK for i in range(TREND_WEEKS - 1, -1, -1)]
     summaries = {w: summarise(diagnoses_by_week.get(w, ())) for w in weeks}
     current, previous = summaries[monday], summaries[monday - WEEK]
+    current_domain_stats = list(current_domain_stats)
     return {
+        "why": biggest_causes(current_domain_stats),
+        "esp_vs_found": esp_vs_found(current),
+        "colleagues": _with_minutes(current.get("colleagues")),
         "week": monday.isoformat(),
         "week_end": (monday + timedelta(days=6)).isoformat(),
         "previous_week": (monday - WEEK).isoformat(),

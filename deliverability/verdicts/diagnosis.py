@@ -123,6 +123,7 @@ class CampaignDiagnosis:
             "b2b": self.b2b.to_json(),
             "b2c": self.b2c.to_json(),
             "by_verdict": dict(self.by_verdict),
+            "hard_by_verdict": dict(self.hard_by_verdict),
             "by_vendor": {name: dict(figures) for name, figures in self.by_vendor.items()},
             "top_domains": [dict(row) for row in self.top_domains],
             "outcomes": dict(self.outcomes),

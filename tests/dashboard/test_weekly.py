@@ -213,4 +213,39 @@ def test_trend_svg_is_escaped_static_markup():
 
     svg = figures.trend_svg(_trend())
     assert svg.startswith("<svg") and svg.endswith("</svg>") and "<script>" not in svg
-    assert svg.count("<polyline") == 4
+    # One week with data: a dot per series, no line across the empty week (issue 19 item 8).
+    assert svg.count("<polyline") == 0 and svg.count("<circle") == 4
+
+
+def _week(day: str, rate: float | None) -> dict:
+    keys = ("b2b_rate", "b2c_rate", "reported_hard_rate", "estimated_invalid_rate")
+    return {"week": day, "campaigns": 0 if rate is None else 1, "recipients": 0 if rate is None else 100,
+            **dict.fromkeys(keys, rate)}
+
+
+def test_trend_svg_shows_gaps_as_gaps_one_y_title_and_keeps_the_last_label_inside():
+    from deliverability.dashboard import figures
+
+    weeks = [_week("2026-10-05", 3.0), _week("2026-10-12", None), _week("2026-10-19", 4.0), _week("2026-10-26", 7.5)]
+    svg = figures.trend_svg(weeks)
+    assert svg.count("<polyline") == 4  # per series only the run of the last two weeks is a line
+    assert svg.count("<circle") == 12  # every week with data has its marker
+    assert svg.count("Share of recipients") == 1 and "fill-opacity" in svg  # one y title; the empty week shaded
+    assert '>8%<' in svg and '>0%<' in svg and '>2%<' in svg  # round ticks (steps of 2) above the 7.5 % high
+    assert 'text-anchor="end">10-26<' in svg  # the last week's label ends inside the drawing
+    assert 'width="100%"' in svg and "viewBox" in svg
+
+
+def test_hard_bounce_split_stacks_the_reported_rate_by_verdict_and_leaves_empty_weeks_empty():
+    import plotly.graph_objects as go
+
+    from deliverability.dashboard import figures
+
+    weeks = [{"week": "2026-10-05", "recipients": 100, "hard_invalid_recipient": 2.0, "hard_filter_rejection": 6.0,
+              "hard_sender_issue": 1.0, "hard_temporary": 0.0, "hard_unknown": 0.0},
+             {"week": "2026-10-12", "recipients": 0}]
+    fig = figures.hard_bounce_split(weeks)
+    go.Figure(fig)  # valid against plotly's schema
+    assert fig["layout"]["barmode"] == "stack"
+    assert [trace["y"] for trace in fig["data"]][:2] == [[2.0, None], [6.0, None]]
+    assert fig["layout"]["annotations"][0]["text"] == "no campaigns"
