@@ -220,6 +220,9 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE["recover-uploads"] = {"task": "deliverability.campaigns.tasks.recover_uploads",
                                            "schedule": float(IMPORT_RECOVERY_EVERY_SECONDS),
                                            "options": {"queue": "default", "expires": IMPORT_RECOVERY_EVERY_SECONDS}}
+# Daily: every organisation's sending domains and IPs checked (SPF, DKIM, DMARC, PTR, blocklists).
+CELERY_BEAT_SCHEDULE["sender-checks"] = {"task": "deliverability.senders.tasks.check_all_senders",
+                                         "schedule": 86400.0, "options": {"queue": "default"}}
 # Daily: each organisation's retention period (events of older campaigns go, figures stay).
 CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "deliverability.verdicts.tasks.purge_expired_events",
                                            "schedule": 86400.0, "options": {"queue": "default"}}

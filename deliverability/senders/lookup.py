@@ -1,7 +1,9 @@
 """DNS questions for the sender checks, through the project's resolver (domains/resolver.py).
 
 Pure Python, no Django. One `SenderDns` per run: it asks each (name, type) once while its answer
-is fresh (TTL-bounded, in memory, optionally in a shared cache such as Redis), never twice at the
+is fresh (TTL-bounded, in memory; blocklist answers also in a shared cache such as Redis, so workers
+and runs within a TTL ask a list once — records of the sender's own domains are read fresh each run,
+so a fix shows at the next check), never twice at the
 same time, and paces the questions sent to each blocklist zone (`zone_rate` per second) so a list
 that rate-limits (Spamhaus answers 127.255.255.255) is not hammered. A timeout or SERVFAIL is a
 *transient* answer: the check that needed it says `unknown`, never `missing`.
@@ -100,8 +102,9 @@ class SenderDns:
 
     async def _fetch(self, name: str, rdtype: str, zone: str | None) -> Lookup:
         shared_key = f"senders:dns:{rdtype}:{name}"
-        if self._shared is not None:
-            data = self._shared.get(shared_key)
+        shared = self._shared if zone is not None else None  # blocklist answers only: records are read fresh
+        if shared is not None:
+            data = shared.get(shared_key)
             if data:
                 lookup = Lookup.from_dict(data)
                 self._remember(name, rdtype, lookup)
@@ -114,8 +117,8 @@ class SenderDns:
             self.queries += 1
             lookup = await self._ask(name, rdtype)
         self._remember(name, rdtype, lookup)
-        if self._shared is not None and not lookup.transient and lookup.ttl > 0:
-            self._shared.set(shared_key, lookup.as_dict(), lookup.ttl)
+        if shared is not None and not lookup.transient and lookup.ttl > 0:
+            shared.set(shared_key, lookup.as_dict(), lookup.ttl)
         return lookup
 
     def _remember(self, name: str, rdtype: str, lookup: Lookup) -> None:

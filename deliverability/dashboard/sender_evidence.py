@@ -1,0 +1,50 @@
+"""What an organisation's own imports say about its sender setup: the bounce codes that point at a
+bulk-sender requirement (senders.checklist.BOUNCE_CODES) and the complaint rate.
+
+Here, above campaigns, because the senders package sits below the imported data (layers contract).
+Both read the last WINDOW_WEEKS weeks of events through the (organisation, week) index, and the
+answer is cached for a few minutes (a page view must not scan an organisation's events twice).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from deliverability.accounts.models import Organization
+from deliverability.campaigns.models import Event
+from deliverability.senders.checklist import ALL_MARKERS
+
+WINDOW_WEEKS = 5
+CACHE_SECONDS = 600
+NOT_DELIVERED = ("bounce", "deferred", "dropped")
+_DOTTED = tuple(m for m in ALL_MARKERS if m[0].isdigit())
+_TEXT = tuple(m for m in ALL_MARKERS if not m[0].isdigit())  # [TSS04], S3150: found in the reply text
+
+
+def _window_start(org: Organization):
+    today = timezone.now().astimezone(org.tzinfo).date()
+    return today - timedelta(days=today.weekday() + 7 * (WINDOW_WEEKS - 1))
+
+
+def sender_evidence(org: Organization) -> dict:
+    """{'codes': {marker: count}, 'complaints': (complaints, delivered), 'since': date}."""
+    key = f"senders:evidence:{org.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    since = _window_start(org)
+    events = Event.objects.filter(organization=org, week__gte=since)
+    codes = {row["enhanced_status"]: row["n"] for row in events.filter(
+        type__in=NOT_DELIVERED, enhanced_status__in=_DOTTED).values("enhanced_status").annotate(n=Count("id"))}
+    for marker in _TEXT:
+        count = events.filter(type__in=NOT_DELIVERED, diagnostic__text__contains=marker).count()
+        if count:
+            codes[marker] = count
+    totals = events.aggregate(complaints=Count("id", filter=Q(type="complaint")),
+                              delivered=Count("id", filter=Q(type="delivered")))
+    result = {"codes": codes, "complaints": (totals["complaints"], totals["delivered"]), "since": since}
+    cache.set(key, result, CACHE_SECONDS)
+    return result

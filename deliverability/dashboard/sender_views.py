@@ -1,0 +1,188 @@
+"""Sender health pages: an organisation's sending domains and IPs, their checks, the bulk-sender
+checklist and the history. Staff and managers edit the settings and run a check; viewers read."""
+from __future__ import annotations
+
+import ipaddress
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from deliverability.accounts.tenancy import Access, can_manage, org_view
+from deliverability.domains.names import InvalidDomain, normalize_domain
+from deliverability.senders import conf
+from deliverability.senders.checklist import build_checklist
+from deliverability.senders.esps import ESPS
+from deliverability.senders.models import ListingPeriod, SenderChange, SendingDomain, SendingIp, Subject
+from deliverability.senders.services import check_organization, latest_checks, profile_of, suggested_for
+
+from .sender_evidence import sender_evidence
+
+MAX_LINES = 200
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+class SenderSettingsForm(forms.Form):
+    esps = forms.MultipleChoiceField(label=gettext_lazy("Sending platforms in use"), required=False,
+                                     choices=[(e.id, e.name) for e in ESPS.values()],
+                                     widget=forms.CheckboxSelectMultiple)
+    domains = forms.CharField(
+        label=gettext_lazy("Sending domains"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("One per line: domain, then from, return-path or both, then DKIM selectors "
+                               "(optional), e.g. “news.example.com from s1 s2”."))
+    ips = forms.CharField(label=gettext_lazy("Sending IPs"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                          help_text=gettext_lazy("One per line; add “shared” for an ESP's shared pool."))
+    dnsbl_zones = forms.CharField(label=gettext_lazy("IP blocklist zones"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}),
+                                  help_text=gettext_lazy("One per line; empty: the agency's defaults."))
+    domain_blocklists = forms.CharField(label=gettext_lazy("Domain blocklist zones"), required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}),
+                                        help_text=gettext_lazy("One per line; empty: the agency's defaults."))
+
+    def clean_domains(self) -> list[tuple[str, str, list[str]]]:
+        rows, errors = [], []
+        roles = {"from": SendingDomain.Role.FROM, "return-path": SendingDomain.Role.RETURN_PATH,
+                 "return_path": SendingDomain.Role.RETURN_PATH, "bounce": SendingDomain.Role.RETURN_PATH,
+                 "both": SendingDomain.Role.BOTH}
+        for number, line in enumerate(_lines(self.cleaned_data["domains"])[:MAX_LINES], start=1):
+            words = line.split()
+            try:
+                name = normalize_domain(words[0])
+            except InvalidDomain:
+                errors.append(_("line %(n)d: “%(text)s” is not a domain name") % {"n": number, "text": words[0][:80]})
+                continue
+            role = SendingDomain.Role.FROM
+            selectors = words[1:]
+            if selectors and selectors[0].lower() in roles:
+                role = roles[selectors[0].lower()]
+                selectors = selectors[1:]
+            clean = []
+            for selector in selectors:
+                try:
+                    normalize_domain(f"{selector}._domainkey.example.com")
+                    clean.append(selector.lower())
+                except InvalidDomain:
+                    errors.append(_("line %(n)d: “%(text)s” is not a DKIM selector") % {"n": number, "text": selector[:80]})
+            rows.append((name, role, clean))
+        if errors:
+            raise forms.ValidationError(errors)
+        return rows
+
+    def clean_ips(self) -> list[tuple[str, bool]]:
+        rows, errors = [], []
+        for number, line in enumerate(_lines(self.cleaned_data["ips"])[:MAX_LINES], start=1):
+            words = line.split()
+            try:
+                address = str(ipaddress.ip_address(words[0]))
+            except ValueError:
+                errors.append(_("line %(n)d: “%(text)s” is not an IP address") % {"n": number, "text": words[0][:80]})
+                continue
+            rows.append((address, not any(w.lower() == "shared" for w in words[1:])))
+        if errors:
+            raise forms.ValidationError(errors)
+        return rows
+
+    def _zones(self, field: str) -> list[str]:
+        zones, errors = [], []
+        for line in _lines(self.cleaned_data[field])[:MAX_LINES]:
+            try:
+                zones.append(normalize_domain(line.split()[0]))
+            except InvalidDomain:
+                errors.append(_("“%(text)s” is not a DNS zone") % {"text": line[:80]})
+        if errors:
+            raise forms.ValidationError(errors)
+        return zones
+
+    def clean_dnsbl_zones(self) -> list[str]:
+        return self._zones("dnsbl_zones")
+
+    def clean_domain_blocklists(self) -> list[str]:
+        return self._zones("domain_blocklists")
+
+
+def _initial(org, profile) -> dict:
+    domains = SendingDomain.objects.filter(organization=org)
+    role_words = {SendingDomain.Role.FROM: "from", SendingDomain.Role.RETURN_PATH: "return-path",
+                  SendingDomain.Role.BOTH: "both"}
+    return {
+        "esps": profile.esps,
+        "domains": "\n".join(" ".join([d.name, role_words[d.role], *d.selectors]) for d in domains),
+        "ips": "\n".join(ip.address + ("" if ip.dedicated else " shared") for ip in SendingIp.objects.filter(organization=org)),
+        "dnsbl_zones": "\n".join(profile.dnsbl_zones), "domain_blocklists": "\n".join(profile.domain_blocklists),
+    }
+
+
+@org_view(Access.VIEW)
+def sender_health(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    profile = profile_of(org)
+    latest = latest_checks(org)
+    domains = list(SendingDomain.objects.filter(organization=org))
+    ips = list(SendingIp.objects.filter(organization=org))
+    ip_results = [latest[(Subject.IP, ip.address)].result for ip in ips if (Subject.IP, ip.address) in latest]
+    evidence = sender_evidence(org)
+    rows = []
+    for domain in domains:
+        check = latest.get((Subject.DOMAIN, domain.name))
+        checklist = (build_checklist(check.result if check else None, ip_results, evidence["complaints"],
+                                     evidence["codes"]) if domain.is_from else [])
+        rows.append({"domain": domain, "check": check, "checklist": checklist})
+    ip_rows = [{"ip": ip, "check": latest.get((Subject.IP, ip.address))} for ip in ips]
+    changes = SenderChange.objects.filter(organization=org)[:100]
+    periods = ListingPeriod.objects.filter(organization=org)[:50]
+    return render(request, "dashboard/sender_health.html", {
+        "org": org, "profile": profile, "domains": rows, "ips": ip_rows, "changes": changes, "periods": periods,
+        "evidence": evidence, "can_manage": can_manage(request.user, org),
+        "esps": [ESPS[e] for e in profile.esps if e in ESPS], "suggested": suggested_for(profile),
+        "ip_zones": [z.label for z in conf.ip_zones(profile.dnsbl_zones)],
+        "domain_zones": [z.label for z in conf.domain_zones(profile.domain_blocklists)],
+    })
+
+
+@org_view(Access.MANAGE)
+def sender_settings(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    profile = profile_of(org)
+    if request.method == "POST":
+        form = SenderSettingsForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                profile.esps = data["esps"]
+                profile.dnsbl_zones = data["dnsbl_zones"]
+                profile.domain_blocklists = data["domain_blocklists"]
+                profile.save()
+                names = [name for name, _role, _sel in data["domains"]]
+                SendingDomain.objects.filter(organization=org).exclude(name__in=names).delete()
+                for name, role, selectors in data["domains"]:
+                    SendingDomain.objects.update_or_create(organization=org, name=name,
+                                                           defaults={"role": role, "selectors": selectors})
+                addresses = [address for address, _dedicated in data["ips"]]
+                SendingIp.objects.filter(organization=org).exclude(address__in=addresses).delete()
+                for address, dedicated in data["ips"]:
+                    SendingIp.objects.update_or_create(organization=org, address=address, defaults={"dedicated": dedicated})
+            messages.success(request, _("Sender settings saved. Run a check to see their state."))
+            return redirect("sender_health", org.slug)
+    else:
+        form = SenderSettingsForm(initial=_initial(org, profile))
+    return render(request, "dashboard/sender_settings.html", {"org": org, "form": form})
+
+
+@org_view(Access.MANAGE)
+@require_POST
+def sender_check_now(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    checks = check_organization(org)
+    if checks:
+        messages.success(request, _("Checked %(count)d domains and IPs.") % {"count": len(checks)})
+    else:
+        messages.info(request, _("No sending domain or IP to check: add them in the settings."))
+    return redirect("sender_health", org.slug)
