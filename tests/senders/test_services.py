@@ -7,7 +7,14 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from deliverability.senders.models import ListingPeriod, SenderChange, SenderCheck, SenderProfile, SendingDomain, SendingIp
+from deliverability.senders.models import (
+    ListingPeriod,
+    SenderChange,
+    SenderCheck,
+    SenderProfile,
+    SendingDomain,
+    SendingIp,
+)
 from deliverability.senders.services import check_organization, organizations_to_check
 from deliverability.senders.tasks import check_all_senders, check_organization_senders
 from tests.factories import make_membership, make_org, make_user

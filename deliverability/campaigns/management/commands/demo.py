@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 
 from deliverability.accounts.models import Membership, Organization
 from deliverability.devtools.loopback_dns import LoopbackDNS
+from deliverability.senders.demo import setup_demo_senders
 
 DEMO_ZONES = settings.BASE_DIR / "deliverability" / "devtools" / "data" / "demo_zones.txt"
 STAFF = ("demo", "demo-review-2026")
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         try:
             call_command("generate_demo", org="demo-client", stdout=self.stdout)
             org = Organization.objects.get(slug="demo-client")
+            checked = setup_demo_senders(org)  # sender health: the demo's sending domain and IPs
+            if checked:
+                self.stdout.write(f"Sender health: {checked} domains and IPs checked")
             self._user(*STAFF, is_staff=True, superuser=True)
             client = self._user(*CLIENT)
             Membership.objects.get_or_create(user=client, organization=org, defaults={"role": "viewer"})
