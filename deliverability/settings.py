@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "deliverability.senders",
     "deliverability.campaigns",
     "deliverability.verdicts",
+    "deliverability.webhooks",
     "deliverability.dashboard",
 ]
 
@@ -157,6 +158,20 @@ IMPORT_PIPELINE = env_bool("IMPORT_PIPELINE", default=True)
 # every IMPORT_RECOVERY_EVERY_SECONDS, which also queues uploads that came while the queue was down).
 IMPORT_LOST_AFTER_SECONDS = env_int("IMPORT_LOST_AFTER_SECONDS", default=90, minimum=1)
 IMPORT_RECOVERY_EVERY_SECONDS = env_int("IMPORT_RECOVERY_EVERY_SECONDS", default=30, minimum=1)
+# ESP webhooks (deliverability/webhooks): the largest request body (413 past it; separate from uploads),
+# how far a signed timestamp may be from now (Mailgun, SendGrid: replays outside it are refused), how
+# long raw requests are kept (never past the organisation's retention), the micro-batch schedule (first
+# import this long after a quiet endpoint's request; the next no sooner than WEBHOOK_REFRESH_SECONDS after
+# the last, so a campaign is judged again at most once a minute), requests per import, and whether a
+# verified SNS SubscriptionConfirmation is confirmed by fetching its SubscribeURL.
+WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", default=5 * 1024**2, minimum=1)
+WEBHOOK_TIMESTAMP_TOLERANCE = env_int("WEBHOOK_TIMESTAMP_TOLERANCE", default=300, minimum=1)
+WEBHOOK_PAYLOAD_DAYS = env_int("WEBHOOK_PAYLOAD_DAYS", default=30, minimum=1)
+WEBHOOK_BATCH_DELAY_SECONDS = env_int("WEBHOOK_BATCH_DELAY_SECONDS", default=5, minimum=0)
+WEBHOOK_REFRESH_SECONDS = env_int("WEBHOOK_REFRESH_SECONDS", default=60, minimum=0)
+WEBHOOK_IMPORT_MAX_PAYLOADS = env_int("WEBHOOK_IMPORT_MAX_PAYLOADS", default=2000, minimum=1)
+WEBHOOK_IMPORT_STUCK_SECONDS = env_int("WEBHOOK_IMPORT_STUCK_SECONDS", default=1800, minimum=60)
+WEBHOOK_SNS_AUTO_CONFIRM = env_bool("WEBHOOK_SNS_AUTO_CONFIRM", default=True)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -223,6 +238,12 @@ CELERY_BEAT_SCHEDULE["recover-uploads"] = {"task": "deliverability.campaigns.tas
 # Daily: every organisation's sending domains and IPs checked (SPF, DKIM, DMARC, PTR, blocklists).
 CELERY_BEAT_SCHEDULE["sender-checks"] = {"task": "deliverability.senders.tasks.check_all_senders",
                                          "schedule": 86400.0, "options": {"queue": "default"}}
+# Every minute: webhook imports whose queued message was lost, payloads of a worker that died (webhooks.tasks).
+CELERY_BEAT_SCHEDULE["webhook-sweep"] = {"task": "deliverability.webhooks.tasks.sweep_webhooks", "schedule": 60.0,
+                                         "options": {"queue": "default", "expires": 60}}
+# Daily: raw webhook payloads past WEBHOOK_PAYLOAD_DAYS or their organisation's retention.
+CELERY_BEAT_SCHEDULE["webhook-payload-purge"] = {"task": "deliverability.webhooks.tasks.purge_webhook_payloads",
+                                                 "schedule": 86400.0, "options": {"queue": "default"}}
 # Daily: each organisation's retention period (events of older campaigns go, figures stay).
 CELERY_BEAT_SCHEDULE["retention-purge"] = {"task": "deliverability.verdicts.tasks.purge_expired_events",
                                            "schedule": 86400.0, "options": {"queue": "default"}}

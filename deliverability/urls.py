@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("deliverability.campaigns.urls")),
     path("", include("deliverability.accounts.urls")),
     path("", include("deliverability.verdicts.urls")),
+    path("", include("deliverability.webhooks.urls")),
 ]

@@ -73,7 +73,16 @@ KWARGS = {
     "note_id": lambda w: w["note"].pk,
     "token": lambda w: "not-a-valid-token",  # invitation and password-reset links (public pages)
     "uidb64": lambda w: "MQ",
+    "esp": lambda w: "sendgrid",  # the ESP hook: public, and 404 for a token that names no endpoint
+    "endpoint_id": lambda w: _webhook_endpoint(w["org_a"]).pk,
 }
+
+
+def _webhook_endpoint(org):
+    from deliverability.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.get_or_create(organization=org, esp="postmark", name="main",
+                                                 defaults={"basic_user": "pm", "basic_password": "pw"})[0]
 
 
 def _url(name: str, pattern: URLPattern, world) -> str:

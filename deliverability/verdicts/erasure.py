@@ -23,6 +23,7 @@ from deliverability.campaigns.models import Diagnostic, Event, Recipient, Upload
 from deliverability.ingest.values import normalise_email
 from deliverability.verdicts.models import CampaignNote, RecipientVerdict
 from deliverability.verdicts.services import judge_campaign
+from deliverability.webhooks.services import erase_payloads
 
 REDACTED = "[erased address]"
 
@@ -101,6 +102,8 @@ def erase_address(org: Organization, email: str, user) -> Erased:
         Upload.objects.filter(pk=upload.pk).update(
             file="", summary={**upload.summary, "original_removed": "The original file was removed by an erasure request."})
         result.files_removed += 1
+    # Raw webhook requests naming the address go the same way (issue 21: reached by erasure like files).
+    result.files_removed += erase_payloads(org, address)
     for campaign_id in sorted(campaign_ids):
         if judge_campaign(campaign_id) is not None:
             result.campaigns_recomputed += 1
