@@ -119,3 +119,19 @@ def test_pages_viewer_reads_manager_edits(org, client, sender_dns):
         ("bounce.example.com", "return_path", []), ("news.example.com", "from", ["s1", "s2"])]
     assert [(i.address, i.dedicated) for i in SendingIp.objects.filter(organization=org)] == [("192.0.2.10", False)]
     assert SenderProfile.objects.get(organization=org).esps == ["google"]
+
+
+def test_weekly_digest_mentions_the_weeks_new_sender_problems(org, sender_dns):
+    from django.template.loader import render_to_string
+
+    check_organization(org, now=TUESDAY, nameservers=[sender_dns.nameserver])
+    payload = {"week": "2026-11-30", "week_end": "2026-12-06", "current": {"campaigns": 0, "recipients": 0},
+               "headline": []}
+    context = {"org": org, "p": payload, "url": "http://example.test/w"}
+    text = render_to_string("dashboard/email/weekly_digest.txt", context)
+    assert "Sender health this week:" in text
+    assert "- dmarc-none.com: new problem dmarc_policy_none" in text
+    assert "- 192.0.2.20: listed on zen.spamhaus.org" in text
+    assert "dmarc_policy_none" in render_to_string("dashboard/email/weekly_digest.html", context)
+    earlier = render_to_string("dashboard/email/weekly_digest.txt", {**context, "p": {**payload, "week": "2026-11-23"}})
+    assert "Sender health" not in earlier
