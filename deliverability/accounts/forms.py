@@ -8,6 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.template import loader
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deliverability.accounts.models import AuditEvent, Membership, Organization
 
@@ -32,6 +33,48 @@ class QueuedPasswordResetForm(PasswordResetForm):
 class InviteForm(forms.Form):
     email = forms.EmailField(max_length=320)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+
+
+def _time_zones() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+            if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))] + [("UTC", "UTC")]
+
+
+class OrganizationForm(forms.ModelForm):
+    """A new client organisation (staff), with an optional first invitation."""
+
+    invite_email = forms.EmailField(max_length=320, required=False, label=_("Invite someone now (email)"),
+                                    help_text=_("Optional: the first person at the client to get access."))
+    invite_role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MANAGER,
+                                    label=_("Their role"))
+
+    class Meta:
+        model = Organization
+        fields = ["name", "slug", "timezone"]
+        labels = {"name": _("Name"), "slug": _("Short name in addresses"), "timezone": _("Time zone")}
+        help_texts = {
+            "slug": _("Letters, digits and hyphens, as in /o/lumen-analytics/; made from the name when left empty."),
+            "timezone": _("Weeks run Monday to Sunday in this time zone (weekly review, digest)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["timezone"] = forms.ChoiceField(choices=_time_zones(), initial="Europe/Madrid",
+                                                    label=self.fields["timezone"].label,
+                                                    help_text=self.fields["timezone"].help_text)
+
+    def clean_slug(self):
+        from django.utils.text import slugify
+
+        slug = self.cleaned_data.get("slug") or slugify(self.data.get("name", ""))[:80]
+        if not slug:
+            raise forms.ValidationError(_("Give a short name of letters, digits and hyphens."))
+        if Organization.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("%(slug)s is taken by another organisation; choose another.") % {"slug": slug})
+        return slug
 
 
 class RoleForm(forms.Form):

@@ -112,6 +112,7 @@ class AuditEvent(models.Model):
         ERASURE = "erasure", "Address erased"
         RETENTION = "retention", "Retention purge"
         RETENTION_SET = "retention_set", "Retention period changed"
+        ORG_CREATE = "org_create", _("Organisation created")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

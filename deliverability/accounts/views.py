@@ -17,6 +17,7 @@ from deliverability.accounts.forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     InviteForm,
+    OrganizationForm,
     QueuedPasswordResetForm,
     RetentionForm,
     RoleForm,
@@ -90,6 +91,8 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         membership = Membership.objects.filter(organization=org, pk=_posted_id(request, "membership")).first()
         if membership is None:
             return _members_page(request, org, error="No such member.")
+        if request.POST.get("confirmed") != "yes":
+            return _removal_confirmation(request, org, membership)
         name = membership.user.get_username()
         membership.delete()
         audit.record(audit.Action.MEMBER, user=request.user, organization=org, summary=f"Removed {name}")
@@ -113,6 +116,41 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         messages.success(request, "Retention period saved.")
         return redirect("members", org_slug=org.slug)
     return _members_page(request, org)
+
+
+def _removal_confirmation(request: HttpRequest, org: Organization, membership: Membership) -> HttpResponse:
+    """What removing a member takes away, counted, before anything is removed."""
+    user = membership.user
+    return render(request, "accounts/member_remove.html", {
+        "org": org, "membership": membership, "member": user,
+        "campaigns": org.campaigns.count(),  # reverse relations: accounts imports no app above it
+        "digest": user.digest_subscriptions.filter(organization=org).exists(),
+        "other_orgs": list(Organization.objects.filter(memberships__user=user).exclude(pk=org.pk)
+                           .order_by("name").values_list("name", flat=True)),
+        "invitations": Invitation.objects.filter(organization=org, email__iexact=user.email, accepted_at__isnull=True,
+                                                 revoked_at__isnull=True).count() if user.email else 0,
+    })
+
+
+# --- New client organisation (staff) -------------------------------------------------------
+
+
+@staff_view
+def organization_new(request: HttpRequest) -> HttpResponse:
+    """Create a client organisation: name, short name, time zone, and optionally its first invitation."""
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = form.save()
+        audit.record(audit.Action.ORG_CREATE, user=request.user, organization=org,
+                     summary=f"Created organisation {org.name} ({org.slug}, {org.timezone})")
+        messages.success(request, _("%(name)s is created.") % {"name": org.name})
+        email = form.cleaned_data.get("invite_email")
+        if not email:
+            return redirect("members", org_slug=org.slug)
+        issued = invitations.invite(org, email, form.cleaned_data["invite_role"], request.user, request=request)
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+        return _members_page(request, org, invite_url=issued.url)
+    return render(request, "accounts/organization_new.html", {"form": form})
 
 
 # --- Password reset (public) -------------------------------------------------------------

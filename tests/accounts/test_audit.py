@@ -40,6 +40,9 @@ def test_uploads_and_their_deletion_are_recorded(client, org_a, manager_a):
     assert response.status_code == 302
     upload_event = AuditEvent.objects.get(action="upload")
     assert upload_event.user == manager_a and upload_event.organization == org_a
+    from deliverability.campaigns import services
+
+    services.run_import(upload_event.detail["upload_id"])  # a running import cannot be deleted (issue 19)
     client.post(reverse("upload_delete", args=[org_a.slug, upload_event.detail["upload_id"]]))
     assert AuditEvent.objects.filter(action="upload_delete", organization=org_a).exists()
 

@@ -108,7 +108,8 @@ def test_staff_changes_roles_and_removes_members(client, staff, org_a, viewer_a)
                                                          "role": "manager"})
     membership.refresh_from_db()
     assert membership.role == "manager"
-    client.post(reverse("members", args=[org_a.slug]), {"action": "remove", "membership": membership.pk})
+    client.post(reverse("members", args=[org_a.slug]), {"action": "remove", "membership": membership.pk,
+                                                         "confirmed": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert AuditEvent.objects.filter(action="member", organization=org_a).count() == 2
 
