@@ -104,7 +104,8 @@ def test_recovery_and_suppress_lists_split_the_bounces(analysed, client, staff):
     def rows(name):
         response = client.get(reverse(name, args=[analysed.slug, november.pk]))
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-        return list(csv.DictReader(io.StringIO(response.content.decode())))
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return list(csv.DictReader(io.StringIO(body.decode())))
     suppress = rows("campaign_suppress_list")
     recovery = rows("campaign_recovery_list")
     assert suppress and all(r["verdict"] == "invalid_recipient" for r in suppress)
