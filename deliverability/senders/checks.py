@@ -15,8 +15,8 @@ Rules and their sources:
 - DKIM, RFC 6376 §3.6.1 and RFC 8301 §3.2: a key record per selector; RSA keys under 1024 bits must
   not be used, 2048 is what verifiers expect (Gmail's guidance); an empty `p=` revokes the key.
 - DMARC, RFC 7489 §6.6.3: `_dmarc.<domain>`, else `_dmarc.<organisational domain>` (with `sp=`);
-  exactly one `v=DMARC1` record; §6.3 tag syntax; `p=none` monitors only; `rua` for reports;
-  alignment §3.1 (relaxed: same organisational domain; strict: same name).
+  exactly one `v=DMARC1` record; §6.3 tag syntax; `p=none` monitors only; `rua` for reports, an
+  outside destination authorised by `<domain>._report._dmarc.<destination>` (§7.1); alignment §3.1 (relaxed: same organisational domain; strict: same name).
 - PTR: the sending IP's reverse name exists and resolves back to the IP (FCrDNS; Gmail's bulk-sender
   rule, RFC 8601 §3 "iprev").
 - Blocklists: see dnsbl.py.
@@ -45,7 +45,7 @@ PROBLEM_CODES = (
     "spf_include_loop", "spf_include_missing", "spf_esp_missing", "spf_ptr",
     "dkim_missing", "dkim_weak_key", "dkim_revoked", "dkim_syntax",
     "dmarc_missing", "dmarc_multiple", "dmarc_syntax", "dmarc_policy_none", "dmarc_no_reports", "dmarc_pct_partial",
-    "dmarc_not_aligned",
+    "dmarc_not_aligned", "dmarc_rua_unauthorized",
     "ptr_missing", "ptr_mismatch",
     "dnsbl_listed", "dnsbl_refused",
 )
@@ -345,12 +345,32 @@ async def check_dmarc(dns_: SenderDns, domain: str) -> DmarcResult:
             result.findings.append(Finding("dmarc_no_reports", WARN, "no rua= address: nobody receives the aggregate reports"))
         if result.policy in ("quarantine", "reject") and record.pct < 100:
             result.findings.append(Finding("dmarc_pct_partial", WARN, f"pct={record.pct}: the policy applies to part of the mail only"))
+        await _check_report_destinations(dns_, at, record.rua, result)
         result.status = _status(result.findings, False)
         return result
     where = " or ".join(f"_dmarc.{c}" for c in candidates)
     result.findings.append(Finding("dmarc_missing", FAIL, f"no v=DMARC1 record at {where}"))
     result.status = FAIL
     return result
+
+
+async def _check_report_destinations(dns_: SenderDns, owner: str, uris: list[str], result: DmarcResult) -> None:
+    """RFC 7489 §7.1: a report address outside the owner's organisational domain must be authorised by
+    a `<owner>._report._dmarc.<destination>` v=DMARC1 record, or receivers send it nothing."""
+    destinations = []
+    for uri in uris:
+        if uri.lower().startswith("mailto:") and "@" in uri:
+            dest = uri.split("@", 1)[1].split("!", 1)[0].strip().lower().rstrip(".")
+            if dest and registrable_domain(dest) != registrable_domain(owner) and dest not in destinations:
+                destinations.append(dest)
+    lookups = await asyncio.gather(*(dns_.query(f"{owner}._report._dmarc.{d}", "TXT") for d in destinations))
+    for dest, lookup in zip(destinations, lookups, strict=True):
+        if lookup.transient:
+            result.unknown.append(f"TXT {lookup.name}: {lookup.status}")
+        elif not any(is_dmarc(t) for t in lookup.records):
+            result.findings.append(Finding("dmarc_rua_unauthorized", WARN,
+                                           f"{dest} has not authorised reports for {owner} ({lookup.name}): "
+                                           "receivers will not send them"))
 
 
 def aligned(domain: str, other: str, mode: str) -> bool:

@@ -116,6 +116,13 @@ def test_dmarc_rules(sender_config):
     assert "dmarc_missing" in domain(sender_config, "no-spf.com").problems
 
 
+def test_external_report_destinations_must_authorise_the_domain(sender_config):
+    report = domain(sender_config, "ext-rua.com")
+    details = [f.detail for f in report.findings if f.code == "dmarc_rua_unauthorized"]
+    assert len(details) == 1 and details[0].startswith("reports.example-dmarc.com has not authorised reports")
+    assert "dmarc_rua_unauthorized" not in domain(sender_config, "good-sender.com").problems  # its own domain
+
+
 def test_dmarc_falls_back_to_the_organisational_domain_with_its_subdomain_policy(sender_config):
     report = domain(sender_config, "news.fallback-org.com")
     assert report.dmarc.found_at == "_dmarc.fallback-org.com"
