@@ -50,6 +50,8 @@ def _members_page(request: HttpRequest, org: Organization, **forms) -> HttpRespo
         "invite_form": forms.get("invite_form") or InviteForm(),
         "retention_form": forms.get("retention_form") or RetentionForm(instance=org),
         "invite_url": forms.get("invite_url"),
+        # The demo's default: mail is printed in the server's terminal, not sent (README, "Emails in the demo").
+        "email_printed": settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend",
         "error": forms.get("error"),
     }
     return render(request, "accounts/members.html", context)

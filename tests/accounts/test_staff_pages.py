@@ -91,3 +91,16 @@ def test_a_user_without_an_email_address_is_told_why_the_digest_cannot_come(clie
     page = client.post(reverse("weekly_subscription", args=[org_a.slug]), {"subscribe": "1"}, follow=True).content.decode()
     assert "Your account has no email address" in page
     assert not DigestSubscription.objects.exists()
+
+
+def test_the_invitation_link_says_email_is_only_printed_when_the_server_does_not_send_it(client, staff, org_a, settings):
+    """The demo (make run) prints email in its terminal (README, "Emails in the demo"): the page says so
+    beside the link, and says nothing of the kind when mail is really sent."""
+    client.force_login(staff)
+    url = reverse("members", args=[org_a.slug])
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    page = client.post(url, {"action": "invite", "email": "ana@acme.example", "role": "viewer"}).content.decode()
+    assert 'id="invite-url"' in page and 'id="email-printed"' in page and "terminal" in page
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    page = client.post(url, {"action": "invite", "email": "bob@acme.example", "role": "viewer"}).content.decode()
+    assert 'id="invite-url"' in page and 'id="email-printed"' not in page

@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 f"\n  Open http://{addrport}/\n"
                 f"  Agency staff login:  {STAFF[0]} / {STAFF[1]}\n"
                 f"  Client viewer login: {CLIENT[0]} / {CLIENT[1]}\n"
+                f"  Emails (invitations, password resets, digests) are printed here, not sent.\n"
             ))
             if not no_serve:
                 call_command("runserver", addrport, use_reloader=False)
