@@ -138,12 +138,16 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
             figs["timeline"] = figures.timeline(buckets, org.timezone)
     domains = keyset_page(q.domain_stats(camp, filters), filters.order, _cursor(request, "dafter"))
     recipients = keyset_page(q.campaign_verdicts(camp, verdict_filter), q.NEWEST_FIRST, _cursor(request, "rafter"))
+    # The rows on screen whose verdict says the domain's DNS could not be checked (by primary key: cheap).
+    unchecked = set(RecipientVerdict.objects.filter(pk__in=[r["id"] for r in recipients.rows],
+                                                    evidence__icontains="dns_unchecked").values_list("pk", flat=True))
     return render(request, "dashboard/campaign.html", {
         "org": org, "campaign": camp, "diagnosis": diagnosis, "data": diagnosis.data if diagnosis else {},
         "figures": figs,
         "domains": [{**r, "vendor_name": q.vendor_label(r["vendor"])} for r in domains.rows],
         "domains_next": _next_url(request, "dafter", domains.next_cursor),
-        "recipients": [{**r, "vendor_name": q.vendor_label(r["vendor"])} for r in recipients.rows],
+        "recipients": [{**r, "vendor_name": q.vendor_label(r["vendor"]), "dns_unchecked": r["id"] in unchecked}
+                       for r in recipients.rows],
         "recipients_next": _next_url(request, "rafter", recipients.next_cursor),
         "filters": filters, "kinds": q.DOMAIN_KINDS, "vendors": q.vendor_choices(), "verdicts": q.VERDICTS,
         "verdict_filter": verdict_filter,

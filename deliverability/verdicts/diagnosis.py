@@ -16,7 +16,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .explanations import NO_RECIPIENTS_NOTE, campaign_headline, partial_file_note, vendor_display_name, what_to_do
+from deliverability.domains.resolver import TRANSIENT_STATUSES
+
+from .explanations import (
+    NO_RECIPIENTS_NOTE,
+    campaign_headline,
+    dns_unchecked_note,
+    partial_file_note,
+    vendor_display_name,
+    what_to_do,
+)
 from .facts import RecipientFacts
 from .judge import Verdict, apply_override, verdict_value
 from .vocabulary import KEEP_VERDICTS, VERDICTS, VerdictKind
@@ -321,6 +330,10 @@ def diagnose_campaign(
         notes.append(partial_file_note(distinct, sent_count))
     if not recipients:
         notes.append(NO_RECIPIENTS_NOTE)
+    # Bounced addresses whose domain's DNS the analysis could not check (the same test as the verdict rule).
+    unchecked = [f.domain for f in latest.values() if f.outcome != "delivered" and f.mx_status in TRANSIENT_STATUSES]
+    if unchecked:
+        notes.append(dns_unchecked_note(len(set(unchecked)), len(unchecked)))
 
     diagnosis = CampaignDiagnosis(
         name=name,

@@ -260,6 +260,16 @@ def vendor_display_name(vendor_id: str | None) -> str:
     return vendor_id or UNIDENTIFIED_VENDOR
 
 
+def dns_unchecked_note(domains: int, addresses: int) -> str:
+    """The note of a diagnosis whose analysis could not check some domains' DNS (their verdicts carry the
+    dns_unchecked evidence, see rules.dns_says_no_mail)."""
+    return (
+        f"DNS enrichment failed for {domains} domain{'s' if domains != 1 else ''} of this campaign (no answer "
+        f"from the resolver in time): the verdicts of {addresses} bounced address{'es' if addresses != 1 else ''} "
+        "there rest on the bounce text alone and are marked \u201cDNS unchecked\u201d in the list below."
+    )
+
+
 def partial_file_note(listed: int, sent_count: int) -> str:
     """The note of a diagnosis whose file lists only part of the campaign's recipients."""
     return (
