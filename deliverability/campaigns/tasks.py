@@ -26,7 +26,7 @@ def recover_uploads() -> dict:
     """The beat's clean-up (every IMPORT_RECOVERY_EVERY_SECONDS): imports that lost their worker are
     queued again, and uploads that came while the queue was down are queued now."""
     lost = services.requeue_lost_imports()
-    waiting = services.unqueued_uploads()
-    for pk in dict.fromkeys(lost + waiting):
+    waiting = [pk for pk in services.unqueued_uploads() if pk not in lost]
+    for pk in lost + waiting:
         start_import(pk)
     return {"requeued": lost, "queued": waiting}

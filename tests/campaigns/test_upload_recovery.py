@@ -134,3 +134,18 @@ def test_a_slow_import_that_still_holds_its_lock_is_not_queued_again(org_a, sett
         holder.join(30)
     assert services.requeue_lost_imports() == [upload.pk]
     assert Upload.objects.get(pk=upload.pk).status == Upload.Status.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_imported_without_analysis_stays_unanalysed_when_announced_again(org_a):
+    """GIVEN an upload imported with --no-enrich WHEN its import task is delivered again, or its analysis
+    is asked for THEN nothing analyses it (it once could: the announcement only checked analyzed_at)."""
+    from deliverability.verdicts.analysis import analyze_upload
+
+    upload = receive(org_a, csv_bytes(), name="quiet.csv")
+    services.finish_without_analysis(services.run_import(upload.pk, analyse=False), "imported with --no-enrich")
+    assert services.run_import(upload.pk) is None
+    assert analyze_upload(upload.pk, nameservers=[]) == {"skipped": True}
+    upload.refresh_from_db()
+    assert upload.analysis_runs == 0 and upload.analyzed_at is None
+    assert upload.analysis == {"skipped": "imported with --no-enrich"}
