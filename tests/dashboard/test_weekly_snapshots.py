@@ -249,7 +249,7 @@ def test_weekly_page_shows_the_published_snapshot_with_arrows_and_links(client, 
 def test_weekly_page_computes_an_unpublished_week_live(client, org_a, viewer_a, weeks):
     client.force_login(viewer_a)
     page = client.get(reverse("weekly_week", args=[org_a.slug, PREVIOUS.isoformat()])).content.decode()
-    assert "not published as a snapshot" in page and "Sunday night" in page
+    assert "was not sent out on a Monday" in page and "Sunday night" in page
 
 
 def test_weekly_urls_redirect_to_the_monday_and_refuse_the_future(client, org_a, viewer_a):
