@@ -422,11 +422,16 @@ def _ses_script(plan: EspPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
+SES_BULK_DELETE_LIMIT = 10_000
+
+
 def _ses_csv(plan: EspPlan) -> str:
-    # The bulk form: a CSV of "address,reason" lines without a header, put in S3 and given to
-    # CreateImportJob with SuppressionListImportAction DELETE (boto3 sesv2 create_import_job;
-    # docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list.html, bulk actions).
-    return _csv(None, ((email, "BOUNCE") for email in plan.emails("suppression_list")))
+    # The bulk form: one address per line, no header (the docs' "CSV format example for removing
+    # addresses"; adding takes "address,reason"), put in S3 and given to CreateImportJob with
+    # SuppressionListImportAction DELETE; at most 10,000 addresses per S3 object and call (boto3
+    # sesv2 create_import_job; docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list.html,
+    # "Removing email addresses in bulk", read in a mirror of that page).
+    return _csv(None, ((email,) for email in plan.emails("suppression_list")))
 
 
 def _mailchimp_csv(plan: EspPlan) -> str:

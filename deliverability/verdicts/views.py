@@ -242,6 +242,8 @@ def recovery_exports(request: HttpRequest, campaign_id: int) -> HttpResponse:
             "files": [{"name": f.name, "count": unsuppress.file_count(esp_plan, f)} for f in unsuppress.FILES[esp]],
             "missing": [(MISSING_REASONS[code], n) for code, n in missing.items()],
             "guarded": sum(1 for email in esp_plan.emails() if unsuppress.formula_guarded(email)),
+            "bulk_limit": unsuppress.SES_BULK_DELETE_LIMIT
+            if esp == unsuppress.SES and esp_plan.count > unsuppress.SES_BULK_DELETE_LIMIT else None,
         })
     return render(request, "verdicts/recovery_exports.html", {
         "org": request.org, "campaign": camp, "esps": esps, "total": plan.total, "without_esp": plan.without_esp,

@@ -138,3 +138,31 @@ def test_an_override_to_invalid_takes_the_address_off_the_files(client, staff, i
     client.force_login(staff)
     assert json.loads(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")).content) == {"emails": []}
     assert "2 addresses: the verdict is invalid recipient" in client.get(page_url(imported)).content.decode()
+
+
+def ses_bounce(email, second):
+    return {"notificationType": "Bounce",
+            "mail": {"messageId": f"m-{email}", "timestamp": "2026-11-25T09:00:00Z", "destination": [email],
+                     "tags": {"campaign": ["SES launch"]}},
+            "bounce": {"bounceType": "Permanent", "bounceSubType": "General", "feedbackId": f"f-{email}",
+                       "timestamp": f"2026-11-25T09:00:{second:02d}Z",
+                       "bouncedRecipients": [{"emailAddress": email, "status": "5.7.1", "diagnosticCode":
+                                              "smtp; 550 5.7.1 Service unavailable; Client host [203.0.113.7] "
+                                              "blocked using zen.spamhaus.org"}]}}
+
+
+def test_ses_end_to_end_script_and_the_bulk_limit_note(client, manager, org_a, monkeypatch):
+    from deliverability.verdicts import unsuppress
+
+    lines = "\n".join(json.dumps(ses_bounce(f"{name}@northwind-freight.com", i)) for i, name in enumerate(["ana", "bo"]))
+    received = services.receive_upload(org_a, io.BytesIO(lines.encode()), original_name="ses-notifications.jsonl")
+    analyze_upload(services.run_import(received.upload.pk).pk)
+    campaign = Campaign.objects.get(organization=org_a, name="SES launch")
+    assert set(RecipientVerdict.objects.filter(campaign=campaign).values_list("verdict", flat=True)) == {"sender_issue"}
+    client.force_login(manager)
+    script = client.get(download_url(campaign, "ses", "ses-delete-suppressed.sh")).content.decode()
+    assert script.count("aws sesv2 delete-suppressed-destination --email-address ") == 2
+    assert "--email-address bo@northwind-freight.com" in script
+    assert "at most" not in client.get(page_url(campaign)).content.decode()
+    monkeypatch.setattr(unsuppress, "SES_BULK_DELETE_LIMIT", 1)
+    assert "An SES import job removes at most 1 addresses per S3 object" in client.get(page_url(campaign)).content.decode()
