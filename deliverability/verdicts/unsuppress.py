@@ -173,7 +173,8 @@ def _label(event: StoredEvent, name: str) -> str:
 def _sendgrid(event: StoredEvent) -> Found | None:
     # SendGrid keeps hard bounces on its bounce list and refusals on its block list; a `bounce`
     # event with type=blocked is a block (formats.md §1.2; twilio.com/docs/sendgrid/api-reference/
-    # bounces-api/delete-bounces and blocks-api/delete-blocks). A `suppressed` event is SendGrid's
+    # bounces-api/delete-bounces and blocks-api/delete-blocks, which adds "Twilio SendGrid will not
+    # suppress future messages to blocked addresses by default"). A `suppressed` event is SendGrid's
     # drop "Bounced Address": the address is on the bounce list.
     if event.type == "bounce":
         return ("blocks" if _label(event, "type").lower() == "blocked" else "bounces"), "", ""

@@ -173,9 +173,10 @@ def erase(request: HttpRequest, org_slug: str) -> HttpResponse:
 ESP_ACTIONS = {
     unsuppress.SENDGRID: gettext_lazy(
         "Removes the addresses from SendGrid's bounce list and block list: send each JSON file as the body of "
-        "DELETE https://api.sendgrid.com/v3/suppression/bounces (or …/suppression/blocks) with your API key, or "
-        "remove the CSV's addresses on SendGrid's Suppressions pages. SendGrid does not stop sending to blocked "
-        "addresses; removing them only tidies the block list."),
+        "DELETE https://api.sendgrid.com/v3/suppression/bounces (or …/suppression/blocks; api.eu.sendgrid.com for "
+        "EU regional subusers) with your API key, or remove the CSV's addresses on SendGrid's Suppressions pages. "
+        "By default SendGrid does not suppress future messages to blocked addresses: removing them tidies the "
+        "block list."),
     unsuppress.MAILGUN: gettext_lazy(
         "Deletes the addresses from the sending domain's bounce list, one DELETE /v3/<domain>/bounces/<address> "
         "call per address (the script); delivery resumes until an address bounces again. Mailgun's complaint and "
