@@ -75,6 +75,9 @@ class Upload(models.Model):
     row_errors = models.JSONField(default=list, blank=True)  # first 100 [row, message]
     rows_skipped = models.BigIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
+    # A failed upload, or one that imported nothing, is the agency's working copy: the client's list of
+    # recent uploads leaves it out unless staff share it (issue 19 item 9).
+    shared_with_client = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
