@@ -104,11 +104,11 @@ def _record_changes(org, kind, subject, previous: SenderCheck | None, check: Sen
     new = set(check.problems)
     unknown_now = _unknown_parts(check.result)
     for code in check.problems:
-        if code not in old:
+        if code not in old and code != "dnsbl_listed":  # listings are recorded per zone (LISTED / DELISTED)
             change(SenderChange.Kind.PROBLEM_NEW, code, detail=details.get(code, ""))
     if previous is not None:
         for code in previous.problems:
-            if code not in new and code.split("_")[0] not in unknown_now:
+            if code not in new and code != "dnsbl_listed" and code.split("_")[0] not in unknown_now:
                 change(SenderChange.Kind.PROBLEM_GONE, code)
         if kind == Subject.DOMAIN:
             before_policy = (previous.result.get("dmarc") or {}).get("policy") or ""
