@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from deliverability.campaigns.models import Campaign, Diagnostic, Event, Upload
 from deliverability.domains.models import Domain
@@ -98,21 +99,19 @@ def _histories(campaign: Campaign, recipient_ids: list[int]) -> dict[int, Recipi
     found: dict[int, dict] = defaultdict(dict)
     for start in range(0, len(recipient_ids), 900):
         chunk = recipient_ids[start:start + 900]
+        # One pass over the chunk's events: the hard bounces are counted in the same group as the bounces
+        # (a second query over the same rows cost half of this step at a million recipients).
         rows = (
             Event.objects.filter(recipient_id__in=chunk, upload__status=Upload.Status.DONE)
             .exclude(campaign=campaign)
             .filter(type__in=("delivered", "open", "click", "bounce"))
             .values("recipient_id", "type")
-            .annotate(n=Count("id"), last=Max("occurred_at"))
+            .annotate(n=Count("id"), last=Max("occurred_at"), hard=Count("id", filter=Q(hard=True)))
         )
         for row in rows:
             found[row["recipient_id"]][row["type"]] = (row["n"], row["last"])
-        hard_rows = (
-            Event.objects.filter(recipient_id__in=chunk, type="bounce", hard=True, upload__status=Upload.Status.DONE)
-            .exclude(campaign=campaign).values("recipient_id").annotate(n=Count("id"))
-        )
-        for row in hard_rows:
-            found[row["recipient_id"]]["hard"] = (row["n"], None)
+            if row["type"] == "bounce" and row["hard"]:
+                found[row["recipient_id"]]["hard"] = (row["hard"], None)
     histories = {}
     for rid, kinds in found.items():
         delivered = kinds.get("delivered", (0, None))
@@ -219,7 +218,7 @@ def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
     headline = diagnosis.headline or campaign_headline(diagnosis)
     with transaction.atomic():
         stored.RecipientVerdict.objects.filter(campaign=campaign).delete()
-        stored.RecipientVerdict.objects.bulk_create(rows, batch_size=2000)
+        _insert_verdicts(rows)
         row, _ = stored.CampaignDiagnosis.objects.update_or_create(campaign=campaign, defaults={
             "recipients": diagnosis.recipients, "delivered": diagnosis.delivered, "bounced": diagnosis.bounced,
             "reported_hard_bounce_rate": diagnosis.reported_hard_bounce_rate,
@@ -234,6 +233,27 @@ def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
         if campaign.sent_at is None and ordered and ordered[0].occurred_at:
             Campaign.objects.filter(pk=campaign.pk).update(sent_at=ordered[0].occurred_at)
     return row
+
+
+def _insert_verdicts(rows: list[stored.RecipientVerdict]) -> None:
+    """Write a campaign's verdicts: COPY on PostgreSQL (bulk_create spent most of its time building and
+    adapting the INSERT's parameters: 70 of 240 s of a million events' analysis), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        stored.RecipientVerdict.objects.bulk_create(rows, batch_size=2000)
+        return
+    from psycopg.types.json import Jsonb
+
+    fields = [f for f in stored.RecipientVerdict._meta.concrete_fields if not f.primary_key]
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    now = timezone.now()
+    for row in rows:
+        row.computed_at = now  # auto_now, as save() would set it
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {stored.RecipientVerdict._meta.db_table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Jsonb(getattr(row, f.attname)) if f.attname in json_fields else getattr(row, f.attname)
+                            for f in fields])
 
 
 def _store_domain_stats(campaign, all_facts, verdicts, domains) -> None:
