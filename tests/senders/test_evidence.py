@@ -1,0 +1,48 @@
+"""What the organisation's imports say about its sender setup (dashboard/sender_evidence.py)."""
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from deliverability.campaigns.models import Diagnostic, Event, Recipient, Upload
+from deliverability.dashboard.sender_evidence import sender_evidence
+from tests.factories import make_campaign, make_org
+
+
+def _events(org, rows, weeks_ago=0):
+    campaign = make_campaign(org, f"c{weeks_ago}-{len(rows)}")
+    upload = Upload.objects.create(organization=org, campaign=campaign, original_name="a.csv", sha256=f"{weeks_ago:064d}",
+                                   file="uploads/none", status=Upload.Status.DONE)
+    moment = timezone.now() - timedelta(weeks=weeks_ago)
+    local = moment.astimezone(org.tzinfo).date()
+    week = local - timedelta(days=local.weekday())
+    for index, (kind, status, text) in enumerate(rows):
+        recipient, _ = Recipient.objects.get_or_create(organization=org, email=f"p{index}@gmail.com", domain="gmail.com")
+        diagnostic = None
+        if text:
+            diagnostic, _ = Diagnostic.objects.get_or_create(sha1=hashlib.sha1(text.encode()).hexdigest(),
+                                                             defaults={"text": text})
+        Event.objects.create(organization=org, campaign=campaign, recipient=recipient, upload=upload, type=kind,
+                             occurred_at=moment, week=week, domain="gmail.com", enhanced_status=status,
+                             diagnostic=diagnostic)
+
+
+def test_codes_that_point_at_requirements_and_the_complaint_rate(db):
+    cache.clear()
+    org, other = make_org("Acme", "acme"), make_org("Other", "other")
+    _events(org, [
+        ("bounce", "5.7.26", "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy"),
+        ("bounce", "5.7.26", "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy"),
+        ("deferred", "4.7.0", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume"),
+        ("bounce", "5.1.1", "550 5.1.1 user unknown"),
+        ("complaint", "", ""), ("delivered", "", ""), ("delivered", "", ""), ("delivered", "", ""),
+    ])
+    _events(org, [("bounce", "5.7.515", "550 5.7.515 Access denied, sending domain does not meet the required authentication level")],
+            weeks_ago=10)  # outside the window
+    _events(other, [("bounce", "5.7.30", "550 5.7.30 DKIM did not pass")])  # another tenant's
+    evidence = sender_evidence(org)
+    assert evidence["codes"] == {"5.7.26": 2, "[TSS04]": 1}
+    assert evidence["complaints"] == (1, 3)
