@@ -265,7 +265,7 @@ def _require(columns: dict[str, int], table: CsvTable) -> None:
     if not missing:
         return
     shown = ", ".join(repr(h) for h in table.header[:20]) or "none"
-    what = " and ".join({"email": "the email address", "event_type": "the status (event)"}[m] for m in missing)
+    what = " and ".join({"email": "the email address", "event_type": "the status (what happened: delivered, bounced…)"}[m] for m in missing)
     raise ColumnMappingNeeded(
         f"This CSV file has no column we recognise as {what} (columns found: {shown}); "
         "say which column holds it and import again.",
