@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from deliverability.dashboard import sender_views, views, weekly_views
+from deliverability.dashboard import sender_views, sharing, views, weekly_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/domains/<path:domain>/", views.org_domain, name="org_domain"),
     path("o/<slug:org_slug>/vendors/<str:vendor_id>/", views.org_vendor, name="org_vendor"),
     path("o/<slug:org_slug>/search/", views.search, name="search"),
+    path("o/<slug:org_slug>/uploads/<int:upload_id>/share/", sharing.upload_share, name="upload_share"),
     path("o/<slug:org_slug>/senders/", sender_views.sender_health, name="sender_health"),
     path("o/<slug:org_slug>/senders/settings/", sender_views.sender_settings, name="sender_settings"),
     path("o/<slug:org_slug>/senders/check/", sender_views.sender_check_now, name="sender_check_now"),

@@ -25,7 +25,7 @@ from deliverability.campaigns.models import Campaign, Event, Recipient, Recipien
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
 
-from . import figures
+from . import figures, sharing
 from . import queries as q
 from .exports import address_list_response
 from .tables import Order, csv_response, iterate, keyset_page, query_with
@@ -102,8 +102,7 @@ def organization(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/organization.html", {
         "org": org, "figures": figs, "campaigns": [q.campaign_display(r, org.tzinfo) for r in page.rows],
         "next_url": _next_url(request, "after", page.next_cursor), "vendors": vendors[:20],
-        "uploads": Upload.objects.filter(organization=org).only(
-            "id", "original_name", "status", "rows_done", "created_at", "detected_format")[:10],
+        "uploads": sharing.recent_uploads(org, request.role),
         "can_manage": can_manage(request.user, org), "trend_count": len(recent),
     })
 

@@ -58,3 +58,34 @@ def test_the_organisation_vendor_table_has_a_temporary_column(org, client):  # n
     page = client.get(reverse("organization", args=[org.slug])).content.decode()
     head = page.split('<h2>Vendors that refused mail', 1)[1].split("</thead>", 1)[0]
     assert '<th class="num">Sender issue</th><th class="num">Temporary</th>' in head
+
+
+def test_viewers_see_failed_and_empty_uploads_only_when_shared(db, client):
+    """GIVEN a done upload with events, a failed one and one that imported nothing
+    THEN a viewer's recent uploads list only the first until a manager shares the others."""
+    from deliverability.campaigns.models import Upload
+    from tests.factories import make_org
+
+    organisation = make_org("Acme Industrial", "acme")
+    kinds = {"good.csv": (Upload.Status.DONE, {"events": 40}), "broken.csv": (Upload.Status.FAILED, {}),
+             "empty.csv": (Upload.Status.DONE, {"events": 0})}
+    uploads = {name: Upload.objects.create(organization=organisation, original_name=name, sha256=name[0] * 64,
+                                           file="uploads/none", status=status, summary=summary)
+               for name, (status, summary) in kinds.items()}
+    manager = make_user("manager")
+    make_membership(manager, organisation, "manager")
+    _viewer(client, organisation)
+    url = reverse("organization", args=[organisation.slug])
+    page = client.get(url).content.decode()
+    assert "good.csv" in page and "broken.csv" not in page and "empty.csv" not in page
+    assert client.post(reverse("upload_share", args=[organisation.slug, uploads["broken.csv"].pk]),
+                       {"share": "1"}).status_code == 403  # a viewer cannot share
+    client.force_login(manager)
+    page = client.get(url).content.decode()
+    assert "broken.csv" in page and "empty.csv" in page and "no (failed or empty)" in page
+    client.post(reverse("upload_share", args=[organisation.slug, uploads["broken.csv"].pk]), {"share": "1"})
+    _viewer_again = make_user("client-viewer-2")
+    make_membership(_viewer_again, organisation, "viewer")
+    client.force_login(_viewer_again)
+    page = client.get(url).content.decode()
+    assert "broken.csv" in page and "empty.csv" not in page

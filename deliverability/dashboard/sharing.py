@@ -1,0 +1,50 @@
+"""Which uploads the organisation page lists for whom (issue 19 item 9).
+
+A failed upload, or one that imported no event, is the agency's working copy: a viewer of the
+organisation (the client reading the results) does not see it among the recent uploads unless
+someone who manages the organisation shares it. Staff and managers see every upload, with the
+switch to share or stop sharing it.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from deliverability.accounts.models import Membership
+from deliverability.accounts.tenancy import Access, get_for_org, org_view
+from deliverability.campaigns.models import Upload
+
+RECENT_UPLOADS = 10
+
+
+def imported_something() -> Q:
+    """A finished upload that imported at least one event (its summary counts them)."""
+    return Q(status=Upload.Status.DONE, summary__events__gt=0)
+
+
+def recent_uploads(org, role: str | None) -> QuerySet[Upload]:
+    uploads = Upload.objects.filter(organization=org).order_by("-created_at", "-id")
+    if role not in ("staff", Membership.Role.MANAGER):
+        uploads = uploads.filter(imported_something() | Q(shared_with_client=True))
+    return uploads.only("id", "original_name", "status", "rows_done", "created_at", "detected_format",
+                        "shared_with_client", "summary")[:RECENT_UPLOADS]
+
+
+@org_view(Access.MANAGE)
+@require_POST
+def upload_share(request: HttpRequest, upload_id: int) -> HttpResponse:
+    """Share a failed or empty upload with the organisation's viewers, or stop sharing it."""
+    upload = get_for_org(Upload, request.org, pk=upload_id)
+    upload.shared_with_client = request.POST.get("share") == "1"
+    upload.save(update_fields=["shared_with_client"])
+    if upload.shared_with_client:
+        messages.success(request, _("“%(name)s” is now listed for everyone in %(org)s.")
+                         % {"name": upload.original_name, "org": request.org.name})
+    else:
+        messages.success(request, _("“%(name)s” is listed for staff and managers only.")
+                         % {"name": upload.original_name})
+    return redirect("organization", org_slug=request.org.slug)
