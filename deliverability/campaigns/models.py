@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext
 
 from deliverability.accounts.models import Organization
+from deliverability.campaigns.formats import format_label
 from deliverability.ingest.records import EventType
 
 
@@ -101,6 +102,12 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def format_label(self) -> str:
+        """The format it was read as, in words ("" before it is known)."""
+        name = self.detected_format or self.requested_format
+        return format_label(name) if name and name != "auto" else ""
 
     @property
     def analysis_skipped(self) -> bool:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deliverability import ingest
 from deliverability.campaigns import services
+from deliverability.campaigns.formats import format_choices, format_label  # noqa: F401 - the views' names
 from deliverability.campaigns.models import Upload
 
 # What a column may hold, in words (one entry per way of reading: "smtp_response" reads as "diagnostic").
@@ -48,28 +49,6 @@ STATUS_MEANINGS = [
 ]
 STATUS_LABELS = dict(STATUS_MEANINGS)
 assert {value for value, _label in STATUS_MEANINGS if value} == set(ingest.STATUS_CHOICES)
-
-# Formats in words (upload form, retry form, the upload page).
-FORMAT_LABELS = {
-    "csv": _("Spreadsheet (CSV), one row per event"),
-    "dsn": _("Bounce emails (.eml, mbox)"),
-    "mailchimp": _("Mailchimp export (CSV)"),
-    "hubspot": _("HubSpot export (CSV)"),
-    "sendgrid": _("SendGrid events (JSON or CSV)"),
-    "ses": _("Amazon SES notifications (JSON)"),
-    "mailgun": _("Mailgun events (JSON)"),
-    "postmark": _("Postmark bounces (JSON)"),
-    "zip": _("Zip archive of any of these"),
-}
-
-
-def format_choices() -> list[tuple[str, str]]:
-    return [("auto", _("Detect automatically"))] + [(name, FORMAT_LABELS.get(name, name)) for name in ingest.FORMATS]
-
-
-def format_label(name: str) -> str:
-    return str(FORMAT_LABELS.get(name, name)) if name and name != "auto" else gettext("Detected automatically")
-
 
 @dataclass
 class PreviewRow:
