@@ -43,11 +43,35 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
         raise UnsupportedFormat(f"The file {path.name!r} looks like a zip archive but cannot be opened ({exc}).") from exc
     try:
+        _refuse_office_document(archive, path.name)
         budget = check_declared_total(archive, path.stat().st_size, max_total_bytes, path.name)
     except BaseException:
         archive.close()
         raise
     return _members(archive, mapping, skipped, budget, status_values)
+
+
+# Office documents are zip archives too. A workbook (Excel .xlsx: "[Content_Types].xml" and "xl/", ECMA-376
+# part 2; OpenDocument .ods: a "mimetype" member, OASIS ODF 1.2 part 3 §3.3) is what an account manager
+# often has in hand: say how to get the CSV we read instead of listing its XML parts as unreadable files.
+_SPREADSHEET_HINT = "save it as CSV (in the spreadsheet: Save as / Download as, CSV UTF-8) and upload that file"
+
+
+def _refuse_office_document(archive: zipfile.ZipFile, name: str) -> None:
+    names = set(archive.namelist()[:5000])
+    if "[Content_Types].xml" in names:
+        kind = ("an Excel workbook" if any(n.startswith("xl/") for n in names) else
+                "a Word or PowerPoint document" if any(n.startswith(("word/", "ppt/")) for n in names) else
+                "an Office document")
+        raise UnsupportedFormat(f"The file {name!r} is {kind}, not campaign results we can read; "
+                                + (_SPREADSHEET_HINT if kind == "an Excel workbook" else "upload the CSV export instead") + ".")
+    if "mimetype" in names:
+        try:
+            mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError):
+            return
+        if mimetype.startswith("application/vnd.oasis.opendocument.spreadsheet"):
+            raise UnsupportedFormat(f"The file {name!r} is an OpenDocument spreadsheet (.ods); {_SPREADSHEET_HINT}.")
 
 
 def check_declared_total(archive: zipfile.ZipFile, archive_size: int, max_total_bytes: int | None = None,

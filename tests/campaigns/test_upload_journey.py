@@ -186,6 +186,18 @@ def test_errors_name_the_users_file_never_the_stored_copy(client, org_a, manager
     assert upload.sha256[:12] not in upload.error and upload.sha256[:12] not in page
 
 
+def test_an_excel_workbook_says_how_to_get_the_csv(client, org_a, manager):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet/>")
+    post_upload(client, org_a, buffer.getvalue(), "November results.xlsx", campaign="Autumn")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.FAILED
+    assert "'November results.xlsx' is an Excel workbook" in upload.error and "save it as CSV" in upload.error
+
+
 # --- Item 5: deleting asks first ---------------------------------------------------------------
 
 def _imported(client, org):

@@ -89,3 +89,30 @@ def test_the_survey_stops_at_max_rows():
     found = csv_generic.survey(Peeked.from_bytes(data, "upload.csv"), max_rows=10)
     assert found.rows_scanned == 10 and not found.complete
     assert found.status_values == [("delivered", 10, "delivered")]
+
+
+def _office(members: dict[str, str]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("members,says", [
+    ({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>", "xl/worksheets/sheet1.xml": "<sheetData/>"},
+     "is an Excel workbook"),
+    ({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<office/>"},
+     "is an OpenDocument spreadsheet"),
+], ids=["xlsx", "ods"])
+def test_a_spreadsheet_workbook_is_refused_with_how_to_get_the_csv(tmp_path, members, says):
+    from deliverability.ingest import read_records
+
+    path = tmp_path / "stored-copy"
+    path.write_bytes(_office(members))
+    with pytest.raises(UnsupportedFormat, match=says) as caught:
+        list(read_records(path))
+    assert "save it as CSV" in str(caught.value) and "stored-copy" in str(caught.value)
