@@ -131,10 +131,30 @@ def weekly_pdf(request: HttpRequest, week: str) -> HttpResponse:
 
     context = _week_context(request, monday)
     html = render(request, "dashboard/weekly_pdf.html", {**context, "trend_svg": figures.trend_svg(context["p"]["trend"])})
-    pdf = weasyprint.HTML(string=html.content.decode(), url_fetcher=_refuse_fetch).write_pdf()
+    pdf = _pdf_of(html.content, weasyprint)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-weekly-{monday.isoformat()}.pdf"'
     return response
+
+
+PDF_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _pdf_of(page: bytes, weasyprint) -> bytes:
+    """The PDF of the review's HTML. Laying out A4 pages takes WeasyPrint 1-2 s, and the PDF is a function
+    of the HTML alone (no fetches): it is kept in the cache under the HTML's digest, so the same review asked
+    again (the meeting's attendees, the digest's link) is served at once, and any changed figure, note or
+    language makes new HTML and so a new PDF."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    key = "weekly-pdf:" + hashlib.sha256(page).hexdigest()
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = weasyprint.HTML(string=page.decode(), url_fetcher=_refuse_fetch).write_pdf()
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf
 
 
 @org_view(Access.VIEW)
