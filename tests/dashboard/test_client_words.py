@@ -89,3 +89,11 @@ def test_viewers_see_failed_and_empty_uploads_only_when_shared(db, client):
     client.force_login(_viewer_again)
     page = client.get(url).content.decode()
     assert "broken.csv" in page and "empty.csv" not in page
+
+
+def test_the_campaign_figures_say_whose_hard_soft_split_they_show(org, client):  # noqa: F811
+    _viewer(client, org)
+    november = Campaign.objects.get(organization=org, name="November product update")
+    page = client.get(reverse("campaign", args=[org.slug, november.pk])).content.decode()
+    assert "Hard bounces (by 5xx reply: no ESP label)" in page  # the demo file carries no hard/soft label
+    assert "as your ESP reported them" not in page and "so we read the reply codes" in page
