@@ -73,8 +73,8 @@ def receive_upload(
     if existing:
         os.unlink(tmp.name)
         if existing.status == Upload.Status.FAILED:
-            retry(existing, campaign_name=campaign_name, requested_format=requested_format,
-                  original_name=original_name, user=user)
+            retry(existing, mapping=column_mapping or None, campaign_name=campaign_name,
+                  requested_format=requested_format, original_name=original_name, user=user)
             return Received(existing, created=False, replaced=True)
         return Received(existing, created=False)
     campaign = None

@@ -66,9 +66,11 @@ def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler
             received.upload.refresh_from_db(fields=["summary"])
             if received.upload.queue_unavailable:
                 messages.warning(request, received.upload.stage_label)
-        if received.created:
+        if received.created or received.replaced:
             audit.record(audit.Action.UPLOAD, user=request.user, organization=request.org,
-                         summary=f"Uploaded {received.upload.original_name}", upload_id=received.upload.pk)
+                         summary=f"Uploaded {received.upload.original_name}"
+                                 + (" again, replacing its failed import" if received.replaced else ""),
+                         upload_id=received.upload.pk)
         if received.replaced:
             messages.info(request, _("This file had failed before; it is imported again with these settings."))
         elif not received.created:

@@ -34,6 +34,34 @@ def test_import_results_map_option_names_columns(db, tmp_path):
     assert json.loads(out.getvalue())["files"][0]["events"] == 1
 
 
+def test_import_results_status_option_gives_status_values_their_meaning(db, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("Kontakt;Ergebnis\nana@acme.com;zugestellt\nbob@acme.com;unzustellbar\ncarla@acme.com;in Warteschlange\n")
+    out = io.StringIO()
+    call_command("import_results", str(path), "--org", "acme", "--campaign", "Herbst", "--map", "Ergebnis=event_type",
+                 "--status", "zugestellt=delivered", "--status", "unzustellbar=bounce",
+                 "--status", "in Warteschlange=ignore", "--json", "--no-enrich", stdout=out, stderr=io.StringIO())
+    assert json.loads(out.getvalue())["files"][0]["events"] == 2
+    assert sorted(Event.objects.values_list("type", flat=True)) == ["bounce", "delivered"]
+    with pytest.raises(CommandError, match="expected VALUE=MEANING"):
+        call_command("import_results", str(path), "--org", "acme", "--status", "zugestellt=maybe", stderr=io.StringIO())
+
+
+def test_import_results_imports_again_a_file_that_imported_nothing_with_new_settings(db, tmp_path):
+    path = tmp_path / "nocampaign.csv"
+    path.write_text("email,status\nana@acme.com,delivered\nbob@acme.com,bounced\n")
+    out = io.StringIO()
+    with pytest.raises(CommandError):  # every row refused: no campaign
+        call_command("import_results", str(path), "--org", "acme", "--json", "--no-enrich", stdout=out,
+                     stderr=io.StringIO())
+    assert json.loads(out.getvalue())["files"][0]["status"] == "failed"
+    out = io.StringIO()
+    call_command("import_results", str(path), "--org", "acme", "--campaign", "Autumn", "--json", "--no-enrich",
+                 stdout=out, stderr=io.StringIO())
+    report = json.loads(out.getvalue())["files"][0]
+    assert (report["status"], report["events"], report["duplicate_file"]) == ("done", 2, False)
+
+
 def test_import_results_reports_a_broken_file_and_fails(db, tmp_path):
     path = tmp_path / "junk.bin"
     path.write_bytes(b"\x00\x01\x02" * 1000)

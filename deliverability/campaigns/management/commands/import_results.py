@@ -26,18 +26,27 @@ class Command(BaseCommand):
         parser.add_argument("--campaign", default="", help="campaign for rows that name none")
         parser.add_argument("--format", default="auto", choices=["auto", *ingest.FORMATS])
         parser.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD", dest="mapping")
+        parser.add_argument("--status", action="append", default=[], metavar="VALUE=MEANING", dest="statuses",
+                            help="what a status value means, e.g. zugestellt=delivered (MEANING: "
+                                 f"{', '.join(ingest.STATUS_CHOICES)})")
         parser.add_argument("--no-enrich", action="store_true", help="skip DNS enrichment and verdicts")
         parser.add_argument("--wait", type=float, default=3600, metavar="SECONDS",
                             help="how long to wait for the analysis (DNS enrichment and verdicts); 0: do not wait")
         parser.add_argument("--json", action="store_true", dest="as_json", help="one JSON document on standard output")
 
-    def handle(self, *args, files, org, campaign, format, mapping, no_enrich, wait, as_json, **options):
+    def handle(self, *args, files, org, campaign, format, mapping, statuses, no_enrich, wait, as_json, **options):
         column_mapping = {}
         for item in mapping:
             column, sep, field = item.partition("=")
             if not sep or field not in ingest.MAPPABLE_FIELDS:
                 raise CommandError(f"--map {item!r}: expected COLUMN=FIELD with FIELD one of {', '.join(ingest.MAPPABLE_FIELDS)}")
             column_mapping[column] = field
+        for item in statuses:
+            value, sep, meaning = item.rpartition("=")
+            if not sep or not value or meaning not in ingest.STATUS_CHOICES:
+                raise CommandError(f"--status {item!r}: expected VALUE=MEANING with MEANING one of "
+                                   f"{', '.join(ingest.STATUS_CHOICES)}")
+            column_mapping.setdefault(services.STATUS_VALUES_KEY, {})[value] = meaning
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             organization = Organization.objects.create(slug=slugify(org)[:80] or "org", name=org)
@@ -59,12 +68,13 @@ class Command(BaseCommand):
                 results.append({"file": path, "status": "failed", "error": f"cannot read the file: {exc.strerror}"})
                 failed = True
                 continue
-            if not received.created:
+            if not received.created and not received.replaced:
                 upload = received.upload
                 self.stderr.write(f"{path}: the same file was imported before (upload {upload.pk}); not counted twice")
             else:
-                # The analysis (DNS enrichment, verdicts) is queued once by the import itself, as for an
-                # upload from the page; --no-enrich queues none.
+                # New, or the same file that failed before, now with these settings. The analysis (DNS
+                # enrichment, verdicts) is queued once by the import itself, as for an upload from the
+                # page; --no-enrich queues none.
                 upload = services.run_import(received.upload.pk, on_batch=self._progress(path),
                                              analyse=not no_enrich) or received.upload
                 upload.refresh_from_db()
@@ -77,7 +87,7 @@ class Command(BaseCommand):
             failed |= upload.status == Upload.Status.FAILED
             results.append({
                 "file": path, "upload": upload.pk, "status": upload.status, "format": upload.detected_format,
-                "error": upload.error or None, "duplicate_file": not received.created,
+                "error": upload.error or None, "duplicate_file": not received.created and not received.replaced,
                 "row_errors": upload.row_errors, **{k: v for k, v in upload.summary.items() if k != "claim"},
                 "analysis": upload.analysis or None, "analysed": upload.analyzed_at is not None,
             })
