@@ -123,6 +123,13 @@ def names_sender_problem(f: RecipientFacts) -> bool:
 # ("too many connections from your IP", "rate limited due to IP reputation"), so it is not enough.
 STRONG_SENDER_KINDS = frozenset({"blocklist", "authentication", "content"})
 STRONG_SENDER_CATEGORIES = frozenset({"authentication", "spam_content"})
+# Gmail's temporary codes for a bulk-sender requirement not met (research/sender-health.md, "Bounce codes
+# that point at a requirement": PTR 4.7.23/4.7.25, SPF 4.7.27, TLS 4.7.29, DKIM 4.7.30, DMARC alignment
+# 4.7.32, no DMARC 4.7.40; 4.7.26 unauthenticated): a retry fails the same way until the sender fixes it.
+LASTING_SENDER_STATUSES = frozenset({"4.7.23", "4.7.25", "4.7.26", "4.7.27", "4.7.29", "4.7.30", "4.7.32", "4.7.40"})
+# A missing reverse DNS (PTR) for the sending IP is named in words too ("cannot find your reverse hostname",
+# "no PTR record"): Gmail's and Microsoft's requirement pages in research/sender-health.md.
+_NO_REVERSE_DNS = re.compile(r"\b(reverse\s+(dns|hostname|lookup)|ptr(\s+record)?|rdns)\b", re.I)
 
 
 def is_temporary_refusal(f: RecipientFacts) -> bool:
@@ -132,15 +139,20 @@ def is_temporary_refusal(f: RecipientFacts) -> bool:
 
 def names_lasting_sender_problem(f: RecipientFacts) -> bool:
     """The text names a sender problem a retry will not cure (see STRONG_SENDER_KINDS)."""
-    if f.category in STRONG_SENDER_CATEGORIES:
+    if f.category in STRONG_SENDER_CATEGORIES or (f.status or "") in LASTING_SENDER_STATUSES:
+        return True
+    if f.diagnostic and _NO_REVERSE_DNS.search(f.diagnostic):
         return True
     named = sender_problem_named(f.diagnostic)
     return named is not None and named[0] in STRONG_SENDER_KINDS
 
 
 def is_throttling(f: RecipientFacts) -> bool:
-    """A temporary refusal with no lasting sender problem named: throttling, greylisting, a deferral."""
-    return is_temporary_refusal(f) and not names_lasting_sender_problem(f)
+    """A temporary refusal, or a refusal filed as rate limiting whatever its code ("550 too many
+    connections from your IP"), with no lasting sender problem named: throttling, greylisting, a deferral."""
+    if f.outcome not in ("bounce", "deferred"):
+        return False
+    return (is_temporary_refusal(f) or f.category == "rate_limited") and not names_lasting_sender_problem(f)
 
 
 def _is_refusal(f: RecipientFacts) -> bool:

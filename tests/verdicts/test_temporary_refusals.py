@@ -120,3 +120,22 @@ def test_the_headline_carries_the_colleagues_argument():
                             "seconds": 60}
     assert ("At north.example (behind Proofpoint) the same company accepted 30 colleagues' copies within the "
             "minute of its first refusal and then refused 12 messages") in d.headline
+
+
+def test_throttling_under_a_5xx_code_is_still_temporary():
+    """"Too many connections from your IP" names the IP because that is what is throttled (DESIGN overlap)."""
+    facts = bounce("x@acme.example", category="rate_limited", signature="rate_limit", reply_code=550, status="5.7.1",
+                   diagnostic="550 5.7.1 Too many connections from your IP, rate limited", **MIMECAST)
+    assert judge(facts).verdict == "temporary"
+
+
+def test_a_temporary_code_for_an_unmet_sender_requirement_is_a_sender_issue():
+    """Gmail's 4.7.27 (SPF) and a missing reverse DNS fail the same way on every retry."""
+    spf = bounce("x@acme.example", category="policy_block", signature="policy", reply_code=421, status="4.7.27",
+                 diagnostic="421 4.7.27 Your email has been rate limited because SPF authentication didn't pass",
+                 **PROOFPOINT)
+    ptr = bounce("y@acme.example", category="reputation_block", signature="reputation_block", reply_code=450,
+                 status="4.7.1", diagnostic="450 4.7.1 Client host rejected: cannot find your reverse hostname",
+                 **PROOFPOINT)
+    assert judge(spf).verdict == "sender_issue"
+    assert judge(ptr).verdict == "sender_issue"
