@@ -8,7 +8,7 @@ from .reading import BounceRecord, parse_message
 from .sources import iter_messages
 
 OUTPUT_KEYS = ("source", "index", "recipient", "action", "status", "reply_code", "diagnostic", "remote_mta",
-               "category", "hard", "vendor", "signature", "explanation")
+               "category", "hard", "vendor", "signature", "explanation", "confidence")
 
 
 def record_row(source: str, record: BounceRecord) -> dict:
@@ -27,6 +27,7 @@ def record_row(source: str, record: BounceRecord) -> dict:
         "vendor": result.vendor,
         "signature": result.signature,
         "explanation": result.explanation,
+        "confidence": record.confidence,  # "low": the recipient or the reason is the reader's best guess
     }
 
 
@@ -34,7 +35,7 @@ def error_row(source: str, error: str) -> dict:
     return {
         "source": source, "index": 1, "recipient": None, "action": None, "status": None, "reply_code": None,
         "diagnostic": None, "remote_mta": None, "category": "unknown", "hard": False, "vendor": None,
-        "signature": None, "explanation": f"Not read: {error}.",
+        "signature": None, "explanation": f"Not read: {error}.", "confidence": None,
     }
 
 
@@ -55,5 +56,5 @@ def text_row(diagnostic: str | None, status: str | None = None, reply_code: int 
         "source": source, "index": index, "recipient": None, "action": None,
         "status": result.status, "reply_code": result.reply_code, "diagnostic": diagnostic, "remote_mta": None,
         "category": result.category, "hard": result.hard, "vendor": result.vendor,
-        "signature": result.signature, "explanation": result.explanation,
+        "signature": result.signature, "explanation": result.explanation, "confidence": None,
     }

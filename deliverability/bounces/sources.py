@@ -31,18 +31,25 @@ def iter_messages(path: str | os.PathLike[str]) -> Iterator[Item]:
             yield from _iter_directory(p)
         elif not p.exists():
             yield label, None, "no such file or directory"
-        elif zipfile.is_zipfile(p):
-            yield from _iter_zip(p, label)
         else:
-            size = p.stat().st_size
-            if size > MAX_MESSAGE_BYTES * 16:
-                yield label, None, f"file too large ({size} bytes)"
-                return
-            with p.open("rb") as fh:
-                data = fh.read()
-            yield from _iter_bytes(label, data)
+            yield from _iter_file(p, label)
     except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
         yield label, None, f"cannot read: {type(exc).__name__}: {exc}"[:300]
+
+
+def _iter_file(p: str | os.PathLike[str], label: str) -> Iterator[Item]:
+    """One file: a zip, an mbox or a single message. Opened once; a zip is told by its end record
+    (what zipfile.is_zipfile looks for), searched in the bytes already read."""
+    with open(p, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_MESSAGE_BYTES * 16:
+            yield label, None, f"file too large ({size} bytes)"
+            return
+        data = fh.read()
+    if b"PK\x05\x06" in data[-65557:] and zipfile.is_zipfile(_BytesView(data)):
+        yield from _iter_zip(Path(p), label)
+    else:
+        yield from _iter_bytes(label, data)
 
 
 def _iter_directory(root: Path) -> Iterator[Item]:
@@ -51,7 +58,11 @@ def _iter_directory(root: Path) -> Iterator[Item]:
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            yield from iter_messages(Path(dirpath) / name)
+            path = os.path.join(dirpath, name)
+            try:
+                yield from _iter_file(path, path)
+            except (OSError, zipfile.BadZipFile, RuntimeError, ValueError) as exc:
+                yield path, None, f"cannot read: {type(exc).__name__}: {exc}"[:300]
 
 
 def _iter_bytes(label: str, data: bytes) -> Iterator[Item]:

@@ -118,5 +118,6 @@ def message_records(number: int, data: bytes, source: str, skipped: Counter | No
             enhanced_status=found.status,
             remote_mta=found.remote_mta,
             labels={"source": source[:200], "action": found.action, "category_hint": found.category_hint,
-                    "stage": getattr(found, "stage", None), "note": getattr(found, "note", None)},
+                    "stage": getattr(found, "stage", None), "note": getattr(found, "note", None),
+                    "confidence": getattr(found, "confidence", None)},
         )

@@ -50,12 +50,92 @@ def mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None, head
 _HEADER_LINE_RE = re.compile(r"[\041-\071\073-\176]+:")
 
 
+class Head(Message):
+    """A compat32 ``Message`` whose header look-ups go through an index built on first use.
+
+    ``Message.get`` lower-cases every header name on each call and ``get_param`` re-parses the
+    Content-Type each time; a bounce asks for the same few headers dozens of times. Same answers as
+    the stdlib (values still pass through the policy's ``header_fetch_parse``); any header change
+    drops the index.
+    """
+
+    _by_name: dict[str, list[tuple[str, str]]] | None = None
+    _ctype: str | None = None
+
+    def _index(self) -> dict[str, list[tuple[str, str]]]:
+        index = self._by_name
+        if index is None:
+            index = {}
+            for k, v in self._headers:
+                index.setdefault(k.lower(), []).append((k, v))
+            self._by_name = index
+            self._params: dict[str, list | None] = {}
+        return index
+
+    def _changed(self) -> None:
+        self._by_name = self._ctype = None
+
+    def get(self, name, failobj=None):
+        found = (self._by_name or self._index()).get(name.lower())
+        if not found:
+            return failobj
+        k, v = found[0]
+        return self.policy.header_fetch_parse(k, v)
+
+    def get_content_type(self):
+        ctype = self._ctype
+        if ctype is None:
+            ctype = self._ctype = super().get_content_type()
+        return ctype
+
+    def get_all(self, name, failobj=None):
+        found = self._index().get(name.lower())
+        if not found:
+            return failobj
+        return [self.policy.header_fetch_parse(k, v) for k, v in found]
+
+    def __getitem__(self, name):
+        return self.get(name)
+
+    def __contains__(self, name):
+        return name.lower() in self._index()
+
+    def _get_params_preserve(self, failobj, header):
+        self._index()
+        key = header.lower()
+        if key not in self._params:
+            self._params[key] = super()._get_params_preserve(None, header)
+        found = self._params[key]
+        return failobj if found is None else found
+
+    def set_raw(self, name, value):
+        self._changed()
+        super().set_raw(name, value)
+
+    def __setitem__(self, name, val):
+        self._changed()
+        super().__setitem__(name, val)
+
+    def __delitem__(self, name):
+        self._changed()
+        super().__delitem__(name)
+
+    def set_default_type(self, ctype):
+        self._ctype = None
+        super().set_default_type(ctype)
+
+    def replace_header(self, _name, _value):
+        self._changed()
+        super().replace_header(_name, _value)
+
+
 def _headers(head: bytes) -> tuple[Message, bytes]:
     """A compat32 ``Message`` holding the header block, as the stdlib feed parser would store it.
 
     Returns the message and any trailing bytes that turned out not to be headers.
     """
-    msg = Message()
+    msg = Head()
+    raw_headers = msg._headers
     text = head.decode("ascii", "surrogateescape")
     lines = text.splitlines(keepends=True)
     name: str | None = None
@@ -76,13 +156,13 @@ def _headers(head: bytes) -> tuple[Message, bytes]:
         m = _HEADER_LINE_RE.match(line)
         if not m:
             break
-        if name is not None:
-            msg.set_raw(name, "".join(value).rstrip("\r\n"))
+        if name is not None:  # what compat32's set_raw stores, without its per-call overhead
+            raw_headers.append((name, "".join(value).rstrip("\r\n")))
         name = line[:m.end() - 1]
         value = [line[m.end():].lstrip(" \t")]
         consumed += len(line)
     if name is not None:
-        msg.set_raw(name, "".join(value).rstrip("\r\n"))
+        raw_headers.append((name, "".join(value).rstrip("\r\n")))
     spill = text[consumed:]
     return msg, spill.encode("ascii", "surrogateescape") if spill.strip() else b""
 
@@ -142,6 +222,7 @@ def delivery_status_in_text(parts: Parts) -> None:
             part.set_payload(text[start.start():])
             parts.delivery_status.append(part)
             parts.texts[k] = text[:start.start()]
+            parts.notice = None
             return
 
 
@@ -151,7 +232,7 @@ _HTML_TAG = re.compile(r"<[^>]{0,2000}>")
 class Parts:
     """The parts of a bounce that matter, without descending into the returned original."""
 
-    __slots__ = ("delivery_status", "feedback", "texts", "originals", "count")
+    __slots__ = ("delivery_status", "feedback", "texts", "originals", "count", "notice")
 
     def __init__(self) -> None:
         self.delivery_status: list[Message] = []
@@ -159,6 +240,7 @@ class Parts:
         self.texts: list[str] = []
         self.originals: list[Message | str] = []
         self.count = 0
+        self.notice: tuple[tuple[int, ...], str] | None = None  # text.notification_text's result
 
     @classmethod
     def collect(cls, msg: Message) -> Parts:

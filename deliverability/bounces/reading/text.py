@@ -28,7 +28,11 @@ ERROR_LINE = Lowered(
 
 
 def notification_text(parts: Parts) -> str:
-    """The bounce's own words: the text parts, cut where the returned original begins."""
+    """The bounce's own words: the text parts, cut where the returned original begins (kept on ``parts``:
+    several layouts ask for it)."""
+    key = tuple(map(id, parts.texts[:3]))
+    if parts.notice is not None and parts.notice[0] == key:
+        return parts.notice[1]
     out: list[str] = []
     for text in parts.texts[:3]:
         lines = [line[:MAX_LINE_CHARS] for line in text.splitlines()]
@@ -38,7 +42,9 @@ def notification_text(parts: Parts) -> str:
                 break
             kept.append(line)
         out.append("\n".join(kept))
-    return "\n".join(out)
+    joined = "\n".join(out)
+    parts.notice = (key, joined)
+    return joined
 
 
 def text_records(msg: Message, text: str) -> list[BounceRecord]:
