@@ -173,7 +173,7 @@ def sender_settings(request: HttpRequest) -> HttpResponse:
             return redirect("sender_health", org.slug)
     else:
         form = SenderSettingsForm(initial=_initial(org, profile))
-    return render(request, "dashboard/sender_settings.html", {"org": org, "form": form})
+    return render(request, "dashboard/sender_settings.html", {"org": org, "form": form, "esps": list(ESPS.values())})
 
 
 @org_view(Access.MANAGE)

@@ -1,7 +1,7 @@
 """Checking an organisation's senders: run the checks, store each result, record what changed."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -14,6 +14,8 @@ from . import conf
 from .checks import FAIL, PASS, UNKNOWN, WARN, DomainReport, DomainTarget, IpReport, run_checks
 from .esps import suggested_selectors
 from .models import ListingPeriod, SenderChange, SenderCheck, SenderProfile, SendingDomain, SendingIp, Subject
+
+HISTORY_DAYS = 400  # a year of daily results, plus a season to compare with
 
 
 def profile_of(org: Organization) -> SenderProfile:
@@ -148,11 +150,24 @@ def _record_listings(org, kind, subject, data: dict, now) -> None:
 
 
 def latest_checks(org: Organization) -> dict[tuple[str, str], SenderCheck]:
-    """The newest check of every subject of `org`, keyed by (kind, subject)."""
+    """The newest check of each current sending domain and IP of `org`, keyed by (kind, subject):
+    one indexed query per subject (sender_check_latest), never the whole history."""
+    subjects = [(Subject.DOMAIN, name) for name in SendingDomain.objects.filter(organization=org).values_list("name", flat=True)]
+    subjects += [(Subject.IP, address) for address in SendingIp.objects.filter(organization=org).values_list("address", flat=True)]
     latest: dict[tuple[str, str], SenderCheck] = {}
-    for check in SenderCheck.objects.filter(organization=org).order_by("-checked_at")[:2000]:
-        latest.setdefault((check.kind, check.subject), check)
+    for kind, subject in subjects:
+        check = (SenderCheck.objects.filter(organization=org, kind=kind, subject=subject)
+                 .order_by("-checked_at").first())
+        if check is not None:
+            latest[(kind, subject)] = check
     return latest
+
+
+def prune_history(now: datetime | None = None, days: int = HISTORY_DAYS) -> int:
+    """Stored results older than `days` go (the changes and listing periods keep the story)."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = SenderCheck.objects.filter(checked_at__lt=cutoff).delete()
+    return deleted
 
 
 def suggested_for(profile: SenderProfile) -> list[str]:

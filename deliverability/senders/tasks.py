@@ -20,8 +20,9 @@ def check_all_senders() -> int:
     adds a result and records no change that the first did not)."""
     from deliverability.taskqueue import dispatch
 
-    from .services import organizations_to_check
+    from .services import organizations_to_check, prune_history
 
+    prune_history()
     ids = list(organizations_to_check().values_list("pk", flat=True))
     for org_id in ids:
         dispatch(check_organization_senders, org_id)

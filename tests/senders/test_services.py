@@ -135,3 +135,14 @@ def test_weekly_digest_mentions_the_weeks_new_sender_problems(org, sender_dns):
     assert "dmarc_policy_none" in render_to_string("dashboard/email/weekly_digest.html", context)
     earlier = render_to_string("dashboard/email/weekly_digest.txt", {**context, "p": {**payload, "week": "2026-11-23"}})
     assert "Sender health" not in earlier
+
+
+def test_history_older_than_the_retention_is_pruned(org, sender_dns):
+    from datetime import timedelta
+
+    from deliverability.senders.services import HISTORY_DAYS, latest_checks, prune_history
+
+    check_organization(org, now=TUESDAY - timedelta(days=HISTORY_DAYS + 1), nameservers=[sender_dns.nameserver])
+    check_organization(org, now=TUESDAY, nameservers=[sender_dns.nameserver])
+    assert prune_history(now=TUESDAY) == 3
+    assert {c.checked_at for c in latest_checks(org).values()} == {TUESDAY}
