@@ -59,3 +59,15 @@ def test_the_weekly_page_tells_the_story_with_links(org, client, staff):
     assert "What the ESP said vs what we found" in page
     assert "your files carry no hard/soft label, so this split is ours" in page
     assert 'id="fig-weekly-hard-split"' in page
+
+
+def test_the_digest_email_carries_the_split_and_the_colleagues_argument(org):
+    from deliverability.dashboard import digest
+    from deliverability.dashboard.models import WeeklySnapshot
+
+    snapshot = WeeklySnapshot(organization=org, week=NOVEMBER, payload=snapshots.compute_week(org, NOVEMBER))
+    message = digest.build_message(snapshot, "client@example.com")
+    assert "bounces with a 5xx reply (your files carry no hard/soft label)" in message.body
+    assert "At northwind-freight.com (Proofpoint) the same company accepted 8 colleagues' copies within the minute" in message.body
+    html = message.alternatives[0][0]
+    assert "were refused by the companies" in html and "northwind-freight.com" in html
