@@ -142,9 +142,10 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
     claim = upload.summary["claim"]
     path = upload.file.path
     try:
-        # What an interrupted earlier run left (its events, the recipients only they named): the run
-        # starts again from the first row, so every count, new addresses included, is exact.
-        _remove_what_only_it_brought(upload, keep_default_campaign=True)
+        if rerun:
+            # What an interrupted earlier run left (its events, the recipients only they named): the run
+            # starts again from the first row, so every count, new addresses included, is exact.
+            _remove_what_only_it_brought(upload, keep_default_campaign=True)
         fmt = upload.requested_format
         if fmt == "auto":
             fmt = ingest.detect_format(path)
