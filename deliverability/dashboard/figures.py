@@ -341,9 +341,21 @@ def _empty_week_bands(layout: dict, weeks: Sequence[Mapping], xs: Sequence[str])
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"width": 28, "color": "rgba(153,153,153,0.12)"}, "layer": "below"})
         notes.append({"x": x, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
-                      "text": "no campaigns", "font": {"size": 10, "color": "#5b6475"}, "textangle": 0})
+                      "text": "none", "hovertext": "No campaign was sent this week", "font": {"size": 9, "color": "#5b6475"},
+                      "textangle": 0})
     layout["shapes"] = shapes
     layout["annotations"] = notes
+    # Short week labels ("14 Sep"), so eight of them fit a phone's width without overlapping; the
+    # hover text keeps the full date and the axis title says what the date is.
+    layout["xaxis"].update({"tickvals": list(xs), "ticktext": [_short_day(x) for x in xs]})
+
+
+def _short_day(iso: str) -> str:
+    try:
+        day = datetime.strptime(iso, "%Y-%m-%d")
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%b}"
 
 
 def weekly_trend(weeks: Sequence[Mapping]) -> dict:
@@ -363,7 +375,7 @@ def weekly_trend(weeks: Sequence[Mapping]) -> dict:
     layout = _layout(f"The last {len(weeks)} weeks", x_title="Week (Monday, organisation's time zone)",
                      y_title="Share of recipients", height=320)
     layout["yaxis"]["ticksuffix"] = "%"
-    _category_axis(layout, xs)
+    _category_axis(layout, [_short_day(x) for x in xs])
     _empty_week_bands(layout, weeks, xs)
     return _figure(data, layout)
 
@@ -386,7 +398,7 @@ def hard_bounce_split(weeks: Sequence[Mapping]) -> dict:
     layout = _layout("What the reported hard bounces really were", x_title="Week (Monday)",
                      y_title="Share of recipients", height=320, barmode="stack")
     layout["yaxis"]["ticksuffix"] = "%"
-    _category_axis(layout, xs)
+    _category_axis(layout, [_short_day(x) for x in xs])
     _empty_week_bands(layout, weeks, xs)
     return _figure(data, layout)
 

@@ -248,4 +248,5 @@ def test_hard_bounce_split_stacks_the_reported_rate_by_verdict_and_leaves_empty_
     go.Figure(fig)  # valid against plotly's schema
     assert fig["layout"]["barmode"] == "stack"
     assert [trace["y"] for trace in fig["data"]][:2] == [[2.0, None], [6.0, None]]
-    assert fig["layout"]["annotations"][0]["text"] == "no campaigns"
+    assert fig["layout"]["annotations"][0]["hovertext"] == "No campaign was sent this week"
+    assert fig["layout"]["xaxis"]["ticktext"] == ["5 Oct", "12 Oct"]
