@@ -44,7 +44,11 @@ class RecipientVerdict(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "recipient"], name="one_verdict_per_recipient")]
         indexes = [
-            models.Index(fields=["campaign", "verdict"], name="verdict_campaign_verdict"),
+            # The campaign page's bounced-recipients table, newest first, all or one verdict (keyset pages: no
+            # sort of a 1M-recipient campaign's 100k verdicts per page); the recovery and suppress lists by address.
+            models.Index(fields=["campaign", "-id"], name="verdict_campaign_newest"),
+            models.Index(fields=["campaign", "verdict", "-id"], name="verdict_campaign_kind_newest"),
+            models.Index(fields=["campaign", "email"], name="verdict_campaign_email"),
             models.Index(fields=["campaign", "domain"], name="verdict_campaign_domain"),
             models.Index(fields=["organization", "email"], name="verdict_org_email"),
         ]
