@@ -14,10 +14,10 @@ from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign, Event, Recipient, SavedColumnMapping, Upload
 
 NO_CAMPAIGN = b"email,status\n" + b"".join(b"user%d@acme-logistics.com,delivered\n" % i for i in range(60))
-GERMAN = ("Kontakt;Ergebnis;Zeit;Antwort\n"
-          "ana@acme.com;zugestellt;2026-11-02 09:00:00;250 2.0.0 OK\n"
-          "bob@acme.com;unzustellbar;2026-11-02 09:01:00;550 5.1.1 user unknown\n"
-          "carla@acme.com;zugestellt;2026-11-02 09:02:00;250 2.0.0 OK\n").encode()
+GERMAN = (b"Kontakt;Ergebnis;Zeit;Antwort\n"
+          b"ana@acme.com;zugestellt;2026-11-02 09:00:00;250 2.0.0 OK\n"
+          b"bob@acme.com;unzustellbar;2026-11-02 09:01:00;550 5.1.1 user unknown\n"
+          b"carla@acme.com;zugestellt;2026-11-02 09:02:00;250 2.0.0 OK\n")
 
 
 def post_upload(client, org, data: bytes, name: str, campaign: str = "", fmt: str = "auto"):

@@ -72,7 +72,7 @@ def test_the_survey_follows_the_users_mapping_and_meanings():
                                mapping={"Kontakt": "email", "Ergebnis": "event_type", "Zeit": "ignore"},
                                status_values={"zugestellt": "delivered"})
     assert found.mapping == {"Kontakt": "email", "Ergebnis": "event_type", "Zeit": "ignore", "Antwort": "ignore"}
-    assert dict((v, m) for v, _, m in found.status_values) == {
+    assert {v: m for v, _, m in found.status_values} == {
         "zugestellt": "delivered", "unzustellbar": None, "in Warteschlange": None}
 
 
