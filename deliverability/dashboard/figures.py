@@ -478,3 +478,53 @@ def trend_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 240) -> 
                      f'stroke-width="2"{dashes[dash]}/><text x="{lx + 22:.0f}" y="{ly}" font-size="10">{esc(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def hard_split_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 220) -> str:
+    """The reported hard-bounce rate per week split by verdict, as a static SVG for the PDF: stacked
+    bars (percent of recipients), an empty slot for a week without campaigns, the same axis rules as
+    ``trend_svg``. Empty string when no week carries the split."""
+    keys = [f"hard_{verdict}" for verdict in HARD_SPLIT_VERDICTS]
+    totals = [sum(w.get(k) or 0 for k in keys) for w in weeks]
+    if not any(w.get(keys[0]) is not None for w in weeks):
+        return ""
+    left, right, top, bottom = 52, 34, 12, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    high, step_y = _nice_top(max(totals, default=0))
+    slot = plot_w / max(1, len(weeks))
+    bar = min(36.0, slot * 0.6)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
+             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Reported hard bounces by verdict" '
+             f'style="max-width:{width}px">']
+    tick = 0.0
+    while tick <= high + 1e-9:
+        y = top + plot_h - tick / high * plot_h
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e8ee"/>'
+                     f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{tick:g}%</text>')
+        tick += step_y
+    parts.append(f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="9" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top + plot_h / 2:.0f})">Share of recipients</text>')
+    for i, w in enumerate(weeks):
+        centre = left + slot * (i + 0.5)
+        parts.append(f'<text x="{centre:.1f}" y="{top + plot_h + 14}" font-size="9" text-anchor="middle">'
+                     f'{esc(_short_day(str(w.get("week", ""))))}</text>')
+        if not w.get("recipients"):
+            parts.append(f'<text x="{centre:.1f}" y="{top + plot_h - 4}" font-size="8" fill="#5b6475" '
+                         f'text-anchor="middle">none</text>')
+            continue
+        base = top + plot_h
+        for verdict, key in zip(HARD_SPLIT_VERDICTS, keys, strict=True):
+            value = w.get(key) or 0
+            if value <= 0:
+                continue
+            h = value / high * plot_h
+            base -= h
+            parts.append(f'<rect x="{centre - bar / 2:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                         f'fill="{VERDICT_COLOURS[verdict]}"/>')
+    for n, verdict in enumerate(HARD_SPLIT_VERDICTS):
+        lx = left + (n % 3) * (plot_w / 3)
+        ly = top + plot_h + 34 + (n // 3) * 13
+        parts.append(f'<rect x="{lx:.0f}" y="{ly - 8}" width="10" height="10" fill="{VERDICT_COLOURS[verdict]}"/>'
+                     f'<text x="{lx + 14:.0f}" y="{ly}" font-size="10">{esc(VERDICT_LABELS[verdict])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

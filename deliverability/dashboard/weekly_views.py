@@ -130,7 +130,8 @@ def weekly_pdf(request: HttpRequest, week: str) -> HttpResponse:
     import weasyprint
 
     context = _week_context(request, monday)
-    html = render(request, "dashboard/weekly_pdf.html", {**context, "trend_svg": figures.trend_svg(context["p"]["trend"])})
+    html = render(request, "dashboard/weekly_pdf.html", {**context, "trend_svg": figures.trend_svg(context["p"]["trend"]),
+                                                        "hard_split_svg": figures.hard_split_svg(context["p"]["trend"])})
     pdf = _pdf_of(html.content, weasyprint)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-weekly-{monday.isoformat()}.pdf"'

@@ -250,3 +250,16 @@ def test_hard_bounce_split_stacks_the_reported_rate_by_verdict_and_leaves_empty_
     assert [trace["y"] for trace in fig["data"]][:2] == [[2.0, None], [6.0, None]]
     assert fig["layout"]["annotations"][0]["hovertext"] == "No campaign was sent this week"
     assert fig["layout"]["xaxis"]["ticktext"] == ["5 Oct", "12 Oct"]
+
+
+def test_hard_split_svg_stacks_the_week_and_leaves_empty_weeks_empty():
+    from deliverability.dashboard import figures
+
+    weeks = [{"week": "2026-10-05", "recipients": 100, "hard_invalid_recipient": 2.0, "hard_filter_rejection": 6.0,
+              "hard_sender_issue": 1.0, "hard_temporary": 0.0, "hard_unknown": 0.0},
+             {"week": "<b>x</b>", "recipients": 0, "hard_invalid_recipient": None}]
+    svg = figures.hard_split_svg(weeks)
+    assert svg.startswith("<svg") and "<b>" not in svg
+    assert svg.count("<rect") == 3 + 5  # three parts of the one bar, five legend keys
+    assert ">none<" in svg and ">10%<" in svg  # the empty week; a round top above 9 %
+    assert figures.hard_split_svg([{"week": "2026-10-05", "recipients": 0}]) == ""

@@ -71,3 +71,20 @@ def test_the_digest_email_carries_the_split_and_the_colleagues_argument(org):
     assert "At northwind-freight.com (Proofpoint) the same company accepted 8 colleagues' copies within the minute" in message.body
     html = message.alternatives[0][0]
     assert "were refused by the companies" in html and "northwind-freight.com" in html
+
+
+def test_the_pdf_carries_the_story_and_the_hard_split(org, client, staff):
+    from django.template.loader import render_to_string
+
+    from deliverability.dashboard import figures, weekly_views
+
+    if not weekly_views.pdf_available():
+        pytest.skip("WeasyPrint's Pango libraries are not installed")
+    client.force_login(staff)
+    context = {"org": org, "p": snapshots.compute_week(org, NOVEMBER), "snapshot": None, "nav": {}}
+    html = render_to_string("dashboard/weekly_pdf.html", {**context, "trend_svg": figures.trend_svg(context["p"]["trend"]),
+                                                          "hard_split_svg": figures.hard_split_svg(context["p"]["trend"])})
+    assert "What the reported hard bounces really were" in html and "What the ESP said vs what we found" in html
+    response = client.get(reverse("weekly_pdf", args=[org.slug, NOVEMBER.isoformat()]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
