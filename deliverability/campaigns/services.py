@@ -285,11 +285,14 @@ def requeue_lost_imports(now=None) -> list[int]:
 
 def unqueued_uploads(now=None) -> list[int]:
     """Uploads waiting for an import that was never handed to the queue (it was down when they came),
-    older than a few seconds (a page's own hand-over may still be on its way)."""
+    older than a few seconds (a page's own hand-over may still be on its way), and uploads still waiting
+    a visibility timeout after their hand-over (the broker lost the task: Redis restarted without its
+    data). Sending one twice is harmless: the second task finds the upload claimed and does nothing."""
     now = now or timezone.now()
-    return list(Upload.objects.filter(status=Upload.Status.PENDING, queued_at__isnull=True,
-                                      created_at__lt=now - timedelta(seconds=QUEUE_GRACE_SECONDS))
-                .values_list("pk", flat=True))
+    lost_after = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
+    return list(Upload.objects.filter(status=Upload.Status.PENDING).filter(
+        Q(queued_at__isnull=True, created_at__lt=now - timedelta(seconds=QUEUE_GRACE_SECONDS))
+        | Q(queued_at__lt=now - lost_after)).values_list("pk", flat=True))
 
 
 QUEUE_GRACE_SECONDS = 10

@@ -60,8 +60,9 @@ def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler
             user=request.user, campaign_name=form.cleaned_data["campaign"],
             requested_format=form.cleaned_data["format"],
         )
-        if received.created or (received.upload.status == Upload.Status.PENDING and received.upload.queued_at is None):
-            # New, or stored before while the queue was down and not queued since: queue it now.
+        if received.created or received.upload.status == Upload.Status.PENDING:
+            # New, or stored before and still waiting (the queue was down, or lost the task): queue it now.
+            # A second task for the same upload finds it claimed and does nothing.
             tasks.start_import(received.upload)
             received.upload.refresh_from_db(fields=["summary"])
             if received.upload.queue_unavailable:

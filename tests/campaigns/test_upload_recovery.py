@@ -149,3 +149,18 @@ def test_an_upload_imported_without_analysis_stays_unanalysed_when_announced_aga
     upload.refresh_from_db()
     assert upload.analysis_runs == 0 and upload.analyzed_at is None
     assert upload.analysis == {"skipped": "imported with --no-enrich"}
+
+
+@pytest.mark.django_db
+def test_the_beat_sends_again_uploads_never_handed_over_or_lost_by_the_broker(org_a, settings):
+    """Waiting uploads: one never handed to the queue (past a few seconds' grace), one handed over a
+    visibility timeout ago (the broker lost it), one handed over a minute ago (in the queue: left alone)."""
+    now = timezone.now()
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    never, lost, queued = (receive(org_a, csv_bytes([f"{name}@acme.com,delivered,250 OK,2026-11-02T09:00:00Z,W"]),
+                                   name=f"{name}.csv") for name in ("never", "lost", "queued"))
+    Upload.objects.filter(pk=lost.pk).update(queued_at=now - timedelta(seconds=timeout + 1))
+    Upload.objects.filter(pk=queued.pk).update(queued_at=now - timedelta(seconds=60))
+    assert services.unqueued_uploads(now) == [lost.pk]  # the page's own hand-over of "never" may yet follow
+    later = now + timedelta(seconds=services.QUEUE_GRACE_SECONDS + 1)
+    assert sorted(services.unqueued_uploads(later)) == sorted([never.pk, lost.pk])
