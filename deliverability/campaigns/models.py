@@ -128,6 +128,8 @@ class Upload(models.Model):
         if self.queue_unavailable:
             return gettext("Waiting: the task queue is unavailable. The file is stored, and its import will "
                            "start by itself when the queue is back.")
+        if self.status == self.Status.FAILED and (self.summary or {}).get("nothing_imported"):
+            return gettext("Nothing imported")  # the file was read, but not one row could be used
         if self.status == self.Status.DONE and self.analysis_skipped:
             return "Imported, not analysed"
         if self.status == self.Status.DONE and self.analyzed_at is None:

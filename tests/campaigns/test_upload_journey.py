@@ -53,6 +53,8 @@ def test_an_upload_that_imported_nothing_is_not_a_success_and_says_what_to_do(cl
     assert "Nothing imported" in page and "Imported<" not in page
     assert 'id="progress-bar"' not in page  # no full bar for an import that stored nothing
     assert 'id="retry-form"' in page and 'name="campaign"' in page
+    status = client.get(reverse("upload_status", args=[org_a.slug, upload.pk])).json()
+    assert (status["status_label"], status["finished"]) == ("Nothing imported", True)
 
 
 def test_the_campaign_named_on_the_page_imports_every_row(client, org_a, manager):
