@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from deliverability.accounts.models import Organization
-from deliverability.campaigns.models import Event
+from deliverability.campaigns.models import Event, Upload
 from deliverability.senders.checklist import ALL_MARKERS
 
 WINDOW_WEEKS = 5
@@ -36,7 +36,7 @@ def sender_evidence(org: Organization) -> dict:
     if cached is not None:
         return cached
     since = _window_start(org)
-    events = Event.objects.filter(organization=org, week__gte=since)
+    events = Event.objects.filter(organization=org, week__gte=since, upload__status=Upload.Status.DONE)  # finished imports
     codes = {row["enhanced_status"]: row["n"] for row in events.filter(
         type__in=NOT_DELIVERED, enhanced_status__in=_DOTTED).values("enhanced_status").annotate(n=Count("id"))}
     for marker in _TEXT:

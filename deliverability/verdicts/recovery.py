@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from deliverability.campaigns.models import Campaign, Event
+from deliverability.campaigns.models import Campaign, Event, Upload
 from deliverability.verdicts.models import RecipientVerdict
 from deliverability.verdicts.unsuppress import (
     SUPPRESSION_TYPES,
@@ -34,14 +34,15 @@ def _stored(row: dict, fallback_esp: str) -> StoredEvent:
 def campaign_recovery_plan(campaign: Campaign) -> RecoveryPlan:
     fallback = esp_from_name(campaign.esp)
     events: dict[int, list[StoredEvent]] = defaultdict(list)
-    for row in (Event.objects.filter(campaign=campaign, type__in=(*SUPPRESSION_TYPES, "complaint", "unsubscribe"))
+    done = Event.objects.filter(upload__status=Upload.Status.DONE)  # not a running or lost import's rows
+    for row in (done.filter(campaign=campaign, type__in=(*SUPPRESSION_TYPES, "complaint", "unsubscribe"))
                 .values(*_FIELDS).iterator(chunk_size=5000)):
         events[row["recipient_id"]].append(_stored(row, fallback))
     if not events:
         return plan_recovery(())
     history: dict[int, list[StoredEvent]] = defaultdict(list)
-    suppressed_here = Event.objects.filter(campaign=campaign, type__in=SUPPRESSION_TYPES).values("recipient_id")
-    for row in (Event.objects.filter(organization_id=campaign.organization_id, type__in=HISTORY_TYPES,
+    suppressed_here = done.filter(campaign=campaign, type__in=SUPPRESSION_TYPES).values("recipient_id")
+    for row in (done.filter(organization_id=campaign.organization_id, type__in=HISTORY_TYPES,
                                      recipient_id__in=suppressed_here)
                 .exclude(campaign=campaign).values(*_FIELDS).iterator(chunk_size=5000)):
         history[row["recipient_id"]].append(_stored(row, ""))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
+from deliverability.dashboard.sender_evidence import sender_evidence
 from tests.campaigns.test_import import csv_bytes, upload_and_import
 from tests.campaigns.test_import_pipeline import receive
 
@@ -46,6 +47,7 @@ def test_pages_and_search_show_nothing_of_an_import_until_it_is_done(client, org
         seen["organization"] = client.get(reverse("organization", args=[org_a.slug])).context
         seen["campaign"] = client.get(reverse("campaign", args=[org_a.slug, autumn.pk])).status_code
         seen["recipient"] = client.get(reverse("campaign_recipient", args=[org_a.slug, autumn.pk, old.pk])).status_code
+        seen["sender_evidence"] = sender_evidence(org_a)["complaints"]  # (complaints, delivered)
         seen["campaigns_csv"] = b"".join(client.get(reverse("organization", args=[org_a.slug]),
                                                     {"csv": "campaigns"}).streaming_content).decode()
 
@@ -55,6 +57,7 @@ def test_pages_and_search_show_nothing_of_an_import_until_it_is_done(client, org
     assert [c["name"] for c in seen["organization"]["campaigns"]] == ["Spring"]
     assert "Spring" in seen["campaigns_csv"] and "Autumn" not in seen["campaigns_csv"]
     assert seen["campaign"] == 404 and seen["recipient"] == 404
+    assert seen["sender_evidence"] == (0, 1)  # the finished upload's delivery, not the running one's
 
     assert Upload.objects.get(pk=running.pk).status == Upload.Status.DONE
     assert _search(client, org_a, "new1@fresh.example").context["selected"].email == "new1@fresh.example"
