@@ -52,6 +52,15 @@ def test_dnsbl_zone_is_asked_exactly_as_given(sender_dns, settings):
     assert line["dnsbl"][0]["zone"] == "zen.spamhaus.org (DQS)" and line["dnsbl"][0]["code"] == "127.0.0.4"
 
 
+def test_blocklists_named_on_the_command_line_replace_the_configured_ones(sender_dns):
+    (line,) = run("spammy-domain.com", "--dnsbl", "bl.spamcop.net", "--nameserver", sender_dns.nameserver)
+    assert line["dnsbl"] == [] and "dnsbl_listed" not in line["problems"]
+    (line,) = run("spammy-domain.com", "--dbl", "dbl.spamhaus.org", "--nameserver", sender_dns.nameserver)
+    assert [(d["zone"], d["listed"], d["code"]) for d in line["dnsbl"]] == [("dbl.spamhaus.org", True, "127.0.1.2")]
+    (line,) = run("spammy-domain.com", "--nameserver", sender_dns.nameserver)  # the configured domain lists
+    assert "dnsbl_listed" in line["problems"]
+
+
 def test_timeout_is_unknown_in_the_json(sender_dns):
     (line,) = run("slow-dns.com", "--selector", "s1", "--nameserver", sender_dns.nameserver)
     assert line["dmarc"]["status"] == "unknown" and "dmarc_missing" not in line["problems"]

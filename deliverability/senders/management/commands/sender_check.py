@@ -5,7 +5,9 @@ blocklists) and prints, with --json, one JSON object per line: each domain, then
 whenever the checks ran, whatever they found; non-zero only for bad arguments.
 
 --selector replaces the suggested selectors; --dnsbl ZONE asks `<reversed IP>.ZONE` exactly as given
-(without --dnsbl the configured zones are asked, Spamhaus ones through SPAMHAUS_DQS_KEY when set).
+and --dbl ZONE `<domain>.ZONE`; blocklists named on the command line replace the configured ones
+(with --dnsbl alone, no domain list is asked). Without either, the configured zones are asked,
+Spamhaus ones through SPAMHAUS_DQS_KEY when set.
 """
 from __future__ import annotations
 
@@ -65,7 +67,12 @@ class Command(BaseCommand):
                     raise CommandError(f"--nameserver {text!r}: {exc}") from None
                 servers.append(f"{host}:{port}")
         ip_zones = (self._zones(dnsbl, "--dnsbl") if dnsbl is not None else conf.ip_zones())
-        domain_zones = (self._zones(dbl, "--dbl", domains=True) if dbl is not None else conf.domain_zones())
+        # Blocklists named on the command line replace the configured ones, domain lists included: with
+        # --dnsbl and no --dbl, no domain list is asked.
+        if dbl is not None:
+            domain_zones = self._zones(dbl, "--dbl", domains=True)
+        else:
+            domain_zones = [] if dnsbl is not None else conf.domain_zones()
         targets = [DomainTarget(n, selectors, esp_ids, return_paths) for n in names]
         domain_reports, ip_reports = run_checks(targets, ips, ip_zones, domain_zones,
                                                 config=conf.dns_config(servers), zone_rate=conf.zone_rate())
