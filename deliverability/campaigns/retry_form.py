@@ -147,13 +147,16 @@ def posted_mapping(post, headers: list[str]) -> dict[str, str]:
     return {header: post.get(f"map_{i}") for i, header in enumerate(headers) if post.get(f"map_{i}") in allowed}
 
 
-def survey_of(upload: Upload, mapping: dict | None = None, statuses: dict | None = None) -> ingest.Survey | None:
-    """The upload's CSV layout as the page shows it, or None when the file is not a CSV we can read."""
+def survey_of(upload: Upload, mapping: dict | None = None, statuses: dict | None = None,
+              max_rows: int = 20_000) -> ingest.Survey | None:
+    """The upload's CSV layout as the page shows it (its first ``max_rows`` rows read; 0: the header only),
+    or None when the file is not a CSV we can read."""
     if (upload.detected_format or upload.requested_format) != "csv":
         return None
     try:
         return ingest.survey_csv(upload.file.path, mapping if mapping is not None else services.columns_of(
-            upload.column_mapping), statuses if statuses is not None else services.statuses_of(upload.column_mapping))
+            upload.column_mapping), statuses if statuses is not None else services.statuses_of(upload.column_mapping),
+            max_rows=max_rows)
     except (OSError, UnicodeError, ValueError):
         return None
 

@@ -113,7 +113,8 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 def _retry_form(request: HttpRequest, upload: Upload):
     """(the retry form, bound to a POST or filled with our best guesses; preview rows; the file's refusal)."""
-    layout = retry_form.survey_of(upload)
+    # A posted form is read against its header alone; the file is surveyed once, with the posted columns.
+    layout = retry_form.survey_of(upload, max_rows=0 if request.method == "POST" else 20_000)
     if request.method != "POST":
         form = retry_form.RetryForm(upload=upload, survey=layout)
         mapping = layout.mapping if layout else None
