@@ -266,7 +266,8 @@ def dns_unchecked_note(domains: int, addresses: int) -> str:
     return (
         f"DNS enrichment failed for {domains} domain{'s' if domains != 1 else ''} of this campaign (no answer "
         f"from the resolver in time): the verdicts of {addresses} bounced address{'es' if addresses != 1 else ''} "
-        "there rest on the bounce text alone and are marked \u201cDNS unchecked\u201d in the list below."
+        "there rest on the bounce text alone and are marked \u201cDNS unchecked\u201d in the list of bounced "
+        "addresses (technical detail)."
     )
 
 

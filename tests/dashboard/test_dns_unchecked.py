@@ -26,7 +26,7 @@ def test_the_diagnosis_notes_domains_whose_dns_could_not_be_checked():
     assert [n for n in notes if n.startswith("DNS enrichment failed")] == [
         "DNS enrichment failed for 2 domains of this campaign (no answer from the resolver in time): the verdicts "
         "of 3 bounced addresses there rest on the bounce text alone and are marked \u201cDNS unchecked\u201d in "
-        "the list below."]
+        "the list of bounced addresses (technical detail)."]
     checked = diagnose_campaign([_facts("d@fine.example", "bounce", "ok")], {}).notes
     assert not [n for n in checked if "DNS" in n]
 
