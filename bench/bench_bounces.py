@@ -1,6 +1,13 @@
 """Bounce engine benchmark: emails/s vs Sisimai's Perl release, classify lines/s. Not a test.
 
     .venv/bin/python bench/bench_bounces.py [--runs 5] [--write]
+    .venv/bin/python bench/bench_bounces.py --command [--copies 10] [--runs 5] [--before REF] [--write]
+
+--command measures ``manage.py classify_bounces FOLDER --no-progress > out.jsonl`` as a user runs it,
+over the dev corpus copied --copies times (4,300 emails for 10), net of its start-up (the same command
+on an empty folder, run in the same loop), against Sisimai on the same files (sisimai_parse.pl, timed
+inside Perl after loading: also net of start-up). --before REF also runs the command of an earlier
+commit (exported with git archive, same interpreter) in the same loop.
 
 Needs Debian's libsisimai-perl for the baseline (apt-get install -y libsisimai-perl). With --write,
 appends a "## Bounce engine" section to docs/benchmarks.md.
@@ -13,9 +20,12 @@ import json
 import os
 import platform
 import random
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -95,6 +105,107 @@ def classify_distinct(texts, n: int, seed: int) -> tuple[float, float]:
     return n / (time.perf_counter() - started), n / (time.process_time() - cpu)
 
 
+def _timed(argv: list[str], cwd: Path, stdout) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user + system) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL, check=True,
+                   env={**os.environ, "DEBUG": os.environ.get("DEBUG", "1")})
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def command_runs(args) -> dict:
+    """classify_bounces as a user runs it vs Sisimai, medians over alternating runs."""
+    with tempfile.TemporaryDirectory(prefix="bench-classify-") as tmp:
+        tmp_path = Path(tmp)
+        folder, empty = tmp_path / "mail", tmp_path / "empty"
+        empty.mkdir()
+        files = sorted(CORPUS.glob("*.eml"))
+        for copy in range(args.copies):
+            target = folder / f"copy{copy:02d}"
+            target.mkdir(parents=True)
+            for path in files:
+                shutil.copyfile(path, target / path.name)
+        emails = len(files) * args.copies
+        checkouts = {"ours": ROOT}
+        if args.before:
+            before = tmp_path / "before"
+            before.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before], capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+            checkouts["before"] = before
+        listing = "\n".join(str(p) for p in sorted(folder.rglob("*.eml"))) + "\n"
+        results: dict[str, list] = {name: [] for name in checkouts}
+        results["sisimai"] = []
+        out_path = tmp_path / "out.jsonl"
+        for _ in range(args.runs):
+            for name, checkout in checkouts.items():
+                argv = [sys.executable, str(checkout / "manage.py"), "classify_bounces"]
+                if name == "before":  # an older commit's system checks may fail on that commit's URLconf
+                    argv.append("--skip-checks")
+                start_wall, start_cpu = _timed([*argv, str(empty), "--no-progress"], checkout, subprocess.DEVNULL)
+                with open(out_path, "wb") as out:
+                    wall, cpu = _timed([*argv, str(folder), "--no-progress"], checkout, out)
+                rows = out_path.read_bytes().count(b"\n")
+                results[name].append((wall - start_wall, cpu - start_cpu, rows, start_wall))
+            perl = subprocess.run(["perl", str(ROOT / "bench" / "sisimai_parse.pl")], input=listing,
+                                  capture_output=True, text=True, check=True, timeout=1800).stdout.split()
+            results["sisimai"].append((float(perl[2]), float(perl[3]), int(perl[1]), 0.0))
+    summary = {"emails": emails, "copies": args.copies, "runs": args.runs, "before_ref": args.before}
+    for name, runs in results.items():
+        summary[name] = {
+            "emails_per_s": round(emails / statistics.median(w for w, _, _, _ in runs)),
+            "emails_per_cpu_s": round(emails / statistics.median(c for _, c, _, _ in runs)),
+            "records": runs[0][2], "net_wall_s": [round(w, 2) for w, _, _, _ in runs],
+            "start_up_s": [round(s, 2) for _, _, _, s in runs],
+        }
+    theirs = summary["sisimai"]
+    for name in checkouts:
+        summary[name]["ratio"] = round(summary[name]["emails_per_s"] / theirs["emails_per_s"], 2)
+        summary[name]["ratio_cpu"] = round(summary[name]["emails_per_cpu_s"] / theirs["emails_per_cpu_s"], 2)
+    return summary
+
+
+def write_command_section(r: dict, m: dict, load) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    before = r.get("before")
+    before_row = (f"| the command at `{r['before_ref']}` (before the output-path work; `--skip-checks`), same loop | "
+                  f"{before['emails_per_s']:,} | {before['ratio']}× | {before['emails_per_cpu_s']:,} | {before['ratio_cpu']}× |\n"
+                  if before else "")
+    section = f"""
+## classify_bounces command (issue 16)
+
+Measured {dt.date.today().isoformat()} with `bench/bench_bounces.py --command --copies {r['copies']} --runs {r['runs']}`
+(medians of {r['runs']} alternating runs). Machine: {m['nproc']} CPUs (`nproc`), {m['cpu']}; Python {m['python']};
+baseline Sisimai {m['sisimai']} (Debian `libsisimai-perl`, Perl {m['perl']}), on the same {r['emails']:,} files
+(the sisimai-dev corpus copied {r['copies']} times into one folder).
+
+Ours: `manage.py classify_bounces FOLDER --no-progress > out.jsonl`, each run a new process, net of its
+start-up (the same command on an empty folder, timed in the same loop: {r['ours']['start_up_s']} s).
+Sisimai: `bench/sisimai_parse.pl`, timed inside Perl after loading the module (also net of start-up),
+no output written. CPU = user + system of the child process.
+
+| run | emails/s (wall) | vs Sisimai | emails per CPU s | vs Sisimai (CPU) |
+|---|---|---|---|---|
+| classify_bounces, this commit | {r['ours']['emails_per_s']:,} ({r['ours']['records']:,} rows) | **{r['ours']['ratio']}×** | {r['ours']['emails_per_cpu_s']:,} | **{r['ours']['ratio_cpu']}×** |
+{before_row}| Sisimai {m['sisimai']} | {r['sisimai']['emails_per_s']:,} ({r['sisimai']['records']:,} records) | 1× | {r['sisimai']['emails_per_cpu_s']:,} | 1× |
+
+Net wall seconds per run, ours: {r['ours']['net_wall_s']}; {('before: ' + str(before['net_wall_s']) + '; ') if before else ''}Sisimai: {r['sisimai']['net_wall_s']}.
+Load average (1, 5, 15 min) at the end: {[round(x, 2) for x in load]} on {m['nproc']} CPUs (other engineers'
+tests share the machine: the CPU-time ratio is the steadier figure). Bar (issue 16): ≥ 2× Sisimai.
+"""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    start = text.find("\n## classify_bounces command (issue 16)\n")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        end = len(text) if end < 0 else end
+        path.write_text(text[:start].rstrip("\n") + "\n" + section.rstrip("\n") + "\n" + text[end:])
+    else:
+        path.write_text(text.rstrip("\n") + "\n" + section)
+
+
 def machine() -> dict[str, str]:
     cpu = cpu_model()
     perl_version = subprocess.run(["perl", "-MSisimai", "-e", "print $Sisimai::VERSION"], capture_output=True,
@@ -109,7 +220,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--lines", type=int, default=300_000)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--command", action="store_true", help="time manage.py classify_bounces as a user runs it")
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--before", help="also time the command at this git ref (e.g. a commit before a change)")
     args = parser.parse_args()
+    if args.command:
+        result = command_runs(args)
+        load = os.getloadavg()
+        print(json.dumps({**result, "load_average_1_5_15": [round(x, 2) for x in load]}, indent=1))
+        if args.write:
+            write_command_section(result, machine(), load)
+        return
     files = sorted(CORPUS.glob("*.eml"))
     ours, theirs = [], []
     for _ in range(args.runs):

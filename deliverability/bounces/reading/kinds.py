@@ -34,13 +34,24 @@ GIVE_UP = Lowered(
     r"no (?:more|further) (?:attempts|retries)|will not be retried|will not retry")
 
 
+# Words one of which each family's patterns need: a substring test skips most regex scans.
+_DELAY_WORDS = ("try", "retr", "delay", "postpone", "not yet", "warning", "resend", "no action", "past",
+                "attempts will", "attempting", "do not need to", "versucht", "tentative", "reintentar")
+_GIVE_UP_WORDS = ("try", "queue", "retr", "giving up", "gave up", "cannot send", "could not be delivered",
+                  "expired", "too old", "permanent", "no more", "no further")
+_CHALLENGE_WORDS = ("verif", "confirm", "prove", "authenticat", "validat", "white", "safe", "approv", "pending",
+                    "awaiting", "requires", "require ", "to be added", "protected", "filtered", "challenge", "trusted", "bestätig",
+                    "bestatig", "veuillez")
+
+
 def is_delay_warning(msg: Message, text: str) -> bool:
     """A delay warning, by its subject or its words, unless it also says delivery was given up."""
-    head = text[:4000]
+    head = text[:4000].lower()
     subject = str(msg.get("Subject") or "")
-    if GIVE_UP.search(head):
+    if any(w in head for w in _GIVE_UP_WORDS) and GIVE_UP.pattern.search(head):
         return False
-    return bool(DELAY_TEXT.search(head) or (DELAY_SUBJECT.search(subject) and not _FAILURE_SUBJECT.search(subject)))
+    return bool((any(w in head for w in _DELAY_WORDS) and DELAY_TEXT.pattern.search(head))
+                or (DELAY_SUBJECT.search(subject) and not _FAILURE_SUBJECT.search(subject)))
 
 
 _FAILURE_SUBJECT = Lowered(r"fail|undeliver|returned|not (?:be )?delivered|nicht zugestellt|non remis|rejected")
@@ -82,7 +93,10 @@ def not_a_bounce(msg: Message, parts: Parts, text: str) -> str | None:
     head = text[:6000]
     if _RECEIPT_SUBJECT.search(subject) and (_RECEIPT_TEXT.search(head) or not _FAILURE_WORDS.search(head)):
         return "read receipt"
-    if any(msg.get(h) for h in _CHALLENGE_HEADERS) or _CHALLENGE.search(head):
+    if any(msg.get(h) for h in _CHALLENGE_HEADERS):
+        return "challenge/response request"
+    lowered = head.lower()
+    if any(w in lowered for w in _CHALLENGE_WORDS) and _CHALLENGE.pattern.search(lowered):
         return "challenge/response request"
     return None
 

@@ -20,11 +20,11 @@ def mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None, head
     """A compat32 ``Message`` for ``data``: multiparts split into parts, message/rfc822 into its headers."""
     budget = budget if budget is not None else [MAX_PARTS]
     budget[0] -= 1
-    m = _HEADER_END.search(data)
+    end = _header_end(data)
     if data[:1] in (b"\n", b"\r"):  # no headers at all
         head, body = b"", data.lstrip(b"\r\n")
-    elif m:
-        head, body = data[:m.end()], data[m.end():]
+    elif end >= 0:
+        head, body = data[:end], data[end:]
     else:
         head, body = data, b""
     msg, spill = _headers(head)
@@ -48,6 +48,17 @@ def mime_tree(data: bytes, depth: int = 0, budget: list[int] | None = None, head
 
 
 _HEADER_LINE_RE = re.compile(r"[\041-\071\073-\176]+:")
+
+
+def _header_end(data: bytes) -> int:
+    """Where the body starts: the end of the first blank line (what ``_HEADER_END.search`` finds, with two
+    bytes.find calls instead of a regex that has no literal to skip ahead with)."""
+    lf, crlf = data.find(b"\n\n"), data.find(b"\n\r\n")
+    if lf < 0:
+        return crlf + 3 if crlf >= 0 else -1
+    if crlf < 0 or lf < crlf:
+        return lf + 2
+    return crlf + 3
 
 
 class Head(Message):
@@ -99,6 +110,13 @@ class Head(Message):
 
     def __contains__(self, name):
         return name.lower() in self._index()
+
+    def get_param(self, param, failobj=None, header="content-type", unquote=True):
+        # A parameter whose name is nowhere in the header cannot be in it (RFC 2231 names extend it).
+        value = self.get(header)
+        if value is None or param.lower() not in str(value).lower():
+            return failobj
+        return super().get_param(param, failobj, header, unquote)
 
     def _get_params_preserve(self, failobj, header):
         self._index()

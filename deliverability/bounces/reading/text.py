@@ -34,14 +34,20 @@ def notification_text(parts: Parts) -> str:
     if parts.notice is not None and parts.notice[0] == key:
         return parts.notice[1]
     out: list[str] = []
+    marker = _ORIGINAL_MARKER.pattern.match
     for text in parts.texts[:3]:
         lines = [line[:MAX_LINE_CHARS] for line in text.splitlines()]
-        kept: list[str] = []
-        for i, line in enumerate(lines):
-            if i > 0 and _ORIGINAL_MARKER.match(line):
-                break
-            kept.append(line)
-        out.append("\n".join(kept))
+        lowered_text = text.lower()
+        cut = len(lines)
+        if len(lowered_text) == len(text):  # no character grew when lower-cased: lines and offsets agree
+            lowered = lowered_text.splitlines()
+            for i in range(1, len(lines)):
+                if marker(lowered[i][:MAX_LINE_CHARS]):
+                    cut = i
+                    break
+        else:
+            cut = next((i for i in range(1, len(lines)) if _ORIGINAL_MARKER.match(lines[i])), len(lines))
+        out.append("\n".join(lines[:cut]))
     joined = "\n".join(out)
     parts.notice = (key, joined)
     return joined
