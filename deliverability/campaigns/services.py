@@ -420,8 +420,9 @@ def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_value
     changes: dict = {}
     if campaign_name is not None:
         name = campaign_name.strip()[:300]
-        changes["campaign"] = Campaign.objects.get_or_create(organization=upload.organization, name=name)[0] \
-            if name else None
+        # A campaign made here stays out of the pages until an import fills it (as in receive_upload).
+        changes["campaign"] = Campaign.objects.get_or_create(organization=upload.organization, name=name,
+                                                             defaults={"awaiting_import": True})[0] if name else None
     if requested_format:
         changes["requested_format"] = requested_format
     if original_name:

@@ -130,6 +130,8 @@ def _retry_form(request: HttpRequest, upload: Upload):
                 del data[key]
             for j, (value, _rows, meaning) in enumerate(survey.status_values if survey else []):
                 data[f"status_value_{j}"], data[f"status_{j}"] = value, meaning or ""
+            for column in survey.columns if survey else []:  # a column not posted keeps its preselected guess
+                data.setdefault(f"map_{column.index}", survey.mapping.get(column.header, "ignore"))
         form = retry_form.RetryForm(data, upload=upload, survey=survey)
         form.is_valid()
         mapping, statuses = form.mapping(), form.status_values()

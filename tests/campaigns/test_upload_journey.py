@@ -71,6 +71,17 @@ def test_the_campaign_named_on_the_page_imports_every_row(client, org_a, manager
     assert Event.objects.filter(upload=upload, campaign__name="November newsletter").count() == 60
 
 
+def test_a_campaign_named_for_a_retry_shows_only_once_its_import_is_done(client, org_a, manager):
+    post_upload(client, org_a, NO_CAMPAIGN, "november.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {"campaign": "Winter sale", "action": "import"})
+    assert Campaign.objects.get(organization=org_a, name="Winter sale").awaiting_import
+    assert "Winter sale" not in client.get(reverse("organization", args=[org_a.slug])).content.decode()
+    run_pending(org_a)
+    assert not Campaign.objects.get(organization=org_a, name="Winter sale").awaiting_import
+
+
 def test_the_same_file_uploaded_again_with_a_campaign_replaces_the_failed_upload(client, org_a, manager):
     post_upload(client, org_a, NO_CAMPAIGN, "november.csv")
     run_pending(org_a)
