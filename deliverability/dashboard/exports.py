@@ -39,7 +39,8 @@ def stored_pairs(rows: Iterable[dict]) -> Iterable[tuple[RecipientFacts, Verdict
 WRITERS = {"recovery": write_recovery_list, "suppress": write_suppress_list}
 
 
-BATCH = 2000  # verdict rows per chunk of the download
+FIRST_BATCH = 200  # verdict rows in the download's first piece (its first byte waits for them)
+BATCH = 2000  # verdict rows per later piece
 
 
 class _Chunk:
@@ -56,26 +57,43 @@ class _Chunk:
         self.parts.append(text)
 
 
-def _chunks(pairs: Iterator[tuple[RecipientFacts, Verdict]], kind: str) -> Iterator[str]:
-    """The list's CSV in pieces of BATCH verdicts: the first byte leaves once the first batch is read,
-    not once a campaign's hundred thousand verdicts are (a 1M-recipient campaign's list took seconds)."""
-    first = True
+def _by_address(verdicts: QuerySet[RecipientVerdict]) -> Iterator[dict]:
+    """The campaign's verdict rows in address order, read as keyset pages on the (campaign, email) index.
+
+    Not a server-side cursor: outside a transaction Django declares it WITH HOLD, and PostgreSQL then
+    computes the whole result before the first row (200 ms to seconds for a 1M-recipient campaign). An
+    address appears once per campaign, so the last address of a page is the next page's start."""
+    last, size = None, FIRST_BATCH
     while True:
-        batch = list(islice(pairs, BATCH))
+        page = verdicts.order_by("email") if last is None else verdicts.order_by("email").filter(email__gt=last)
+        rows = list(page.values(*FIELDS)[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        last, size = rows[-1]["email"], BATCH
+
+
+def _chunks(pairs: Iterator[tuple[RecipientFacts, Verdict]], kind: str) -> Iterator[str]:
+    """The list's CSV in pieces (FIRST_BATCH verdicts, then BATCH): the first byte leaves once the first rows
+    are read and written, not once a campaign's hundred thousand verdicts are."""
+    first, size = True, FIRST_BATCH
+    while True:
+        batch = list(islice(pairs, size))
         if not batch and not first:
             return
         chunk = _Chunk(header=first)
         WRITERS[kind](batch, chunk)
         first = False
         yield "".join(chunk.parts)
-        if len(batch) < BATCH:
+        if len(batch) < size:
             return
+        size = BATCH
 
 
 def address_list_response(campaign: Campaign, verdicts: QuerySet[RecipientVerdict], kind: str) -> StreamingHttpResponse:
     """The recovery list (keep: the ESP would suppress them, the verdict says they are valid) or
     the suppress list (really invalid), streamed as CSV."""
-    pairs = stored_pairs(verdicts.values(*FIELDS).iterator(chunk_size=BATCH))
+    pairs = stored_pairs(_by_address(verdicts))
     response = StreamingHttpResponse(_chunks(iter(pairs), kind), content_type="text/csv; charset=utf-8")
     name = slugify(campaign.name)[:80] or f"campaign-{campaign.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}-{kind}-list.csv"'
