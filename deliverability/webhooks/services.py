@@ -20,7 +20,7 @@ from urllib.request import urlopen
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -85,26 +85,66 @@ def receive(endpoint: WebhookEndpoint, body: bytes, headers, remote_addr: str = 
 
 
 def _store(endpoint: WebhookEndpoint, body: bytes, replay_key: str) -> Answer:
+    """One transaction, so one durable commit (the WAL flush is most of a request's time): the body, the
+    day's count and the endpoint's last event. A body stored already (the ESP retried) is acknowledged."""
     digest = hashlib.sha256(body).hexdigest()
-    seen = WebhookPayload.objects.filter(endpoint=endpoint, body_sha256=digest).values_list("pk", flat=True).first()
-    if seen is None:
+    if connection.vendor == "postgresql":
+        stored_id = _store_in_one_statement(endpoint, body, digest, replay_key)
+        if stored_id is not None:
+            return Answer(200, _("Stored."), stored_id)
+        return _not_stored(endpoint, digest)
+    with transaction.atomic():
         try:
             with transaction.atomic():
                 stored = WebhookPayload.objects.create(
                     endpoint=endpoint, organization_id=endpoint.organization_id, body=body.decode("utf-8"),
                     body_sha256=digest, replay_key=replay_key[:200])
         except IntegrityError:
-            seen = WebhookPayload.objects.filter(endpoint=endpoint, body_sha256=digest).values_list(
-                "pk", flat=True).first()
-            if seen is None:  # the token was used before with another body: a replayed signature
-                return _refuse(endpoint, "Mailgun token used before with another body (replay)", "")
-        else:
+            stored = None
+        if stored is not None:
             _count(endpoint, requests=1)
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_event_at=timezone.now())
             return Answer(200, _("Stored."), stored.pk)
+    return _not_stored(endpoint, digest)
+
+
+def _not_stored(endpoint: WebhookEndpoint, digest: str) -> Answer:
+    seen = WebhookPayload.objects.filter(endpoint=endpoint, body_sha256=digest).values_list("pk", flat=True).first()
+    if seen is None:  # the token was used before with another body: a replayed signature
+        return _refuse(endpoint, "Mailgun token used before with another body (replay)", "")
     # The ESP retried a request that was stored already (its answer was lost or late): acknowledged.
     _count(endpoint, requests=1, retries=1)
     return Answer(200, _("Already stored."), seen)
+
+
+def _store_in_one_statement(endpoint: WebhookEndpoint, body: bytes, digest: str, replay_key: str) -> int | None:
+    """PostgreSQL: the body, the day's count and the endpoint's last event in one statement, one round trip
+    and one commit (measured: the ORM's seven round trips were most of a request's time on a busy server).
+    None when the body (or the Mailgun token) was stored already: nothing is written then."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH stored AS (
+                INSERT INTO webhooks_webhookpayload (endpoint_id, organization_id, received_at, body, body_sha256,
+                                                     replay_key, status, claim, error)
+                VALUES (%(endpoint)s, %(org)s, %(now)s, %(body)s, %(digest)s, %(key)s, 'pending', '', '')
+                ON CONFLICT DO NOTHING RETURNING id
+            ), counted AS (
+                INSERT INTO webhooks_webhookdailycount (endpoint_id, day, requests, retries, events, duplicates,
+                                                        signature_failures)
+                SELECT %(endpoint)s, %(day)s, 1, 0, 0, 0, 0 FROM stored
+                ON CONFLICT (endpoint_id, day) DO UPDATE SET requests = webhooks_webhookdailycount.requests + 1
+            ), touched AS (
+                UPDATE webhooks_webhookendpoint SET last_event_at = %(now)s
+                WHERE id = %(endpoint)s AND EXISTS (SELECT 1 FROM stored)
+            )
+            SELECT id FROM stored
+            """,
+            {"endpoint": endpoint.pk, "org": endpoint.organization_id, "now": now, "body": body.decode("utf-8"),
+             "digest": digest, "key": replay_key[:200], "day": timezone.localdate(now)})
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _refuse(endpoint: WebhookEndpoint, reason: str, remote_addr: str) -> Answer:

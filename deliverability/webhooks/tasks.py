@@ -49,6 +49,13 @@ def purge_webhook_payloads() -> int:
     return services.purge_payloads()
 
 
+def import_may_be_needed(endpoint: WebhookEndpoint) -> bool:
+    """From the endpoint row the request loaded anyway: during a burst an import is already due, and the
+    request costs no further query."""
+    due = endpoint.import_due_at
+    return due is None or due < timezone.now() - timedelta(seconds=STALE_SCHEDULE_SECONDS)
+
+
 def schedule_import(endpoint_id: int) -> int:
     """Queue the endpoint's next import unless one is queued already; returns 1 when it queued one."""
     now = timezone.now()

@@ -52,7 +52,7 @@ def hook(request: HttpRequest, esp: str, token: str) -> HttpResponse:
         return HttpResponse(_("Credentials required."), status=401, content_type=_PLAIN,
                             headers={"WWW-Authenticate": 'Basic realm="webhook"'})
     answer = services.receive(endpoint, body, request.headers, request.META.get("REMOTE_ADDR", ""))
-    if answer.status == 200 and answer.payload_id:
+    if answer.status == 200 and answer.payload_id and tasks.import_may_be_needed(endpoint):
         tasks.schedule_import(endpoint.pk)
     return HttpResponse(answer.message, status=answer.status, content_type=_PLAIN)
 
