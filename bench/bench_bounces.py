@@ -153,7 +153,12 @@ def command_runs(args) -> dict:
             perl = subprocess.run(["perl", str(ROOT / "bench" / "sisimai_parse.pl")], input=listing,
                                   capture_output=True, text=True, check=True, timeout=1800).stdout.split()
             results["sisimai"].append((float(perl[2]), float(perl[3]), int(perl[1]), 0.0))
-    summary = {"emails": emails, "copies": args.copies, "runs": args.runs, "before_ref": args.before}
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "deliverability/bounces"],
+                           capture_output=True, text=True).stdout.strip()
+    summary = {"emails": emails, "copies": args.copies, "runs": args.runs, "before_ref": args.before,
+               "commit": commit + (" + uncommitted changes in deliverability/bounces" if dirty else "")}
     for name, runs in results.items():
         summary[name] = {
             "emails_per_s": round(emails / statistics.median(w for w, _, _, _ in runs)),
@@ -189,7 +194,7 @@ no output written. CPU = user + system of the child process.
 
 | run | emails/s (wall) | vs Sisimai | emails per CPU s | vs Sisimai (CPU) |
 |---|---|---|---|---|
-| classify_bounces, this commit | {r['ours']['emails_per_s']:,} ({r['ours']['records']:,} rows) | **{r['ours']['ratio']}×** | {r['ours']['emails_per_cpu_s']:,} | **{r['ours']['ratio_cpu']}×** |
+| classify_bounces at `{r['commit']}` | {r['ours']['emails_per_s']:,} ({r['ours']['records']:,} rows) | **{r['ours']['ratio']}×** | {r['ours']['emails_per_cpu_s']:,} | **{r['ours']['ratio_cpu']}×** |
 {before_row}| Sisimai {m['sisimai']} | {r['sisimai']['emails_per_s']:,} ({r['sisimai']['records']:,} records) | 1× | {r['sisimai']['emails_per_cpu_s']:,} | 1× |
 
 Net wall seconds per run, ours: {r['ours']['net_wall_s']}; {('before: ' + str(before['net_wall_s']) + '; ') if before else ''}Sisimai: {r['sisimai']['net_wall_s']}.
