@@ -313,18 +313,24 @@ def _show_campaigns(campaign_ids: set[int]) -> None:
 
 
 def recover_stuck(now=None) -> int:
-    """Payloads left importing by a worker that died: their partial upload goes, they wait again."""
+    """Payloads left importing by a worker that died: their partial upload goes, they wait again. A run is
+    stuck when its upload (created at the claim, named by the claim's digest) has been running longer than
+    WEBHOOK_IMPORT_STUCK_SECONDS — not by the payloads' age: a backlog imported late is not stuck."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.WEBHOOK_IMPORT_STUCK_SECONDS)
-    stuck = WebhookPayload.objects.filter(status=WebhookPayload.Status.IMPORTING, received_at__lt=cutoff)
-    claims = set(stuck.values_list("claim", flat=True))
-    for claim in claims:
-        # The claim names the run's upload through its sha256 (see import_pending).
-        for endpoint_id in set(stuck.filter(claim=claim).values_list("endpoint_id", flat=True)):
-            digest = hashlib.sha256(f"webhook:{endpoint_id}:{claim}".encode()).hexdigest()
-            for upload in Upload.objects.filter(sha256=digest, status=Upload.Status.RUNNING):
-                delete_upload(upload)
-        stuck.filter(claim=claim).update(status=WebhookPayload.Status.PENDING, claim="")
-    return len(claims)
+    importing = WebhookPayload.objects.filter(status=WebhookPayload.Status.IMPORTING)
+    recovered = 0
+    for claim, endpoint_id in set(importing.values_list("claim", "endpoint_id")):
+        digest = hashlib.sha256(f"webhook:{endpoint_id}:{claim}".encode()).hexdigest()
+        uploads = list(Upload.objects.filter(sha256=digest, status=Upload.Status.RUNNING))
+        if uploads and all(upload.created_at >= cutoff for upload in uploads):
+            continue  # still running, within its time
+        if not uploads and importing.filter(claim=claim, received_at__gte=cutoff).exists():
+            continue  # claimed a moment ago, its upload not created yet
+        for upload in uploads:
+            delete_upload(upload)
+        importing.filter(claim=claim).update(status=WebhookPayload.Status.PENDING, claim="")
+        recovered += 1
+    return recovered
 
 
 def endpoints_with_pending(older_than_seconds: int = 0) -> list[int]:

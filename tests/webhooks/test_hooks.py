@@ -325,3 +325,26 @@ def test_erasure_removes_the_payloads_naming_the_address_and_purge_the_old_ones(
     assert WebhookPayload.objects.count() == 1
     WebhookPayload.objects.update(received_at=timezone.now() - timedelta(days=31))
     assert services.purge_payloads() == 1 and not WebhookPayload.objects.exists()
+
+
+def test_a_run_left_by_a_dead_worker_is_undone_and_waits_again_but_a_late_backlog_is_not(client, sendgrid, staff):
+    body = json.dumps(SG_EVENTS).encode()
+    post(client, sendgrid, body, **sendgrid_headers(sendgrid, body))
+    WebhookPayload.objects.update(received_at=timezone.now() - timedelta(hours=2))  # a backlog, claimed just now
+    WebhookPayload.objects.update(status="importing", claim="c1")
+    import hashlib
+
+    from deliverability.campaigns.models import Upload
+
+    digest = hashlib.sha256(f"webhook:{sendgrid.pk}:c1".encode()).hexdigest()
+    upload = Upload.objects.create(organization=sendgrid.organization, file="", original_name="run", sha256=digest,
+                                   status="running")
+    assert services.recover_stuck() == 0
+    Upload.objects.filter(pk=upload.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert services.recover_stuck() == 1
+    assert not Upload.objects.filter(pk=upload.pk).exists()
+    assert list(WebhookPayload.objects.values_list("status", flat=True)) == ["pending"]
+    imported = services.import_pending(sendgrid.pk, analyse=False)
+    client.force_login(staff)
+    page = client.get(reverse("upload_detail", args=[sendgrid.organization.slug, imported.pk]))
+    assert page.status_code == 200 and "SendGrid webhook" in page.content.decode()
