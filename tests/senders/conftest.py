@@ -20,5 +20,5 @@ def sender_dns():
 @pytest.fixture
 def sender_config(sender_dns) -> ResolverConfig:
     # a second per question: the machine is shared and the first questions of a process load dnspython's
-    # record modules; the two timeout cases (silent names) cost a second each
-    return ResolverConfig.for_tests([sender_dns.nameserver], timeout=1.0, lifetime=1.0)
+    # record modules; the timeout cases (silent names) cost two seconds each
+    return ResolverConfig.for_tests([sender_dns.nameserver], timeout=2.0, lifetime=2.0)
