@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from deliverability.accounts.tenancy import Access, can_manage, org_view
+from deliverability.campaigns.models import Campaign
 from deliverability.domains.names import InvalidDomain, normalize_domain
 from deliverability.senders import conf
 from deliverability.senders.checklist import build_checklist
-from deliverability.senders.esps import ESPS
+from deliverability.senders.esps import ESPS, esp_for
 from deliverability.senders.models import ListingPeriod, SenderChange, SendingDomain, SendingIp, Subject
 from deliverability.senders.services import check_organization, latest_checks, profile_of, suggested_for
 
@@ -172,8 +173,18 @@ def sender_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Sender settings saved. Run a check to see their state."))
             return redirect("sender_health", org.slug)
     else:
-        form = SenderSettingsForm(initial=_initial(org, profile))
+        initial = _initial(org, profile)
+        if not profile.esps:  # first visit: the platforms the organisation's campaigns name
+            initial["esps"] = _esps_of_campaigns(org)
+        form = SenderSettingsForm(initial=initial)
     return render(request, "dashboard/sender_settings.html", {"org": org, "form": form, "esps": list(ESPS.values())})
+
+
+def _esps_of_campaigns(org) -> list[str]:
+    """ESP ids named by the organisation's campaigns ('SendGrid', 'Amazon SES' …)."""
+    names = Campaign.objects.filter(organization=org).exclude(esp="").values_list("esp", flat=True).distinct()[:50]
+    found = [esp_for(name) for name in names]
+    return list(dict.fromkeys(esp.id for esp in found if esp is not None))
 
 
 @org_view(Access.MANAGE)

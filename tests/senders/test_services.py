@@ -146,3 +146,16 @@ def test_history_older_than_the_retention_is_pruned(org, sender_dns):
     check_organization(org, now=TUESDAY, nameservers=[sender_dns.nameserver])
     assert prune_history(now=TUESDAY) == 3
     assert {c.checked_at for c in latest_checks(org).values()} == {TUESDAY}
+
+
+def test_settings_suggest_the_platforms_the_campaigns_name(org, client):
+    from tests.factories import make_campaign
+
+    SenderProfile.objects.filter(organization=org).update(esps=[])
+    make_campaign(org, "Spring", esp="Amazon SES")
+    make_campaign(org, "Summer", esp="SendGrid")
+    manager = make_user("manager")
+    make_membership(manager, org, "manager")
+    client.force_login(manager)
+    form = client.get(reverse("sender_settings", args=[org.slug])).context["form"]
+    assert sorted(form.initial["esps"]) == ["amazonses", "sendgrid"]
