@@ -137,11 +137,13 @@ def sender_health(request: HttpRequest) -> HttpResponse:
                                      evidence["codes"]) if domain.is_from else [])
         rows.append({"domain": domain, "check": check, "checklist": checklist})
     ip_rows = [{"ip": ip, "check": latest.get((Subject.IP, ip.address))} for ip in ips]
+    configured = {ip.address for ip in ips}
+    named_ips = [(address, count) for address, count in evidence.get("named_ips", []) if address not in configured]
     changes = SenderChange.objects.filter(organization=org)[:100]
     periods = ListingPeriod.objects.filter(organization=org)[:50]
     return render(request, "dashboard/sender_health.html", {
         "org": org, "profile": profile, "domains": rows, "ips": ip_rows, "changes": changes, "periods": periods,
-        "evidence": evidence, "can_manage": can_manage(request.user, org),
+        "evidence": evidence, "can_manage": can_manage(request.user, org), "named_ips": named_ips,
         "esps": [ESPS[e] for e in profile.esps if e in ESPS], "suggested": suggested_for(profile),
         "ip_zones": [z.label for z in conf.ip_zones(profile.dnsbl_zones)],
         "domain_zones": [z.label for z in conf.domain_zones(profile.domain_blocklists)],

@@ -46,3 +46,33 @@ def test_codes_that_point_at_requirements_and_the_complaint_rate(db):
     evidence = sender_evidence(org)
     assert evidence["codes"] == {"5.7.26": 2, "[TSS04]": 1}
     assert evidence["complaints"] == (1, 3)
+
+
+def test_sending_ips_named_in_rejections():
+    from deliverability.dashboard.sender_evidence import named_ips_in
+
+    texts = [
+        ("554 5.7.1 Service unavailable; Client host [203.0.113.45] blocked using Barracuda Reputation; "
+         "http://www.barracudanetworks.com/reputation/?pr=1&ip=203.0.113.45", 35),
+        ("421 4.7.0 [TSS04] Messages from 198.51.100.7 temporarily deferred due to unexpected volume", 2),
+        ("550 5.7.606 Access denied, banned sending IP [192.0.2.9]", 1),
+        ("554 Rejected: client 10.1.2.3 is internal", 4),  # not a sending-IP wording, and private
+        ("550 5.1.1 user unknown", 9),
+    ]
+    assert dict(named_ips_in(texts)) == {"203.0.113.45": 35, "198.51.100.7": 2, "192.0.2.9": 1}
+
+
+def test_the_page_names_bounce_ips_missing_from_the_settings(db, client):
+    cache.clear()
+    org = make_org("Acme", "acme")
+    _events(org, [("bounce", "5.7.1", "554 5.7.1 Service unavailable; Client host [203.0.113.45] blocked using "
+                   "Barracuda Reputation")])
+    Event.objects.filter(organization=org).update(category="reputation_block")
+    from django.urls import reverse
+
+    from tests.factories import make_membership, make_user
+    viewer = make_user("viewer")
+    make_membership(viewer, org, "viewer")
+    client.force_login(viewer)
+    page = client.get(reverse("sender_health", args=[org.slug])).content.decode()
+    assert "IPs named as the sender in your bounces" in page and "203.0.113.45 (1 bounce)" in page
