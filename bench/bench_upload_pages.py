@@ -57,7 +57,8 @@ def _csv(path: Path, rows: int, *, first: int = 0, addresses: int, german: bool 
         out.write("Kontakt;Ergebnis;Zeit;Kampagne\n" if german else "email,status,timestamp,campaign\n")
         sep = ";" if german else ","
         for i in range(first, first + rows):
-            out.write(f"user{i % addresses}@company{i % 9973}.example{sep}{words[i % len(words)]}{sep}"
+            a = i % addresses  # each address twice in the big upload; the overlap names the first fifth again
+            out.write(f"user{a}@company{a % 9973}.example{sep}{words[i % len(words)]}{sep}"
                       f"2026-11-{2 + i % 3:02d}T09:{i % 60:02d}:00Z{sep}Campaign {i % 3}\n")
 
 

@@ -50,6 +50,7 @@ STATUS_MEANINGS = [
 STATUS_LABELS = dict(STATUS_MEANINGS)
 assert {value for value, _label in STATUS_MEANINGS if value} == set(ingest.STATUS_CHOICES)
 
+
 @dataclass
 class PreviewRow:
     row: int

@@ -258,3 +258,26 @@ def test_formats_are_named_in_words_on_the_upload_pages(client, org_a, manager):
     assert "read as Spreadsheet (CSV), one row per event" in page_of(client, org_a, upload)
     organisation = client.get(reverse("organization", args=[org_a.slug])).content.decode()
     assert "<td>Spreadsheet (CSV), one row per event</td>" in organisation and "<td>csv</td>" not in organisation
+
+
+@pytest.mark.parametrize("big_first", [True, False], ids=["other-upload-smaller", "this-upload-smaller"])
+def test_the_deletion_counts_are_the_same_whichever_side_drives_them(client, org_a, manager, big_first):
+    """GIVEN two uploads sharing two addresses and one campaign WHEN either is described for deletion (the
+    larger one is probed from the smaller's side) THEN the counts are exact and match what deletion removes."""
+    big = b"email,status,campaign\n" + b"".join(b"u%d@acme.com,delivered,Shared\n" % i for i in range(12)) + \
+        b"solo@acme.com,bounced,Only big\n"
+    small = b"email,status,campaign\nu0@acme.com,open,Shared\nu1@acme.com,click,Only small\nnew@acme.com,open,Only small\n"
+    for data, name in ((big, "big.csv"), (small, "small.csv")) if big_first else ((small, "small.csv"), (big, "big.csv")):
+        post_upload(client, org_a, data, name)
+        run_pending(org_a)
+    big_upload = Upload.objects.get(organization=org_a, original_name="big.csv")
+    small_upload = Upload.objects.get(organization=org_a, original_name="small.csv")
+    seen = services.describe_deletion(big_upload)
+    assert (seen.events, seen.recipients, seen.recipients_kept) == (13, 11, 2)
+    assert (seen.campaigns_removed, seen.campaigns_changed) == (["Only big"], ["Shared"])
+    seen = services.describe_deletion(small_upload)
+    assert (seen.events, seen.recipients, seen.recipients_kept) == (3, 1, 2)
+    assert (seen.campaigns_removed, seen.campaigns_changed) == (["Only small"], ["Shared"])
+    before = Recipient.objects.filter(organization=org_a).count()
+    services.delete_upload(big_upload)
+    assert before - Recipient.objects.filter(organization=org_a).count() == 11
