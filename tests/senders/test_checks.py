@@ -137,6 +137,12 @@ def test_a_dns_timeout_is_unknown_never_missing(sender_config):
     assert not [c for c in report.problems if c.startswith("dmarc_")]
 
 
+def test_a_nested_include_timeout_leaves_spf_unknown(sender_config):
+    report = domain(sender_config, "include-timeout.com", esps=["sendgrid"])
+    assert report.spf.status == UNKNOWN and report.spf.unknown == ["TXT _spf.slow-include.com: timeout"]
+    assert not [c for c in report.problems if c.startswith("spf_")]
+
+
 def test_alignment_fails_when_neither_return_path_nor_dkim_aligns(sender_config):
     report = domain(sender_config, "dmarc-none.com", return_paths=["sendgrid.net"])
     assert report.dmarc.alignment["spf"] is False and report.dmarc.alignment["dkim"] is False
