@@ -166,3 +166,15 @@ def test_ses_end_to_end_script_and_the_bulk_limit_note(client, manager, org_a, m
     assert "at most" not in client.get(page_url(campaign)).content.decode()
     monkeypatch.setattr(unsuppress, "SES_BULK_DELETE_LIMIT", 1)
     assert "An SES import job removes at most 1 addresses per S3 object" in client.get(page_url(campaign)).content.decode()
+
+
+def test_a_complaint_stored_in_another_campaign_takes_the_address_off(client, manager, org_a, imported):
+    """GIVEN ana reported an October campaign as spam (another upload, another campaign) THEN the Q4 files
+    leave her out, and the page counts her among complaints."""
+    october = [{"email": "ana@northwind-freight.com", "event": "spamreport", "timestamp": 1761980400,
+                "sg_event_id": "october-spam", "campaign": "October"}]
+    received = services.receive_upload(org_a, io.BytesIO(json.dumps(october).encode()), original_name="october.json")
+    analyze_upload(services.run_import(received.upload.pk).pk)
+    client.force_login(manager)
+    assert json.loads(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")).content) == {"emails": []}
+    assert "2 addresses: the recipient complained or unsubscribed" in client.get(page_url(imported)).content.decode()
