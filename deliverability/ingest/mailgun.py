@@ -14,6 +14,7 @@ event's ``id`` (Mailgun's per-event id), else (message-id header, event type, re
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from email.utils import getaddresses
@@ -39,9 +40,20 @@ def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter
     return read_entries(peeked, ("items",), event_record, skipped)
 
 
+# Legacy (form-encoded) webhooks, formats.md §1.3 and mailgun/documentation user_manual "Legacy webhooks":
+# delivered, bounced (code, error, notification), dropped (reason hardfail | old, code, description),
+# opened, clicked, unsubscribed, complained; no event id; the message's headers as a JSON string.
+_LEGACY_EVENTS = {"delivered": "delivered", "bounced": "bounce", "opened": "open", "clicked": "click",
+                  "unsubscribed": "unsubscribe", "complained": "complaint"}
+_LEGACY_SIGNS = ("messageheaders", "messageid", "notification")
+
+
 def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:
     if "eventdata" in event:
         event = as_dict(event["eventdata"])
+    elif "eventdata" not in event and "deliverystatus" not in event and (
+            str(event.get("event") or "").lower() in ("bounced", "dropped") or any(k in event for k in _LEGACY_SIGNS)):
+        return legacy_record(row, event)
     raw_event = str(event.get("event") or "")
     key = raw_event.lower().replace("_", "").replace("-", "")
     if key in _NOT_STORED:
@@ -99,3 +111,47 @@ def _header_recipient(event: dict[str, Any], headers: dict[str, Any]) -> str | N
                 if "@" in address:
                     return address
     return None
+
+
+def legacy_record(row: int, event: dict[str, Any]) -> Record | RowError:
+    """A legacy webhook's fields (keys normalised). ``dropped`` with Mailgun's code 605 ("previously bounced")
+    is an echo (``suppressed``); reason ``old`` means Mailgun gave up retrying: a delivery failure (``bounce``);
+    other drops (607 previous complaint, unsubscribed) are ``dropped``."""
+    raw_event = str(event.get("event") or "")
+    key = raw_event.lower()
+    code = str(event.get("code") or "")
+    reason = str(event.get("reason") or "")
+    if key == "dropped":
+        event_type = "suppressed" if code == "605" else "bounce" if reason.lower() == "old" else "dropped"
+    else:
+        event_type = _LEGACY_EVENTS.get(key)
+        if event_type is None:
+            return RowError(row, f"unknown Mailgun event {raw_event[:40]!r}")
+    headers = _legacy_headers(event.get("messageheaders"))
+    text = first(event, "error", "notification", "description")
+    return record(
+        row,
+        first(event, "recipient") or _header_recipient({}, headers),
+        event_type,
+        occurred_at=event.get("timestamp"),
+        campaign=first(event, "campaignname", "campaignid"),
+        message_id=first(event, "messageid") or headers.get("messageid"),
+        diagnostic=text if event_type in ("bounce", "suppressed", "dropped") else None,
+        reply_code=code,
+        labels={"event": raw_event if raw_event != event_type else None, "reason": reason,
+                "delivery_status_code": code or None, "tag": event.get("tag"),
+                "description": event.get("description") if text != event.get("description") else None},
+    )
+
+
+def _legacy_headers(value: Any) -> dict[str, Any]:
+    """``message-headers``: a JSON string of [name, value] pairs; names normalised like our keys."""
+    try:
+        pairs = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    found: dict[str, Any] = {}
+    for pair in pairs if isinstance(pairs, list) else []:
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+            found.setdefault("".join(ch for ch in pair[0].lower() if ch.isalnum()), pair[1])
+    return found

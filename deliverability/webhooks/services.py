@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import parse_qsl
 from urllib.request import urlopen
 
 from django.conf import settings
@@ -65,7 +66,10 @@ def receive(endpoint: WebhookEndpoint, body: bytes, headers, remote_addr: str = 
     except verify.Refused as exc:
         return _refuse(endpoint, str(exc), remote_addr)
     try:
-        payload = json.loads(body.decode("utf-8"))
+        if endpoint.esp == Esp.MAILGUN and is_form(headers.get("Content-Type")):
+            payload = mailgun_legacy_form(body)
+        else:
+            payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return Answer(400, _("The request body is not valid JSON."))
     if not isinstance(payload, (dict, list)):
@@ -82,6 +86,25 @@ def receive(endpoint: WebhookEndpoint, body: bytes, headers, remote_addr: str = 
     if endpoint.esp == Esp.SES and payload.get("Type") != "Notification":
         return _sns_control_message(endpoint, payload)
     return _store(endpoint, body, replay_key)
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def is_form(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == FORM
+
+
+def mailgun_legacy_form(body: bytes | str) -> dict:
+    """A Mailgun legacy webhook (form-encoded): its fields, the last value of a repeated one winning (as
+    django-anymail reads them: user variables may repeat a name), with the signature fields moved into a
+    ``signature`` block like the JSON webhooks'. ValueError when it is not a form."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    fields = dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
+    if not fields:
+        raise ValueError("empty form")
+    fields["signature"] = {name: fields.get(name) for name in ("timestamp", "token", "signature")}
+    return fields
 
 
 def _store(endpoint: WebhookEndpoint, body: bytes, replay_key: str) -> Answer:
@@ -229,6 +252,14 @@ def payload_records(endpoint: WebhookEndpoint, payload_id: int, body: str, skipp
     """The records of one stored body, read by the ESP's reader, with the endpoint's campaign mapping."""
     tz = tz or endpoint.organization.tzinfo
     reader = STREAM_READERS[endpoint.esp]
+    if endpoint.esp == Esp.MAILGUN and body.lstrip()[:1] not in ("{", "["):
+        try:  # a legacy webhook, stored as received: its fields are read as one JSON event
+            fields = mailgun_legacy_form(body)
+        except ValueError:
+            fields = None
+        if fields is not None:
+            fields.pop("signature")
+            body = json.dumps(fields)
     label = endpoint.campaign_label.strip().lower().replace("_", "").replace("-", "")
     for item in reader(Peeked.from_bytes(body.encode("utf-8"), f"request {payload_id}"), skipped=skipped):
         if isinstance(item, RowError):

@@ -299,3 +299,16 @@ def test_identity_reads_the_same_time_from_epoch_seconds_and_iso_text():
         "m1", "open", "ana@acme.example", datetime.fromisoformat("2026-11-02T10:00:05+00:00"))
     long_id = "x" * 300
     assert event_identity(long_id, "open", "a@b.example", None).startswith("sha1:")
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"event": "delivered", "recipient": "ana@acme.example", "Message-Id": "<m1>"}, "delivered"),
+    ({"event": "bounced", "recipient": "ana@acme.example", "code": "550", "error": "5.1.1 unknown"}, "bounce"),
+    ({"event": "dropped", "recipient": "ana@acme.example", "code": "605", "reason": "hardfail"}, "suppressed"),
+    ({"event": "dropped", "recipient": "ana@acme.example", "reason": "old", "description": "Too old"}, "bounce"),
+    ({"event": "dropped", "recipient": "ana@acme.example", "code": "607", "reason": "hardfail"}, "dropped"),
+    ({"event": "complained", "recipient": "ana@acme.example", "message-headers": "[]"}, "complaint"),
+], ids=["delivered", "bounced", "dropped-605", "dropped-old", "dropped-607", "complained"])
+def test_mailgun_legacy_webhook_fields_are_read(tmp_path, fields, expected):
+    records, errors, _ = read(tmp_path, {**fields, "timestamp": "1793613605"}, fmt="mailgun")
+    assert [(r.email, r.event_type) for r in records] == [("ana@acme.example", expected)] and not errors

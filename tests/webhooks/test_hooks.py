@@ -348,3 +348,33 @@ def test_a_run_left_by_a_dead_worker_is_undone_and_waits_again_but_a_late_backlo
     client.force_login(staff)
     page = client.get(reverse("upload_detail", args=[sendgrid.organization.slug, imported.pk]))
     assert page.status_code == 200 and "SendGrid webhook" in page.content.decode()
+
+
+def legacy_form(endpoint, key=None, **fields) -> str:
+    from urllib.parse import urlencode
+
+    stamp, token = str(int(time.time())), secrets.token_hex(25)
+    return urlencode({**fields, "timestamp": stamp, "token": token,
+                      "signature": verify.mailgun_signature(key or endpoint.signing_key, stamp, token)})
+
+
+def test_mailgun_legacy_form_webhooks_are_verified_stored_as_received_and_read(client, mailgun):
+    """Legacy webhooks (formats.md §1.3) come form-encoded, with the signature fields among the others."""
+    headers = json.dumps([["Message-Id", "<m1@sender.example>"], ["To", "Ana <ana@acme.example>"]])
+    bounced = legacy_form(mailgun, event="bounced", recipient="ana@acme.example", code="550",
+                          error="5.1.1 The email account that you tried to reach does not exist",
+                          **{"message-headers": headers})
+    dropped = legacy_form(mailgun, event="dropped", recipient="bob@acme.example", code="605", reason="hardfail",
+                          description="Not delivering to previously bounced address")
+    forged = legacy_form(mailgun, key="key-other", event="delivered", recipient="eve@acme.example")
+    form = "application/x-www-form-urlencoded"
+    assert client.post(url(mailgun), data=bounced, content_type=form).status_code == 200
+    assert client.post(url(mailgun), data=dropped, content_type=form).status_code == 200
+    assert client.post(url(mailgun), data=forged, content_type=form).status_code == 403
+    assert WebhookPayload.objects.filter(body=bounced).exists()  # the raw body, as received
+    services.import_pending(mailgun.pk, analyse=False)
+    events = {e.recipient.email: e for e in Event.objects.select_related("recipient")}
+    assert (events["ana@acme.example"].type, events["ana@acme.example"].reply_code) == ("bounce", 550)
+    assert events["ana@acme.example"].esp_event_id.startswith("m1@sender.example|bounce|ana@acme.example|")
+    assert events["bob@acme.example"].type == "suppressed"
+    assert "eve@acme.example" not in events

@@ -93,3 +93,10 @@ def test_a_file_that_is_not_json_gets_400_and_an_unreadable_path_is_named(tmp_pa
     with pytest.raises(CommandError, match="1 file"):
         call_command("replay_webhook", str(tmp_path / "missing.json"), org="replayed", esp="postmark",
                      stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_mailgun_legacy_form_body_is_posted_as_a_form_with_fresh_signature_fields(tmp_path):
+    body = "event=opened&recipient=ana%40acme.example&timestamp=1793613605&token=old&signature=stale&Message-Id=%3Cm9%40s%3E"
+    [line] = replay(tmp_path, "mailgun", body)
+    assert line["status"] == "200"
+    assert [(e["type"], e["recipient"]) for e in line["events"]] == [("open", "ana@acme.example")]

@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory, override_settings
@@ -75,6 +76,11 @@ def signed_request(endpoint: WebhookEndpoint, body: bytes) -> tuple[bytes, dict[
         try:
             payload = json.loads(body)
         except ValueError:
+            if endpoint.esp == Esp.MAILGUN:
+                try:
+                    return _legacy_mailgun(endpoint, body), {**headers, "content_type": services.FORM}
+                except (ValueError, UnicodeDecodeError):
+                    pass
             return body, headers  # posted as it is: the endpoint answers 400, as it would to the ESP
         if endpoint.esp == Esp.MAILGUN and isinstance(payload, dict):
             stamp, token = str(int(time.time())), secrets.token_hex(25)
@@ -84,6 +90,17 @@ def signed_request(endpoint: WebhookEndpoint, body: bytes) -> tuple[bytes, dict[
         elif endpoint.esp == Esp.SES and isinstance(payload, dict):
             body = json.dumps(_sns_envelope(endpoint, payload, body)).encode()
     return body, headers
+
+
+def _legacy_mailgun(endpoint: WebhookEndpoint, body: bytes) -> bytes:
+    """A legacy (form-encoded) Mailgun webhook with fresh timestamp, token and signature fields."""
+    services.mailgun_legacy_form(body)  # ValueError when it is not a form
+    fields = [(k, v) for k, v in parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+              if k not in ("timestamp", "token", "signature")]
+    stamp, token = str(int(time.time())), secrets.token_hex(25)
+    fields += [("timestamp", stamp), ("token", token),
+               ("signature", verify.mailgun_signature(endpoint.signing_key, stamp, token))]
+    return urlencode(fields).encode()
 
 
 def _sns_envelope(endpoint: WebhookEndpoint, payload: dict, body: bytes) -> dict:
@@ -134,8 +151,9 @@ class Command(BaseCommand):
                     unreadable += 1
                     continue
                 body, headers = signed_request(endpoint, raw)
+                content_type = headers.pop("content_type", "application/json")
                 request = factory.post(reverse("webhook", args=[endpoint.esp, endpoint.token]),
-                                       data=body, content_type="application/json", **headers)
+                                       data=body, content_type=content_type, **headers)
                 response = match.func(request, **match.kwargs)
                 digest = hashlib.sha256(body).hexdigest()
                 payload_id = WebhookPayload.objects.filter(endpoint=endpoint, body_sha256=digest).values_list(
