@@ -170,6 +170,12 @@ def _label(event: StoredEvent, name: str) -> str:
     return str((event.labels or {}).get(name) or "").strip()
 
 
+def _flag(event: StoredEvent, name: str) -> bool | None:
+    """A yes/no label: the readers store "true"/"false"; a JSON true read back by SQLite is 1."""
+    text = _label(event, name).lower()
+    return True if text in ("true", "1") else False if text in ("false", "0") else None
+
+
 def _sendgrid(event: StoredEvent) -> Found | None:
     # SendGrid keeps hard bounces on its bounce list and refusals on its block list; a `bounce`
     # event with type=blocked is a block (formats.md §1.2; twilio.com/docs/sendgrid/api-reference/
@@ -212,9 +218,9 @@ def _postmark(event: StoredEvent) -> Found | None:
     # ActivateBounce; formats.md §1.4). A bounce with Inactive false left the address active:
     # nothing to lift. A SubscriptionChange (our `suppressed`) names no bounce ID.
     if event.type == "bounce":
-        if _label(event, "Inactive").lower() != "true":
+        if _flag(event, "Inactive") is not True:
             return None
-        if _label(event, "CanActivate").lower() == "false":
+        if _flag(event, "CanActivate") is False:
             return None, CANNOT_ACTIVATE, _label(event, "Type")
         bounce_id = _postmark_bounce_id(event)
         if not bounce_id:
@@ -269,6 +275,12 @@ _ESP_RULES: dict[str, Callable[[StoredEvent], Found | None]] = {
     SENDGRID: _sendgrid, MAILGUN: _mailgun, POSTMARK: _postmark, SES: _ses, MAILCHIMP: _mailchimp, HUBSPOT: _hubspot,
 }
 SUPPRESSION_TYPES = ("bounce", "suppressed", "dropped")
+# Every ESP label the rules above read: the loader fetches these keys only, not the whole label dict
+# (tests/verdicts/test_unsuppress.py checks the list against this module's source).
+LABELS_READ: tuple[str, ...] = (
+    *_REASON_LABELS, "complaintSubType", "complaintFeedbackType", "type", "Type", "ID", "BounceID", "Inactive",
+    "CanActivate", "bounceType", "list", "category",
+)
 
 
 def plan_recovery(candidates: Iterable[Candidate]) -> RecoveryPlan:

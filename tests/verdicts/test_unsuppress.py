@@ -354,3 +354,20 @@ def test_events_from_a_file_without_an_esp_are_counted_not_exported():
                                       (None, ""), ("HubSpot", u.HUBSPOT), ("postmark", u.POSTMARK)])
 def test_esp_from_a_reader_or_campaign_name(name, esp):
     assert u.esp_from_name(name) == esp
+
+
+def test_the_loader_fetches_every_label_the_rules_read():
+    """recovery.py fetches LABELS_READ only: a rule reading another label would read nothing."""
+    import re
+    from pathlib import Path
+
+    source = Path(u.__file__).read_text()
+    read = set(re.findall(r'_(?:label|flag)\(event, "([A-Za-z_]+)"\)', source))
+    read |= set(re.findall(r'labels(?: or \{\}\))?\.get\("([A-Za-z_]+)"\)', source))
+    assert read and read <= set(u.LABELS_READ), read - set(u.LABELS_READ)
+    assert set(u._REASON_LABELS) <= set(u.LABELS_READ)
+
+
+def test_a_postmark_flag_read_back_as_a_number_still_counts():
+    event = u.StoredEvent("bounce", u.POSTMARK, "77", {"Inactive": "1", "CanActivate": "1"})
+    assert [e.esp_id for e in u.plan_recovery([u.Candidate("ana@acme.example", KEEP, [event])]).esps[u.POSTMARK].entries] == ["77"]
