@@ -35,7 +35,7 @@ HISTORY_SLICE = 900  # recipient ids per query (under SQLite's old 999-variable 
 
 
 def _stored(row: tuple, fallback_esp: str) -> StoredEvent:
-    labels = {key: str(value) for key, value in zip(LABELS_READ, row[4:], strict=True) if value is not None}
+    labels = {key: str(value) for key, value in zip(LABELS_READ, row[4:]) if value is not None}  # noqa: B905 (same length)
     return StoredEvent(type=row[1], esp=esp_from_name(row[3]) or fallback_esp, esp_event_id=row[2], labels=labels)
 
 

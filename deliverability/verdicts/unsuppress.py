@@ -27,6 +27,7 @@ import shlex
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
@@ -142,22 +143,26 @@ _COMPLAINT_REASONS = frozenset({
     "spamcomplaint", "manualsuppression", "previous_spam", "previously_spammed",
 })
 _REASON_LABELS = ("reason", "dropReason", "SuppressionReason", "unsub_reason", "bounceSubType", "event")
+_REASON_KEYS = frozenset(_REASON_LABELS)
 
 
 def complained_or_unsubscribed(event: StoredEvent) -> bool:
     """The event says the recipient complained or unsubscribed (rule 2)."""
     if event.type in ("complaint", "unsubscribe"):
         return True
-    labels = event.labels or {}
+    labels = event.labels
+    if not labels:
+        return False
     # SES files an address on the suppression list because of a complaint as a complaint
     # notification with complaintSubType OnAccountSuppressionList (awsdocs notification-contents.md);
     # the reader stores it as `suppressed` with the complaint's labels.
     if labels.get("complaintSubType") or labels.get("complaintFeedbackType"):
         return True
-    for key in _REASON_LABELS:
-        text = str(labels.get(key) or "").strip().lower()
-        if text and (text in _COMPLAINT_REASONS or "unsubscrib" in text or "complain" in text):
-            return True
+    for key, value in labels.items():  # a few labels per event: walk them, not the reason keys
+        if value and key in _REASON_KEYS:
+            text = str(value).strip().lower()
+            if text in _COMPLAINT_REASONS or "unsubscrib" in text or "complain" in text:
+                return True
     return False
 
 
@@ -323,7 +328,7 @@ def plan_recovery(candidates: Iterable[Candidate]) -> RecoveryPlan:
         # An address Postmark reactivates through one bounce needs no "missing id" line for another.
         listed = {e.email for e in plan.entries}
         plan.missing = sorted({(email, code) for email, code in plan.missing if email not in listed})
-        plan.entries.sort(key=lambda e: (e.list, e.email, e.esp_id))
+        plan.entries.sort(key=attrgetter("list", "email", "esp_id"))
     return RecoveryPlan(esps=esps, excluded=excluded, without_esp=without_esp)
 
 
