@@ -137,6 +137,7 @@ class _Rule:
     signature: str
     vendor: str | None
     regex: _Matcher
+    family: str | None = None  # rules.py family that can switch it off (ablation)
 
 
 def _load_signatures() -> tuple[_Rule, ...]:
@@ -161,7 +162,7 @@ def _load_phrases() -> tuple[tuple[_Rule, ...], tuple[_Rule, ...], dict[str, str
     doc = json.loads((DATA_DIR / "phrases.json").read_text(encoding="utf-8"))
     cause, generic, weak = [], [], []
     for rule in doc["rules"]:
-        compiled = _Rule(rule["category"], rule["signature"], None, _Matcher(rule["patterns"]))
+        compiled = _Rule(rule["category"], rule["signature"], None, _Matcher(rule["patterns"]), rule.get("family"))
         {"cause": cause, "generic": generic, "weak": weak}[rule["strength"]].append(compiled)
     statuses = {k: v for k, v in doc["statuses"].items() if not k.startswith("_")}
     generic_statuses = frozenset(doc["generic_statuses"]["list"])
@@ -243,15 +244,20 @@ class _Index:
 
 
 INDEX = _Index([("signature", SIGNATURES), ("cause", CAUSE_RULES), ("generic", GENERIC_RULES), ("weak", WEAK_RULES)])
-_INDEX_WITHOUT_SIGNATURES: list[_Index] = []  # built only when the family is switched off (rules.py, ablation)
+_ABLATED: dict[tuple[str, ...], _Index] = {}  # built only when a family is switched off (rules.py, ablation)
 
 
 def _index() -> _Index:
-    if rule_families.on("signatures"):
+    off = tuple(f for f in ("signatures", "wording") if not rule_families.on(f))
+    if not off:
         return INDEX
-    if not _INDEX_WITHOUT_SIGNATURES:
-        _INDEX_WITHOUT_SIGNATURES.append(_Index([("cause", CAUSE_RULES), ("generic", GENERIC_RULES), ("weak", WEAK_RULES)]))
-    return _INDEX_WITHOUT_SIGNATURES[0]
+    if off not in _ABLATED:
+        def keep(rules: tuple[_Rule, ...]) -> tuple[_Rule, ...]:
+            return tuple(r for r in rules if r.family not in off)
+        tiers = [] if "signatures" in off else [("signature", SIGNATURES)]
+        tiers += [("cause", keep(CAUSE_RULES)), ("generic", keep(GENERIC_RULES)), ("weak", keep(WEAK_RULES))]
+        _ABLATED[off] = _Index(tiers)
+    return _ABLATED[off]
 assert all(r.category in CATEGORIES for r in SIGNATURES + CAUSE_RULES + GENERIC_RULES + WEAK_RULES)
 
 

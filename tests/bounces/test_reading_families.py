@@ -218,3 +218,16 @@ def test_every_family_can_be_switched_off_and_back():
             classify("550 5.1.1 user unknown")
     with pytest.raises(ValueError), rules_off("no-such-family"):
         pass
+
+
+# Wordings from Sisimai's reason phrase lists that had no rule here (phrases.json, family "wording").
+@pytest.mark.parametrize("text,stage,category", [
+    ("550 Sorry, no mail box available for this user", "RCPT", "invalid_mailbox"),
+    ("550 Address not present in directory", "RCPT", "invalid_mailbox"),
+    ("554 Line limit exceeded", None, "message_too_large"),
+    ("550 Sender not pre-approved by the list owner", None, "sender_rejected"),
+    ("554 Mail forwarding loop for someone@example.org", None, "technical"),
+    ("550 This account is protected by a sender whitelist", None, "policy_block"),
+])
+def test_sisimai_phrase_wordings(text, stage, category):
+    assert classify(text, stage=stage).category == category
