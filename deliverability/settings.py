@@ -66,9 +66,12 @@ MIDDLEWARE = [
     "deliverability.hardening.HardeningMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the user's saved language, else the organisation's, over Accept-Language.
+    "deliverability.accounts.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "deliverability.accounts.audit.ExportAuditMiddleware",
@@ -125,9 +128,19 @@ INVITATION_RATE = env_str("INVITATION_RATE") or "30/h"  # invitations sent per s
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Languages (issue 23): English (the source text), Spanish and Catalan; the same URL serves each one.
+# Whose language: the user's own choice (UserLanguage), else the organisation's (Organization.language,
+# blank by default), else the browser's Accept-Language (accounts.language.UserLanguageMiddleware).
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("ca", "Català")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's own es/ca formats (1.234, 11,2, d/m/Y, FIRST_DAY_OF_WEEK = 1); English: the week starts on
+# Monday too (the weekly review runs Monday to Sunday), numbers grouped with a comma.
+FORMAT_MODULE_PATH = ["deliverability.formats"]
+USE_THOUSAND_SEPARATOR = True
+FIRST_DAY_OF_WEEK = 1
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"

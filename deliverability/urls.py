@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from deliverability.accounts.language import set_language
 from deliverability.accounts.tenancy import Access, declare
 from deliverability.accounts.views import ThrottledPasswordResetView
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("accounts/password-reset/sent/", password_reset_done, name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", password_reset_confirm, name="password_reset_confirm"),
     path("accounts/reset/done/", password_reset_complete, name="password_reset_complete"),
+    # The language switcher (a POST form on every page): Django's set_language, plus the user's profile.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("deliverability.dashboard.urls")),
     path("", include("deliverability.campaigns.urls")),

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from deliverability.accounts.models import AuditEvent, Membership, Organization
@@ -21,12 +21,15 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
+        from deliverability.accounts.language import recipient_language
         from deliverability.accounts.tasks import send_account_mail
         from deliverability.taskqueue import dispatch
 
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
+        # In the recipient's language (their saved choice, else English), not the requester's browser's.
+        with translation.override(recipient_language(context.get("user"))):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+            html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
         dispatch(send_account_mail, subject, body, [to_email], html)
 
 

@@ -16,9 +16,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from deliverability.accounts import audit
+from deliverability.accounts.language import recipient_language
 from deliverability.accounts.models import Invitation, Membership, Organization
 
 INVITATION_DAYS = 7
@@ -56,12 +58,15 @@ def invite(org: Organization, email: str, role: str, invited_by, *, request=None
     )
     path = reverse("invitation_accept", kwargs={"org_slug": org.slug, "token": token})
     url = request.build_absolute_uri(path) if request is not None else path
-    body = render_to_string("accounts/invitation_email.txt", {
-        "org": org, "url": url, "role": invitation.get_role_display(), "days": INVITATION_DAYS,
-        "inviter": invited_by.get_full_name() or invited_by.get_username() if invited_by else "",
-    })
-    send_mail(f"Your access to {org.name} on Deliverability Review", body, settings.DEFAULT_FROM_EMAIL,
-              [invitation.email])
+    # In the invitee's language: theirs when the address is already a user's, else the organisation's, else English.
+    invitee = get_user_model().objects.filter(email__iexact=invitation.email, is_active=True).first()
+    with translation.override(recipient_language(invitee, org)):
+        body = render_to_string("accounts/invitation_email.txt", {
+            "org": org, "url": url, "role": invitation.get_role_display(), "days": INVITATION_DAYS,
+            "inviter": invited_by.get_full_name() or invited_by.get_username() if invited_by else "",
+        })
+        subject = _("Your access to %(org)s on Deliverability Review") % {"org": org.name}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     # The invitee's address is a user's, not a campaign recipient's: it may be logged.
     audit.record(audit.Action.INVITE, user=invited_by, organization=org,
                  summary=f"Invited {invitation.email} as {role}", invitation_id=invitation.pk, role=role)
@@ -73,13 +78,13 @@ def find_usable(org_slug: str, token: str) -> Invitation:
     invitation = Invitation.objects.select_related("organization").filter(token_hash=_hash(token)).first()
     # Another organisation's token reads exactly like an unknown one: nothing is disclosed.
     if invitation is None or invitation.organization.slug != org_slug:
-        raise InvitationError("This invitation link is not valid.", status=404)
+        raise InvitationError(_("This invitation link is not valid."), status=404)
     if invitation.accepted_at is not None:
-        raise InvitationError("This invitation link was already used. Sign in, or ask for a new invitation.")
+        raise InvitationError(_("This invitation link was already used. Sign in, or ask for a new invitation."))
     if invitation.revoked_at is not None:
-        raise InvitationError("This invitation was withdrawn. Ask your account manager for a new one.")
+        raise InvitationError(_("This invitation was withdrawn. Ask your account manager for a new one."))
     if invitation.expires_at <= timezone.now():
-        raise InvitationError("This invitation link has expired. Ask your account manager for a new one.")
+        raise InvitationError(_("This invitation link has expired. Ask your account manager for a new one."))
     return invitation
 
 
@@ -92,12 +97,12 @@ def accept(org_slug: str, token: str, *, username: str, password: str):
         claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
             accepted_at=timezone.now())
         if not claimed:
-            raise InvitationError("This invitation link was already used. Sign in, or ask for a new invitation.")
+            raise InvitationError(_("This invitation link was already used. Sign in, or ask for a new invitation."))
         try:
             with transaction.atomic():
                 user = User.objects.create_user(username=username, email=invitation.email, password=password)
         except IntegrityError:
-            raise InvitationError("That username is taken; choose another.", status=409) from None
+            raise InvitationError(_("That username is taken; choose another."), status=409) from None
         Membership.objects.create(user=user, organization=invitation.organization, role=invitation.role)
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     audit.record(audit.Action.INVITE_ACCEPT, user=user, organization=invitation.organization,

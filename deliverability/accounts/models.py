@@ -25,6 +25,10 @@ class Organization(models.Model):
         help_text="Delete campaign events (and per-recipient verdicts) this many days after the campaign; "
                   "the campaign figures stay. Empty: keep everything.",
     )
+    # The organisation's language (issue 23), set by staff: the pages of its users who chose none, its
+    # weekly PDF. Blank (the default): each user's browser decides, the PDF is in English.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
+                                help_text=_("Blank: each user's browser decides; the weekly PDF is in English."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -36,6 +40,19 @@ class Organization(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Profile(models.Model):
+    """A user's own settings: the language they chose with the switcher (blank: not chosen).
+
+    Only an explicit choice is stored (accounts.language.set_language); a language read from the
+    browser never is."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.language or '-'})"
 
 
 class Membership(models.Model):

@@ -14,6 +14,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 from .models import WeeklySnapshot
 
@@ -32,24 +34,41 @@ def week_url(snapshot: WeeklySnapshot) -> str:
 
 
 def subject(snapshot: WeeklySnapshot) -> str:
+    """The subject in the active language (build_message activates the recipient's)."""
     payload = snapshot.payload
     b2b = next((h for h in payload.get("headline", ()) if h["key"] == "b2b_rate"), None)
-    tail = ""
+    name, week = snapshot.organization.name, formats.date_format(snapshot.week, "SHORT_DATE_FORMAT")
     if b2b and b2b["value"] is not None:
-        tail = f": B2B bounce rate {b2b['value']:.2f}%"
+        rate = formats.number_format(round(b2b["value"], 2), 2)
         if b2b["delta"] == 0:
-            tail += " (unchanged)"
+            text = _("Weekly review, %(org)s, week of %(week)s: B2B bounce rate %(rate)s%% (unchanged)") % {
+                "org": name, "week": week, "rate": rate}
         elif b2b["delta"] is not None:
-            tail += f" ({b2b['arrow']} {b2b['delta']:+.2f} pts)"
-    text = f"Weekly review, {snapshot.organization.name}, week of {snapshot.week:%d %b %Y}{tail}"
+            delta = ("+" if b2b["delta"] > 0 else "") + formats.number_format(round(b2b["delta"], 2), 2)
+            text = _("Weekly review, %(org)s, week of %(week)s: B2B bounce rate %(rate)s%% (%(arrow)s %(delta)s pts)") % {
+                "org": name, "week": week, "rate": rate, "arrow": b2b["arrow"], "delta": delta}
+        else:
+            text = _("Weekly review, %(org)s, week of %(week)s: B2B bounce rate %(rate)s%%") % {
+                "org": name, "week": week, "rate": rate}
+    else:
+        text = _("Weekly review, %(org)s, week of %(week)s") % {"org": name, "week": week}
     return " ".join(text.split())  # no line breaks from an organisation's name can reach the header
 
 
-def build_message(snapshot: WeeklySnapshot, to: str) -> EmailMultiAlternatives:
+def build_message(snapshot: WeeklySnapshot, to, language: str | None = None) -> EmailMultiAlternatives:
+    """One subscriber's digest, in their language (`to` a user: their choice, else the organisation's,
+    else English; `to` an address: `language`, else the organisation's, else English)."""
+    from deliverability.accounts.language import recipient_language
+
+    if isinstance(to, str):
+        address, language = to, language or recipient_language(None, snapshot.organization)
+    else:
+        address, language = to.email, language or recipient_language(to, snapshot.organization)
     context = {"org": snapshot.organization, "snapshot": snapshot, "p": snapshot.payload, "url": week_url(snapshot)}
-    text = render_to_string("dashboard/email/weekly_digest.txt", context)
-    html = render_to_string("dashboard/email/weekly_digest.html", context)
-    message = EmailMultiAlternatives(subject(snapshot), text, settings.DEFAULT_FROM_EMAIL, [to])
+    with translation.override(language):
+        text = render_to_string("dashboard/email/weekly_digest.txt", context)
+        html = render_to_string("dashboard/email/weekly_digest.html", context)
+        message = EmailMultiAlternatives(subject(snapshot), text, settings.DEFAULT_FROM_EMAIL, [address])
     message.attach_alternative(html, "text/html")
     return message
 
@@ -62,7 +81,7 @@ def send_digest(snapshot: WeeklySnapshot, now: datetime) -> int:
         return 0
     if not WeeklySnapshot.objects.filter(pk=snapshot.pk, digest_sent_at__isnull=True).update(digest_sent_at=now):
         return 0  # another run claimed (and sent) it
-    messages = [build_message(snapshot, user.email) for user in subscribers(snapshot)]
+    messages = [build_message(snapshot, user) for user in subscribers(snapshot)]
     if messages:
         get_connection().send_messages(messages)
     WeeklySnapshot.objects.filter(pk=snapshot.pk).update(digest_recipients=len(messages))

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
 
+from deliverability.accounts.language import organization_language
 from deliverability.accounts.tenancy import Access, org_view, staff_view
 from deliverability.ingest.values import monday_of_day
 
@@ -129,9 +130,12 @@ def weekly_pdf(request: HttpRequest, week: str) -> HttpResponse:
         raise Http404("PDF export is not installed on this server")
     import weasyprint
 
-    context = _week_context(request, monday)
-    html = render(request, "dashboard/weekly_pdf.html", {**context, "trend_svg": figures.trend_svg(context["p"]["trend"]),
-                                                        "hard_split_svg": figures.hard_split_svg(context["p"]["trend"])})
+    # The PDF is the organisation's document (forwarded, printed): in its language, else English.
+    with translation.override(organization_language(org)):
+        context = _week_context(request, monday)
+        html = render(request, "dashboard/weekly_pdf.html", {
+            **context, "trend_svg": figures.trend_svg(context["p"]["trend"]),
+            "hard_split_svg": figures.hard_split_svg(context["p"]["trend"])})
     pdf = _pdf_of(html.content, weasyprint)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-weekly-{monday.isoformat()}.pdf"'
