@@ -1,0 +1,118 @@
+"""Client sentences that are made in one place (a worker, an engine) and read in another, in the
+reader's language: the verdicts' evidence, the campaign headline, the "what to do" list, the notes.
+
+A ``Sentence`` is one source text of the catalogue (an English msgid with named ``%(name)s``
+placeholders, or a singular/plural pair chosen by a count) and its parameters; a parameter may be a
+sentence itself (a clause, "3 minutes") or a list of sentences (clauses joined by "; "). Stored as
+JSON beside its English rendering, it is translated when a page renders it (``render``/``say``),
+so a verdict judged by a worker reads in Catalan to a Catalan reader and in English in the CSV.
+
+Only ``django.utils.translation`` is imported (the pure engines may mark strings with it, issue 23),
+and its ``ImproperlyConfigured``: an engine run without Django settings (bench scripts) reads the
+English source. pyproject.toml's contracts name this module in their ignore lists; a test checks
+that these stay its only Django imports.
+The calls are spelt ``Sentence.gettext("…", name=…)`` and ``Sentence.ngettext("…", "…", n, …)`` so
+that ``makemessages`` (xgettext's default ``gettext``/``ngettext`` keywords) extracts them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
+from django.utils.translation import gettext, ngettext, override
+
+JOINER = "; "  # clauses of one sentence (a list parameter)
+_NO_DJANGO = (ImproperlyConfigured, AppRegistryNotReady)
+
+
+class Sentence:
+    __slots__ = ("msgid", "n", "params", "plural")
+
+    def __init__(self, msgid: str, params: Mapping[str, Any] | None = None, plural: str | None = None,
+                 n: int | None = None) -> None:
+        self.msgid, self.plural, self.n = msgid, plural, n
+        self.params = dict(params or {})
+
+    @classmethod
+    def gettext(cls, msgid: str, **params: Any) -> Sentence:
+        return cls(msgid, params)
+
+    @classmethod
+    def ngettext(cls, singular: str, plural: str, n: int, **params: Any) -> Sentence:
+        return cls(singular, params, plural, n)
+
+    def render(self) -> str:
+        """The sentence in the active language (English when none is active)."""
+        try:
+            text = ngettext(self.msgid, self.plural, self.n) if self.plural is not None else gettext(self.msgid)
+        except _NO_DJANGO:  # no Django settings (or apps) loaded: the English source
+            text = self.msgid if self.plural is None or self.n == 1 else self.plural
+        if not self.params:
+            return text
+        return text % {key: _render(value) for key, value in self.params.items()}
+
+    __str__ = render
+
+    def english(self) -> str:
+        try:
+            with override("en"):
+                return self.render()
+        except _NO_DJANGO:
+            return self.render()
+
+    def __repr__(self) -> str:
+        return f"Sentence({self.english()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sentence) and self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_json(self) -> dict:
+        data: dict[str, Any] = {"msgid": self.msgid}
+        if self.plural is not None:
+            data["plural"], data["n"] = self.plural, self.n
+        if self.params:
+            data["params"] = {key: _to_json(value) for key, value in self.params.items()}
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Sentence:
+        params = {key: _from_json(value) for key, value in (data.get("params") or {}).items()}
+        return cls(data["msgid"], params, data.get("plural"), data.get("n"))
+
+
+def _render(value: Any) -> Any:
+    if isinstance(value, Sentence):
+        return value.render()
+    if isinstance(value, list):
+        return JOINER.join(str(_render(item)) for item in value)
+    return value
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Sentence):
+        return {"sentence": value.to_json()}
+    if isinstance(value, list):
+        return [_to_json(item) for item in value]
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and "sentence" in value:
+        return Sentence.from_json(value["sentence"])
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    return value
+
+
+def say(text: str | None, data: Mapping | None = None) -> str:
+    """A stored sentence in the active language: from its JSON when stored with one, else the stored
+    text as it is (rows stored before sentences were, or text that is not ours)."""
+    if data:
+        try:
+            return Sentence.from_json(data).render()
+        except (KeyError, TypeError, ValueError):  # a catalogue placeholder mismatch must not break a page
+            pass
+    return text or ""
