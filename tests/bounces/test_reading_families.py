@@ -228,6 +228,7 @@ def test_every_family_can_be_switched_off_and_back():
     ("550 Sender not pre-approved by the list owner", None, "sender_rejected"),
     ("554 Mail forwarding loop for someone@example.org", None, "technical"),
     ("550 This account is protected by a sender whitelist", None, "policy_block"),
+    ("550 Blank From: addresses are not allowed. Please provide a valid From.", None, "sender_rejected"),
 ])
 def test_sisimai_phrase_wordings(text, stage, category):
     assert classify(text, stage=stage).category == category
