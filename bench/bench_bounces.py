@@ -31,6 +31,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The engine is pure Python, but its explanations may go through Django's translation functions
+# (user-facing strings, issue 23): configure Django as the other bench scripts do.
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliverability.settings")
+
+import django  # noqa: E402
+
+django.setup()
 
 from machine import cpu_model  # noqa: E402  (bench/machine.py; the script's folder is on sys.path)
 

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The engine is pure Python, but its explanations may go through Django's translation functions
+# (user-facing strings, issue 23): configure Django as the other bench scripts do.
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliverability.settings")
+
+import django  # noqa: E402
+
+django.setup()
 
 from deliverability.bounces.measure import PEER_MEASURES, peer_scores, sisimai_scores  # noqa: E402
 from deliverability.bounces.rules import FAMILIES, rules_off  # noqa: E402
