@@ -8,8 +8,9 @@ JSON beside its English rendering, it is translated when a page renders it (``re
 so a verdict judged by a worker reads in Catalan to a Catalan reader and in English in the CSV.
 
 Only ``django.utils.translation`` is imported (the pure engines may mark strings with it, issue 23),
-and its ``ImproperlyConfigured``: an engine run without Django settings (bench scripts) reads the
-English source. pyproject.toml's contracts name this module in their ignore lists; a test checks
+``django.utils.formats.number_format`` (a number as the reader writes it: ``11,2`` in Catalan), and
+``django.core.exceptions``: an engine run without Django settings (bench scripts) reads the English
+source. pyproject.toml's contracts name this module in their ignore lists; a test checks
 that these stay its only Django imports.
 The calls are spelt ``Sentence.gettext("…", name=…)`` and ``Sentence.ngettext("…", "…", n, …)`` so
 that ``makemessages`` (xgettext's default ``gettext``/``ngettext`` keywords) extracts them.
@@ -17,10 +18,14 @@ that ``makemessages`` (xgettext's default ``gettext``/``ngettext`` keywords) ext
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
-from django.utils.translation import gettext, ngettext, override
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, override
+
+__all__ = ["Number", "Sentence", "gettext", "gettext_lazy", "gettext_noop", "override", "say"]
 
 JOINER = "; "  # clauses of one sentence (a list parameter)
 _NO_DJANGO = (ImproperlyConfigured, AppRegistryNotReady)
@@ -42,8 +47,15 @@ class Sentence:
     def ngettext(cls, singular: str, plural: str, n: int, **params: Any) -> Sentence:
         return cls(singular, params, plural, n)
 
+    @classmethod
+    def join(cls, sentences: list[Sentence]) -> Sentence:
+        """Whole sentences one after the other (a paragraph); one alone is itself."""
+        return sentences[0] if len(sentences) == 1 else cls("", {"sentences": list(sentences)})
+
     def render(self) -> str:
         """The sentence in the active language (English when none is active)."""
+        if not self.msgid:  # a paragraph
+            return " ".join(_render(item) for item in self.params.get("sentences", ()))
         try:
             text = ngettext(self.msgid, self.plural, self.n) if self.plural is not None else gettext(self.msgid)
         except _NO_DJANGO:  # no Django settings (or apps) loaded: the English source
@@ -70,7 +82,7 @@ class Sentence:
     __hash__ = None  # type: ignore[assignment]
 
     def to_json(self) -> dict:
-        data: dict[str, Any] = {"msgid": self.msgid}
+        data: dict[str, Any] = {"msgid": self.msgid}  # "" for a paragraph (params: sentences)
         if self.plural is not None:
             data["plural"], data["n"] = self.plural, self.n
         if self.params:
@@ -83,9 +95,38 @@ class Sentence:
         return cls(data["msgid"], params, data.get("plural"), data.get("n"))
 
 
+class Number:
+    """A number in a sentence, written as the reader writes it (``11.2`` in English, ``11,2`` in
+    Catalan and Spanish), rounded to ``digits`` places as ``f"{value:.{digits}f}"`` does."""
+
+    __slots__ = ("digits", "value")
+
+    def __init__(self, value: float, digits: int = 0) -> None:
+        self.value, self.digits = value, digits
+
+    def render(self) -> str:
+        text = f"{self.value:.{self.digits}f}"
+        try:
+            return number_format(Decimal(text), self.digits)
+        except _NO_DJANGO:
+            return text
+
+    __str__ = render
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Number) and (self.value, self.digits) == (other.value, other.digits)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _render(value: Any) -> Any:
-    if isinstance(value, Sentence):
+    if isinstance(value, (Sentence, Number)):
         return value.render()
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return number_format(value)
+        except _NO_DJANGO:
+            return value
     if isinstance(value, list):
         return JOINER.join(str(_render(item)) for item in value)
     return value
@@ -94,6 +135,8 @@ def _render(value: Any) -> Any:
 def _to_json(value: Any) -> Any:
     if isinstance(value, Sentence):
         return {"sentence": value.to_json()}
+    if isinstance(value, Number):
+        return {"number": value.value, "digits": value.digits}
     if isinstance(value, list):
         return [_to_json(item) for item in value]
     return value
@@ -102,6 +145,8 @@ def _to_json(value: Any) -> Any:
 def _from_json(value: Any) -> Any:
     if isinstance(value, dict) and "sentence" in value:
         return Sentence.from_json(value["sentence"])
+    if isinstance(value, dict) and "number" in value:
+        return Number(value["number"], value.get("digits", 0))
     if isinstance(value, list):
         return [_from_json(item) for item in value]
     return value

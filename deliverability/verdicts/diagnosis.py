@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from deliverability.domains.resolver import TRANSIENT_STATUSES
 
 from .explanations import (
-    NO_RECIPIENTS_NOTE,
-    campaign_headline,
-    dns_unchecked_note,
-    partial_file_note,
+    NO_RECIPIENTS,
+    dns_unchecked_said,
+    headline_said,
+    partial_file_said,
     vendor_display_name,
     what_to_do,
 )
@@ -109,6 +109,10 @@ class CampaignDiagnosis:
     # The strongest "the same company accepted colleagues' copies" case, or None (see _Tally.colleagues).
     colleagues: dict | None = None
     headline: str = ""
+    # The headline's and the notes' sentences (deliverability.sentences), rendered in the reader's language
+    # by the pages; ``headline`` and ``notes`` are their English texts.
+    headline_msg: dict | None = None
+    notes_msg: list[dict] = field(default_factory=list)
 
     @property
     def reported_hard_bounce_rate(self) -> float:
@@ -142,6 +146,8 @@ class CampaignDiagnosis:
             "headline": self.headline,
             "what_to_do": [dict(item) for item in self.what_to_do],
             "notes": list(self.notes),
+            "headline_msg": self.headline_msg,
+            "notes_msg": list(self.notes_msg),
         }
 
 
@@ -321,19 +327,19 @@ def diagnose_campaign(
 
     outcomes = tally.outcomes
     distinct = sum(outcomes.values())
-    recipients, delivered, source, notes = distinct, outcomes["delivered"], "outcomes", []
+    recipients, delivered, source, said = distinct, outcomes["delivered"], "outcomes", []
     if sent_count and sent_count > distinct:
         recipients, source = sent_count, "sent_count"
         delivered = sent_count - (distinct - outcomes["delivered"])
         for segment in tally.segments.values():
             segment.recipients = None
-        notes.append(partial_file_note(distinct, sent_count))
+        said.append(partial_file_said(distinct, sent_count))
     if not recipients:
-        notes.append(NO_RECIPIENTS_NOTE)
+        said.append(NO_RECIPIENTS)
     # Bounced addresses whose domain's DNS the analysis could not check (the same test as the verdict rule).
     unchecked = [f.domain for f in latest.values() if f.outcome != "delivered" and f.mx_status in TRANSIENT_STATUSES]
     if unchecked:
-        notes.append(dns_unchecked_note(len(set(unchecked)), len(unchecked)))
+        said.append(dns_unchecked_said(len(set(unchecked)), len(unchecked)))
 
     diagnosis = CampaignDiagnosis(
         name=name,
@@ -352,7 +358,8 @@ def diagnose_campaign(
                               tally.per_vendor_filter_domains, tally.domains),
         outcomes={outcome: outcomes[outcome] for outcome in sorted(outcomes)},
         recipients_source=source,
-        notes=notes,
+        notes=[sentence.english() for sentence in said],
+        notes_msg=[sentence.to_json() for sentence in said],
         recovered=tally.recovered,
         filter_companies=tally.filter_companies(),
         filter_vendor_names=[name for name, _count in tally.filter_vendors.most_common()],
@@ -364,5 +371,6 @@ def diagnose_campaign(
         hard_inferred=tally.hard_inferred,
         colleagues=tally.colleagues(),
     )
-    diagnosis.headline = campaign_headline(diagnosis)
+    headline = headline_said(diagnosis)
+    diagnosis.headline, diagnosis.headline_msg = headline.english(), headline.to_json()
     return diagnosis

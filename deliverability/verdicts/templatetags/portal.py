@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from deliverability.sentences import say as say_sentence
 from deliverability.verdicts.explanations import VERDICT_EXPLANATIONS, terms_in
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignNote
 from deliverability.verdicts.vocabulary import VerdictKind
@@ -20,6 +21,29 @@ def campaign_notes(campaign) -> list[CampaignNote]:
 def glossary_for(*texts) -> dict[str, str]:
     """Glossary entries for the terms the given texts use."""
     return terms_in(*(str(t) for t in texts if t))
+
+
+@register.simple_tag
+def say(text, msg=None) -> str:
+    """A stored sentence (headline, note) in the reader's language: ``{% say diagnosis.headline data.headline_msg %}``.
+    The stored English text when no sentence was stored with it (rows from before issue 23)."""
+    return say_sentence(text, msg)
+
+
+@register.filter
+def said(item) -> str:
+    """A stored item with ``text`` and ``msg`` (evidence, "what to do") in the reader's language."""
+    if isinstance(item, dict):
+        return say_sentence(item.get("text"), item.get("msg"))
+    return "" if item is None else str(item)
+
+
+@register.simple_tag
+def notes_said(data) -> list[str]:
+    """A diagnosis' notes in the reader's language (``data`` is the stored diagnosis JSON)."""
+    data = data or {}
+    notes, msgs = list(data.get("notes") or ()), list(data.get("notes_msg") or ())
+    return [say_sentence(note, msgs[i] if i < len(msgs) else None) for i, note in enumerate(notes)]
 
 
 @register.simple_tag
