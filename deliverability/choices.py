@@ -11,6 +11,13 @@ from enum import StrEnum
 from typing import Self
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a vocabulary label for the translation catalogues (makemessages extracts `gettext_noop("…")`)
+    and returns it unchanged: labels stay English here, pure and storable; `deliverability.i18n.label`
+    translates them where they are shown (issue 23)."""
+    return text
+
+
 class LabelledStrEnum(StrEnum):
     label: str
 

@@ -134,10 +134,12 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("ca", "Català")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Django's own es/ca formats (1.234, 11,2, d/m/Y, FIRST_DAY_OF_WEEK = 1); English: the week starts on
-# Monday too (the weekly review runs Monday to Sunday), numbers grouped with a comma.
+# Django's own es/ca formats (11,2, d/m/Y, Monday first) with the overrides in deliverability/formats
+# (es 1.234; en keeps the ISO dates and plain counts it always showed). Counts are grouped where shown, by
+# the |num filter (dashboard/templatetags/labels.py), not everywhere: a global thousand separator would
+# also write ids in form values and data attributes as "1.234".
 FORMAT_MODULE_PATH = ["deliverability.formats"]
-USE_THOUSAND_SEPARATOR = True
+USE_THOUSAND_SEPARATOR = False
 FIRST_DAY_OF_WEEK = 1
 TIME_ZONE = "UTC"
 USE_I18N = True

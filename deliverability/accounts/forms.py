@@ -55,8 +55,9 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "slug", "timezone"]
-        labels = {"name": _("Name"), "slug": _("Short name in addresses"), "timezone": _("Time zone")}
+        fields = ["name", "slug", "timezone", "language"]
+        labels = {"name": _("Name"), "slug": _("Short name in addresses"), "timezone": _("Time zone"),
+                  "language": _("Language")}
         help_texts = {
             "slug": _("Letters, digits and hyphens, as in /o/lumen-analytics/; made from the name when left empty."),
             "timezone": _("Weeks run Monday to Sunday in this time zone (weekly review, digest)."),

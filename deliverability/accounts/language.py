@@ -8,9 +8,9 @@
 """
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.views.i18n import set_language as django_set_language
@@ -38,10 +38,34 @@ def organization_language(org: Organization | None) -> str:
     return (org.language if org is not None else "") or settings.LANGUAGE_CODE
 
 
+PROFILE_KEY = "profile_language"  # the user's saved choice, copied into the session at sign-in
+MEMBER_KEY = "member_language"  # the language of the client user's organisation(s), when they agree
+
+
 def _activate(request: HttpRequest, code: str) -> None:
     if code in LANGUAGE_CODES:
         translation.activate(code)
         request.LANGUAGE_CODE = code
+
+
+def remember_languages(request: HttpRequest, user) -> None:
+    """At sign-in: the user's choice and their organisations' language into the session, so that pages
+    read them without a query."""
+    request.session[PROFILE_KEY] = user_language(user)
+    languages = set() if user.is_staff else set(
+        Membership.objects.filter(user=user).exclude(organization__language="")
+        .values_list("organization__language", flat=True))
+    request.session[MEMBER_KEY] = languages.pop() if len(languages) == 1 else ""
+
+
+def apply_organization(request: HttpRequest, org: Organization) -> None:
+    """On an organisation's page (tenancy.org_view, which has the organisation at hand): its time zone, and
+    its language unless the user chose one (profile, or the switcher's cookie before signing in)."""
+    timezone.activate(org.tzinfo)
+    if getattr(request, "user_chose_language", False) or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in LANGUAGE_CODES:
+        return
+    if org.language:
+        _activate(request, org.language)
 
 
 class UserLanguageMiddleware:
@@ -52,36 +76,26 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.user_chose_language = False
-        code = user_language(getattr(request, "user", None))
-        if code:
-            request.user_chose_language = True
-            _activate(request, code)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if PROFILE_KEY not in request.session:  # a session from before languages were remembered
+                remember_languages(request, user)
+            code = request.session.get(PROFILE_KEY, "")
+            if code:
+                request.user_chose_language = True
+                _activate(request, code)
+            elif request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) not in LANGUAGE_CODES:
+                _activate(request, request.session.get(MEMBER_KEY, ""))
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        slug = view_kwargs.get("org_slug")
-        org = Organization.objects.filter(slug=slug).values("language", "timezone").first() if slug else None
-        if org is not None:
-            # Times on an organisation's pages are in its time zone (its weeks run Monday to Sunday there).
-            timezone.activate(zoneinfo.ZoneInfo(org["timezone"]))  # validated when saved
-        # A choice made with the switcher before signing in (its cookie) wins over the organisation's.
-        if request.user_chose_language or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in LANGUAGE_CODES:
-            return None
-        if slug:
-            code = org["language"] if org else ""
-        elif request.user.is_authenticated and not request.user.is_staff:
-            languages = set(Membership.objects.filter(user=request.user)
-                            .exclude(organization__language="")
-                            .values_list("organization__language", flat=True))
-            code = languages.pop() if len(languages) == 1 else ""
-        else:
-            code = ""
-        if code:
-            _activate(request, code)
-        return None
+
+@receiver(user_logged_in)
+def _signed_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        remember_languages(request, user)
 
 
 @declare(Access.PUBLIC)
@@ -92,4 +106,5 @@ def set_language(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     if request.method == "POST" and request.user.is_authenticated and code in LANGUAGE_CODES:
         Profile.objects.update_or_create(user=request.user, defaults={"language": code})
+        request.session[PROFILE_KEY] = code
     return response

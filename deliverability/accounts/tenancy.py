@@ -86,6 +86,9 @@ def org_view(access: Access = Access.VIEW) -> Callable:
                 raise PermissionDenied("Your role in this organisation is read-only.")
             request.org = org
             request.role = role
+            from deliverability.accounts.language import apply_organization
+
+            apply_organization(request, org)  # its language and time zone (issue 23)
             return view(request, *args, **kwargs)
 
         wrapper.access = access

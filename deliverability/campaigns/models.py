@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 
+from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.formats import format_label
 from deliverability.ingest.records import EventType
@@ -260,7 +261,7 @@ class Event(models.Model):
                                db_constraint=False)
     # NULL, not "": the unique (organisation, ESP event id) constraint applies only where an id exists.
     esp_event_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
-    type = models.CharField(max_length=12, choices=EventType.choices())
+    type = models.CharField(max_length=12, choices=i18n.choices(EventType))
     occurred_at = models.DateTimeField(null=True, blank=True)
     week = models.DateField(null=True, blank=True)  # Monday of occurred_at in the organisation's time zone
     domain = models.CharField(max_length=253)

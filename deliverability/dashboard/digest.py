@@ -37,7 +37,7 @@ def subject(snapshot: WeeklySnapshot) -> str:
     """The subject in the active language (build_message activates the recipient's)."""
     payload = snapshot.payload
     b2b = next((h for h in payload.get("headline", ()) if h["key"] == "b2b_rate"), None)
-    name, week = snapshot.organization.name, formats.date_format(snapshot.week, "SHORT_DATE_FORMAT")
+    name, week = snapshot.organization.name, formats.date_format(snapshot.week, "d M Y")  # 26 Oct 2026, 26 oct. 2026
     if b2b and b2b["value"] is not None:
         rate = formats.number_format(round(b2b["value"], 2), 2)
         if b2b["delta"] == 0:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from deliverability.choices import LabelledStrEnum
+from deliverability.choices import LabelledStrEnum, gettext_noop
 
 from .names import registrable_domain
 
@@ -21,9 +21,9 @@ from .names import registrable_domain
 class DomainKind(LabelledStrEnum):
     """The kind of a recipient domain, with its label; consumer and disposable domains are B2C."""
 
-    CORPORATE = "corporate", "Corporate (B2B)", False
-    CONSUMER = "consumer", "Consumer (B2C)", True
-    DISPOSABLE = "disposable", "Disposable", True
+    CORPORATE = "corporate", gettext_noop("Corporate (B2B)"), False
+    CONSUMER = "consumer", gettext_noop("Consumer (B2C)"), True
+    DISPOSABLE = "disposable", gettext_noop("Disposable"), True
 
     b2c: bool
 

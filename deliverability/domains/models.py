@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from deliverability import i18n
+
 from . import resolver
 from .kinds import DomainKind
 
@@ -30,7 +32,7 @@ class MxStatus(models.TextChoices):
 class Domain(models.Model):
     name = models.CharField(max_length=253, unique=True)  # the address's own domain, punycode, lower case
     registrable_domain = models.CharField(max_length=253, blank=True, db_index=True)
-    kind = models.CharField(max_length=12, choices=DomainKind.choices(), blank=True, db_index=True)  # "" until enriched
+    kind = models.CharField(max_length=12, choices=i18n.choices(DomainKind), blank=True, db_index=True)  # "" until enriched
     kind_source = models.CharField(max_length=20, blank=True)  # override | core | list_noise | …
 
     mx_status = models.CharField(max_length=16, choices=MxStatus.choices, blank=True, db_index=True)
@@ -89,7 +91,7 @@ class DomainKindOverride(models.Model):
     """Staff correction of a domain's kind; applies to the domain and all its subdomains."""
 
     name = models.CharField(max_length=253, unique=True, help_text="Domain or registrable domain, e.g. example.com")
-    kind = models.CharField(max_length=12, choices=DomainKind.choices())
+    kind = models.CharField(max_length=12, choices=i18n.choices(DomainKind))
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,21 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from deliverability.choices import LabelledStrEnum
+from deliverability.choices import LabelledStrEnum, gettext_noop
 
 
 class EventType(LabelledStrEnum):
     """What happened to one recipient, as every reader reports it (and ``Event.type`` stores it)."""
 
-    DELIVERED = "delivered", "Delivered", True
-    BOUNCE = "bounce", "Bounce", True
-    DEFERRED = "deferred", "Deferred", True
-    DROPPED = "dropped", "Dropped", True
-    SUPPRESSED = "suppressed", "Suppressed", True
-    OPEN = "open", "Open", False
-    CLICK = "click", "Click", False
-    COMPLAINT = "complaint", "Complaint", False
-    UNSUBSCRIBE = "unsubscribe", "Unsubscribe", False
+    DELIVERED = "delivered", gettext_noop("Delivered"), True
+    BOUNCE = "bounce", gettext_noop("Bounce"), True
+    DEFERRED = "deferred", gettext_noop("Deferred"), True
+    DROPPED = "dropped", gettext_noop("Dropped"), True
+    SUPPRESSED = "suppressed", gettext_noop("Suppressed"), True
+    OPEN = "open", gettext_noop("Open"), False
+    CLICK = "click", gettext_noop("Click"), False
+    COMPLAINT = "complaint", gettext_noop("Complaint"), False
+    UNSUBSCRIBE = "unsubscribe", gettext_noop("Unsubscribe"), False
 
     send_outcome: bool  # the outcome of a send attempt; the others are engagement or list events
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.models import Campaign, Recipient
 from deliverability.verdicts.vocabulary import VerdictKind
 
-VERDICT_CHOICES = VerdictKind.choices()
+VERDICT_CHOICES = i18n.choices(VerdictKind)  # labels translated where shown (issue 23)
 
 
 class RecipientVerdict(models.Model):

@@ -151,7 +151,7 @@ def test_recipient_drill_down_shows_evidence_and_raw_diagnostic_escaped(client, 
     assert "answering gateway is Proofpoint" in html
     assert "550 5.1.1 &lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; User unknown" in html
     assert "<script>alert" not in html
-    assert "delivered" in html  # the event before the bounce
+    assert "<td>Delivered</td>" in html  # the event before the bounce (its label, translated where shown)
 
 
 # --- Organisation and home ---------------------------------------------------------------------

@@ -1,0 +1,25 @@
+"""The one door from the pure engines and figure builders to Django's translation module (issue 23).
+
+The engines stay free of Django's models, settings and ORM (import-linter's forbidden contracts); they may
+mark and translate text, and only through this module, which imports django.utils.translation and nothing
+else from Django. The contracts ignore `deliverability.i18n -> django` for that reason alone.
+
+Vocabulary labels (deliverability.choices) stay plain English strings — they go into stored JSON (weekly
+snapshots) and CSV keys — and are marked for extraction with `gettext_noop`; `label()` and `choices()`
+translate them where they are shown.
+"""
+from __future__ import annotations
+
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, pgettext, pgettext_lazy
+
+__all__ = ["choices", "gettext", "gettext_lazy", "gettext_noop", "label", "ngettext", "pgettext", "pgettext_lazy"]
+
+
+def label(text: str) -> str:
+    """A vocabulary label (English msgid) in the active language."""
+    return gettext(str(text)) if text else text
+
+
+def choices(enum) -> list[tuple[str, object]]:
+    """A LabelledStrEnum's (value, label) pairs with labels translated when shown (model fields, forms)."""
+    return [(value, gettext_lazy(text)) for value, text in enum.choices()]
