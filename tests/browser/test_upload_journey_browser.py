@@ -2,7 +2,8 @@
 a client organisation created on its page with its first invitation; a file with no campaign column
 uploaded with the campaign left blank ends in "Nothing imported" with the way on right there, and imports
 once a campaign is named; a German export is mapped (columns preselected, status values given a meaning,
-the preview read) and imported; deleting an upload and removing a member show what goes and ask first.
+the preview read) and imported; the weekly digest subscription is confirmed with its address; deleting an
+upload and removing a member show what goes and ask first.
 No page of the journey scrolls sideways; screenshots are kept in test-artifacts/upload-journey/."""
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 
 from deliverability.accounts.models import Membership, Organization
 from deliverability.campaigns.models import Event, Upload
-from tests.browser.test_client_portal_browser import _drain, _login
-from tests.factories import make_user
+from tests.browser.test_client_portal_browser import _drain
+from tests.factories import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +26,14 @@ GERMAN = ("Kontakt;Ergebnis;Zeit;Antwort\n"
           "bob@northwind-freight.com;unzustellbar;2026-11-02 09:01:00;550 5.1.1 user unknown\n"
           "carla@northwind-freight.com;zugestellt;2026-11-02 09:02:00;250 2.0.0 OK\n"
           "dan@northwind-freight.com;in Warteschlange;2026-11-02 09:03:00;\n")
+
+
+def _login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")  # not the header's language switch
+    page.wait_for_load_state()
 
 
 def _overflow(page) -> int:
@@ -136,6 +145,14 @@ def test_the_account_managers_first_upload(live_server, browser, artifacts, tmp_
     german_upload = Upload.objects.get(organization=org, original_name="Export Kampagne.csv")
     assert german_upload.status == Upload.Status.DONE
     assert Event.objects.filter(upload=german_upload).count() == 3
+
+    # The weekly digest: subscribing says where and when it will come.
+    page.goto(f"{base}/o/lumen-analytics/weekly/")
+    page.click("button:has-text('Email me this review every Monday')")
+    page.wait_for_selector(".message")
+    assert "emailed to account-manager@agency.test every Monday" in page.inner_text("main")
+    assert page.locator("button:has-text('Stop the weekly digest email')").count() == 1
+    page.goto(f"{base}/o/lumen-analytics/uploads/{german_upload.pk}/")
 
     # Deleting asks first and counts what goes.
     page.click("#delete-upload a")
