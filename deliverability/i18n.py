@@ -2,7 +2,8 @@
 
 The engines stay free of Django's models, settings and ORM (import-linter's forbidden contracts); they may
 mark and translate text, and only through this module, which imports django.utils.translation and nothing
-else from Django. The contracts ignore `deliverability.i18n -> django` for that reason alone.
+else from Django but django.utils.dates (the translated month names). The figure builders' contract ignores
+`deliverability.i18n -> django` for that reason alone; tests/test_i18n.py checks these stay its only imports.
 
 Vocabulary labels (deliverability.choices) stay plain English strings — they go into stored JSON (weekly
 snapshots) and CSV keys — and are marked for extraction with `gettext_noop`; `label()` and `choices()`
@@ -10,9 +11,19 @@ translate them where they are shown.
 """
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, pgettext, pgettext_lazy
+from django.utils.dates import MONTHS_3  # Django's month abbreviations, translated (data of the translation module)
+from django.utils.translation import (
+    get_language,
+    gettext,
+    gettext_lazy,
+    gettext_noop,
+    ngettext,
+    pgettext,
+    pgettext_lazy,
+)
 
-__all__ = ["choices", "gettext", "gettext_lazy", "gettext_noop", "label", "ngettext", "pgettext", "pgettext_lazy"]
+__all__ = ["MONTHS_3", "choices", "get_language", "gettext", "gettext_lazy", "gettext_noop", "label", "ngettext",
+           "pgettext", "pgettext_lazy"]
 
 
 def label(text: str) -> str:

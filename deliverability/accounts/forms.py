@@ -34,8 +34,8 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(max_length=320)
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER)
+    email = forms.EmailField(max_length=320, label=_("Email"))
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.VIEWER, label=_("Role"))
 
 
 def _time_zones() -> list[tuple[str, str]]:
@@ -90,32 +90,32 @@ class RetentionForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["retention_days"]
-        labels = {"retention_days": "Retention period (days)"}
+        labels = {"retention_days": _("Retention period (days)")}
         widgets = {"retention_days": forms.NumberInput(attrs={"min": 30})}
 
     def clean_retention_days(self):
         days = self.cleaned_data["retention_days"]
         if days is not None and days < 30:
-            raise forms.ValidationError("At least 30 days: a shorter period would delete campaigns under review.")
+            raise forms.ValidationError(_("At least 30 days: a shorter period would delete campaigns under review."))
         return days
 
 
 class AcceptInvitationForm(forms.Form):
     username = forms.CharField(max_length=150, validators=[UnicodeUsernameValidator()],
-                               help_text="Letters, digits and @ . + - _ only.")
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput, strip=False)
+                               label=_("User name"), help_text=_("Letters, digits and @ . + - _ only."))
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
 
     def clean_username(self):
         username = self.cleaned_data["username"]
         if get_user_model().objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError("That username is taken; choose another.")
+            raise forms.ValidationError(_("That username is taken; choose another."))
         return username
 
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif data.get("password1"):
             user = get_user_model()(username=data.get("username", ""))
             try:
@@ -126,17 +126,18 @@ class AcceptInvitationForm(forms.Form):
 
 
 class EraseForm(forms.Form):
-    email = forms.EmailField(max_length=320, label="Address to erase")
-    confirm = forms.BooleanField(label="I understand this cannot be undone")
+    email = forms.EmailField(max_length=320, label=_("Address to erase"))
+    confirm = forms.BooleanField(label=_("I understand this cannot be undone"))
 
 
 class AuditFilterForm(forms.Form):
     organization = forms.ModelChoiceField(Organization.objects.all(), required=False, to_field_name="slug",
-                                          empty_label="any")
-    action = forms.ChoiceField(choices=[("", "any")] + list(AuditEvent.Action.choices), required=False)
-    user = forms.CharField(max_length=150, required=False, label="User name")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+                                          empty_label=_("any"), label=_("Organisation"))
+    action = forms.ChoiceField(choices=[("", _("any"))] + list(AuditEvent.Action.choices), required=False,
+                               label=_("Action"))
+    user = forms.CharField(max_length=150, required=False, label=_("User name"))
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
 
     def apply(self, qs):
         data = self.cleaned_data

@@ -13,7 +13,7 @@ def validate_timezone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Madrid)") from None
+        raise ValidationError(_("%(value)r is not a known time zone (e.g. Europe/Madrid)"), params={"value": value}) from None
 
 
 class Organization(models.Model):
@@ -22,8 +22,8 @@ class Organization(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     retention_days = models.PositiveIntegerField(
         null=True, blank=True,
-        help_text="Delete campaign events (and per-recipient verdicts) this many days after the campaign; "
-                  "the campaign figures stay. Empty: keep everything.",
+        help_text=_("Delete campaign events (and per-recipient verdicts) this many days after the campaign; "
+                    "the campaign figures stay. Empty: keep everything."),
     )
     # The organisation's language (issue 23), set by staff: the pages of its users who chose none, its
     # weekly PDF. Blank (the default): each user's browser decides, the PDF is in English.
@@ -59,7 +59,7 @@ class Membership(models.Model):
     class Role(models.TextChoices):
         # Managers upload and delete result files; notes and verdict reviews are the agency's (staff).
         MANAGER = "manager", _("Manager (uploads result files)")
-        VIEWER = "viewer", "Viewer (reads only)"
+        VIEWER = "viewer", _("Viewer (reads only)")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
@@ -115,20 +115,20 @@ class AuditEvent(models.Model):
     """Who did what, when, in which organisation. Never holds a recipient address (see erasure)."""
 
     class Action(models.TextChoices):
-        LOGIN = "login", "Login"
+        LOGIN = "login", _("Login")
         LOGIN_FAILED = "login_failed", _("Failed sign-in")
         LOGIN_LOCKED = "login_locked", _("Sign-in locked")
-        UPLOAD = "upload", "Upload"
-        UPLOAD_DELETE = "upload_delete", "Upload deleted"
-        EXPORT = "export", "Export (CSV download)"
-        OVERRIDE = "override", "Verdict override"
-        NOTE = "note", "Campaign note"
-        INVITE = "invite", "Invitation"
-        INVITE_ACCEPT = "invite_accept", "Invitation accepted"
-        MEMBER = "member", "Membership change"
-        ERASURE = "erasure", "Address erased"
-        RETENTION = "retention", "Retention purge"
-        RETENTION_SET = "retention_set", "Retention period changed"
+        UPLOAD = "upload", _("Upload")
+        UPLOAD_DELETE = "upload_delete", _("Upload deleted")
+        EXPORT = "export", _("Export (CSV download)")
+        OVERRIDE = "override", _("Verdict override")
+        NOTE = "note", _("Campaign note")
+        INVITE = "invite", _("Invitation")
+        INVITE_ACCEPT = "invite_accept", _("Invitation accepted")
+        MEMBER = "member", _("Membership change")
+        ERASURE = "erasure", _("Address erased")
+        RETENTION = "retention", _("Retention purge")
+        RETENTION_SET = "retention_set", _("Retention period changed")
         ORG_CREATE = "org_create", _("Organisation created")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -75,7 +75,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
                                      % {"rate": settings.INVITATION_RATE})
         issued = invitations.invite(org, form.cleaned_data["email"], form.cleaned_data["role"], request.user,
                                     request=request)
-        messages.success(request, f"Invitation sent to {issued.invitation.email}.")
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
         # Shown once, for the case where email is not delivered (console backend locally).
         return _members_page(request, org, invite_url=issued.url)
     if action == "role":
@@ -87,7 +87,8 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         membership.save(update_fields=["role"])
         audit.record(audit.Action.MEMBER, user=request.user, organization=org,
                      summary=f"{membership.user.get_username()} is now {membership.role}", membership_id=membership.pk)
-        messages.success(request, f"{membership.user.get_username()} is now {membership.get_role_display()}.")
+        messages.success(request, _("%(name)s is now %(role)s.") % {"name": membership.user.get_username(),
+                                                                    "role": membership.get_role_display()})
         return redirect("members", org_slug=org.slug)
     if action == "remove":
         membership = Membership.objects.filter(organization=org, pk=_posted_id(request, "membership")).first()
@@ -98,14 +99,14 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         name = membership.user.get_username()
         membership.delete()
         audit.record(audit.Action.MEMBER, user=request.user, organization=org, summary=f"Removed {name}")
-        messages.success(request, f"{name} no longer has access to {org.name}.")
+        messages.success(request, _("%(name)s no longer has access to %(org)s.") % {"name": name, "org": org.name})
         return redirect("members", org_slug=org.slug)
     if action == "revoke":
         invitation = Invitation.objects.filter(organization=org, pk=_posted_id(request, "invitation")).first()
         if invitation is None:
             return _members_page(request, org, error="No such invitation.")
         invitations.revoke(invitation, request.user)
-        messages.success(request, f"Invitation of {invitation.email} withdrawn.")
+        messages.success(request, _("Invitation of %(email)s withdrawn.") % {"email": invitation.email})
         return redirect("members", org_slug=org.slug)
     if action == "retention":
         form = RetentionForm(request.POST, instance=org)
@@ -115,7 +116,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         audit.record(audit.Action.RETENTION_SET, user=request.user, organization=org,
                      summary=f"Retention period set to {org.retention_days or 'unlimited'} days",
                      retention_days=org.retention_days)
-        messages.success(request, "Retention period saved.")
+        messages.success(request, _("Retention period saved."))
         return redirect("members", org_slug=org.slug)
     return _members_page(request, org)
 
@@ -188,7 +189,7 @@ def invitation_accept(request: HttpRequest, org_slug: str, token: str) -> HttpRe
         except invitations.InvitationError as error:
             return render(request, "accounts/invitation_invalid.html", {"message": str(error)}, status=error.status)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to {invitation.organization.name}.")
+        messages.success(request, _("Welcome to %(org)s.") % {"org": invitation.organization.name})
         return redirect("organization", org_slug=invitation.organization.slug)
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
 

@@ -9,6 +9,11 @@ Every string that comes from outside (campaign names, domains, diagnostics, vend
 the registry) is HTML-escaped before it reaches a label, a tick or a hover text: plotly renders
 a subset of HTML in those places and a diagnostic may contain `<script>` or `<a href=…>`.
 Colours are the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
+
+Titles, axes, legends and hover texts are in the active language (issue 23), through deliverability.i18n
+(Django's translation module only: the figures stay free of models and settings). Labels kept in module
+constants are marked with gettext_noop and translated when a figure is built; plotly's number separators
+and the percent suffix follow the language (11,2 % in Catalan and Spanish).
 """
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from deliverability.i18n import MONTHS_3, get_language, gettext_noop, pgettext
+from deliverability.i18n import gettext as _
 from deliverability.verdicts.vocabulary import VERDICTS, VerdictKind
 
 # Okabe & Ito (2008), "Color Universal Design", as in R's palette.colors("Okabe-Ito").
@@ -60,8 +67,19 @@ def percent(part: float | int | None, whole: float | int | None) -> float:
     return round(100.0 * part / whole, 2)
 
 
+def _verdict_label(verdict) -> str:
+    return _(VERDICT_LABELS[verdict])
+
+
+def _pct() -> str:
+    """The percent suffix as the reader writes it ("%" in English, " %" in Catalan and Spanish)."""
+    return pgettext("percent sign after a number", "%")
+
+
 def _layout(title: str, *, x_title: str = "", y_title: str = "", height: int = 320, **extra) -> dict:
     layout = {
+        # plotly's decimal and thousands separators: "11.2" / "1,234" in English, "11,2" / "1.234" in ca/es.
+        "separators": pgettext("plotly: the decimal separator, then the thousands separator", ".,"),
         "title": {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 15}},
         "height": height + 40,
         "margin": {"l": 60, "r": 20, "t": 48, "b": 100},
@@ -109,9 +127,9 @@ def segment_rates(segments: Mapping[str, Mapping]) -> dict:
 
     `segments`: {"B2B": {"recipients", "bounced", "reported_hard", "invalid"}, "B2C": {...}}."""
     measures = (
-        ("bounced", "Bounce rate", OKABE_ITO["grey"]),
-        ("reported_hard", "Reported hard bounces", OKABE_ITO["vermillion"]),
-        ("invalid", "Estimated really invalid", OKABE_ITO["blue"]),
+        ("bounced", _("Bounce rate"), OKABE_ITO["grey"]),
+        ("reported_hard", _("Reported hard bounces"), OKABE_ITO["vermillion"]),
+        ("invalid", _("Estimated really invalid"), OKABE_ITO["blue"]),
     )
     names = ["B2B", "B2C"]
     data = []
@@ -126,12 +144,12 @@ def segment_rates(segments: Mapping[str, Mapping]) -> dict:
         data.append({
             "type": "bar", "name": esc(label), "x": names, "y": ys, "customdata": custom,
             "marker": {"color": colour},
-            "hovertemplate": f"<b>%{{x}}</b><br>{esc(label)}: %{{y:.2f}}%<br>"
-                             "%{customdata[0]:,} of %{customdata[1]:,} recipients<extra></extra>",
+            "hovertemplate": f"<b>%{{x}}</b><br>{esc(label)}: %{{y:.2f}}{_pct()}<br>"
+                             + _("%{customdata[0]:,} of %{customdata[1]:,} recipients") + "<extra></extra>",
         })
-    layout = _layout("B2B vs B2C bounce rates", x_title="Recipient domains", y_title="Share of recipients (%)",
-                     barmode="group")
-    layout["yaxis"]["ticksuffix"] = "%"
+    layout = _layout(_("B2B vs B2C bounce rates"), x_title=_("Recipient domains"),
+                     y_title=_("Share of recipients (%)"), barmode="group")
+    layout["yaxis"]["ticksuffix"] = _pct()
     return _figure(data, layout)
 
 
@@ -140,15 +158,16 @@ def verdict_mix(by_verdict: Mapping[str, int]) -> dict:
     total = sum(by_verdict.get(v, 0) or 0 for v in VERDICTS)
     counts = [by_verdict.get(v, 0) or 0 for v in VERDICTS]
     data = [{
-        "type": "bar", "orientation": "h", "name": "Bounced recipients",
-        "y": [VERDICT_LABELS[v] for v in VERDICTS], "x": counts,
+        "type": "bar", "orientation": "h", "name": _("Bounced recipients"),
+        "y": [_verdict_label(v) for v in VERDICTS], "x": counts,
         "customdata": [[percent(c, total)] for c in counts],
         "marker": {"color": [VERDICT_COLOURS[v] for v in VERDICTS]},
-        "hovertemplate": "<b>%{y}</b><br>%{x:,} bounced recipients (%{customdata[0]:.1f}%)<extra></extra>",
+        "hovertemplate": "<b>%{y}</b><br>" + _("%{x:,} bounced recipients") + f" (%{{customdata[0]:.1f}}{_pct()})"
+                         "<extra></extra>",
     }]
-    layout = _layout("Verdict mix of the bounces", x_title="Bounced recipients", y_title="", showlegend=False)
+    layout = _layout(_("Verdict mix of the bounces"), x_title=_("Bounced recipients"), y_title="", showlegend=False)
     layout["yaxis"].update({"autorange": "reversed", "rangemode": "normal"})
-    layout["margin"]["l"] = _left_margin(list(VERDICT_LABELS.values()))
+    layout["margin"]["l"] = _left_margin([_verdict_label(v) for v in VERDICTS])
     return _figure(data, layout)
 
 
@@ -158,7 +177,7 @@ def _vendor_rows(by_vendor: Mapping[str, Mapping], limit: int) -> list[tuple[str
 
 
 def bounces_by_vendor(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS,
-                      title: str = "Bounces by answering vendor") -> dict:
+                      title: str = gettext_noop("Bounces by answering vendor")) -> dict:
     """Stacked horizontal bars: bounced recipients per vendor, split by verdict.
 
     `by_vendor`: {display name: {"bounced", "recipients", "by_verdict": {verdict: n}}} (as
@@ -171,13 +190,13 @@ def bounces_by_vendor(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS
         if not any(counts):
             continue
         data.append({
-            "type": "bar", "orientation": "h", "name": VERDICT_LABELS[verdict], "y": names, "x": counts,
-            "customdata": [[row.get("bounced") or 0] for _, row in rows],
+            "type": "bar", "orientation": "h", "name": _verdict_label(verdict), "y": names, "x": counts,
+            "customdata": [[row.get("bounced") or 0] for _name, row in rows],
             "marker": {"color": VERDICT_COLOURS[verdict]},
-            "hovertemplate": f"<b>%{{y}}</b><br>{VERDICT_LABELS[verdict]}: %{{x:,}}"
-                             "<br>of %{customdata[0]:,} bounces at this vendor<extra></extra>",
+            "hovertemplate": f"<b>%{{y}}</b><br>{_verdict_label(verdict)}: %{{x:,}}<br>"
+                             + _("of %{customdata[0]:,} bounces at this vendor") + "<extra></extra>",
         })
-    layout = _layout(title, x_title="Bounced recipients", y_title="", barmode="stack",
+    layout = _layout(_(title), x_title=_("Bounced recipients"), y_title="", barmode="stack",
                      height=max(300, 170 + 26 * len(rows)) + 40)
     layout["yaxis"].update({"autorange": "reversed", "rangemode": "normal"})
     # Up to five verdicts in the legend wrap to several rows: keep them clear of the axis title.
@@ -211,16 +230,19 @@ def timeline(buckets: Sequence[Mapping], tz_name: str = "UTC") -> dict:
     rows, unit = rebucket(buckets)
     xs = [row["minute"].strftime("%Y-%m-%d %H:%M") for row in rows]
     data = []
-    for key, label in (("delivered", "Delivered"), ("bounced", "Bounced"), ("deferred", "Deferred")):
+    per_unit = _("per minute") if unit == "minute" else _("per hour")
+    for key, label in (("delivered", _("Delivered")), ("bounced", _("Bounced")), ("deferred", _("Deferred"))):
         ys = [row.get(key) or 0 for row in rows]
         if key == "deferred" and not any(ys):
             continue
         data.append({
             "type": "bar", "name": label, "x": xs, "y": ys, "marker": {"color": OUTCOME_COLOURS[key]},
-            "hovertemplate": f"%{{x}}<br>{label}: %{{y:,}} per {unit}<extra></extra>",
+            "hovertemplate": f"%{{x}}<br>{label}: %{{y:,}} {per_unit}<extra></extra>",
         })
-    layout = _layout(f"Deliveries and bounces per {unit}", x_title=f"Time ({esc(tz_name)})",
-                     y_title=f"Recipients per {unit}", barmode="stack", bargap=0.05)
+    title = _("Deliveries and bounces per minute") if unit == "minute" else _("Deliveries and bounces per hour")
+    y_title = _("Recipients per minute") if unit == "minute" else _("Recipients per hour")
+    layout = _layout(title, x_title=_("Time (%(tz)s)") % {"tz": esc(tz_name)},
+                     y_title=y_title, barmode="stack", bargap=0.05)
     layout["xaxis"]["type"] = "date"
     return _figure(data, layout)
 
@@ -234,24 +256,24 @@ def campaign_trend(campaigns: Sequence[Mapping]) -> dict:
     `campaigns`: [{"name", "sent" (str date or ""), "b2b_rate", "b2c_rate", "reported_hard_rate",
     "estimated_invalid_rate", "recipients"}] with rates in percent. The x axis is the campaign
     (its name and date), so two campaigns on one day stay apart."""
-    xs = [f"{esc(c.get('name'))} ({esc(c.get('sent') or 'no date')})" for c in campaigns]
+    xs = [f"{esc(c.get('name'))} ({esc(c.get('sent') or _('no date'))})" for c in campaigns]
     custom = [[esc(c.get("name")), c.get("recipients") or 0] for c in campaigns]
     series = (
-        ("b2b_rate", "B2B bounce rate", SEGMENT_COLOURS["B2B"], "solid"),
-        ("b2c_rate", "B2C bounce rate", SEGMENT_COLOURS["B2C"], "solid"),
-        ("reported_hard_rate", "Reported hard bounces", OKABE_ITO["vermillion"], "dot"),
-        ("estimated_invalid_rate", "Estimated really invalid", OKABE_ITO["bluish_green"], "dash"),
+        ("b2b_rate", _("B2B bounce rate"), SEGMENT_COLOURS["B2B"], "solid"),
+        ("b2c_rate", _("B2C bounce rate"), SEGMENT_COLOURS["B2C"], "solid"),
+        ("reported_hard_rate", _("Reported hard bounces"), OKABE_ITO["vermillion"], "dot"),
+        ("estimated_invalid_rate", _("Estimated really invalid"), OKABE_ITO["bluish_green"], "dash"),
     )
     data = [{
         "type": "scatter", "mode": "lines+markers", "name": label, "x": xs,
         "y": [c.get(key) or 0 for c in campaigns], "customdata": custom,
         "line": {"color": colour, "dash": dash},
-        "hovertemplate": f"<b>%{{customdata[0]}}</b><br>{label}: %{{y:.2f}}%"
-                         "<br>%{customdata[1]:,} recipients<extra></extra>",
+        "hovertemplate": f"<b>%{{customdata[0]}}</b><br>{label}: %{{y:.2f}}{_pct()}<br>"
+                         + _("%{customdata[1]:,} recipients") + "<extra></extra>",
     } for key, label, colour, dash in series]
-    layout = _layout("Campaigns over time", x_title="Campaign (send date)", y_title="Share of recipients (%)",
+    layout = _layout(_("Campaigns over time"), x_title=_("Campaign (send date)"), y_title=_("Share of recipients (%)"),
                      height=360)
-    layout["yaxis"]["ticksuffix"] = "%"
+    layout["yaxis"]["ticksuffix"] = _pct()
     _category_axis(layout, xs)
     return _figure(data, layout)
 
@@ -275,7 +297,7 @@ def sum_vendors(by_vendor_list: Iterable[Mapping[str, Mapping]]) -> dict[str, di
 
 def vendor_rejections(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS) -> dict:
     """The vendors that cause the most rejections across campaigns (stacked by verdict)."""
-    return bounces_by_vendor(by_vendor, limit, title="Vendors causing the most rejections")
+    return bounces_by_vendor(by_vendor, limit, title=gettext_noop("Vendors causing the most rejections"))
 
 
 # --- Domain and vendor pages ----------------------------------------------------------------
@@ -285,21 +307,22 @@ def per_campaign_outcomes(rows: Sequence[Mapping], title: str) -> dict:
     """Per campaign (oldest first): delivered and bounced recipients, bounces split by verdict.
 
     `rows`: [{"name", "sent", "delivered", <verdict>: n …}]."""
-    xs = [f"{esc(r.get('name'))} ({esc(r.get('sent') or 'no date')})" for r in rows]
+    xs = [f"{esc(r.get('name'))} ({esc(r.get('sent') or _('no date'))})" for r in rows]
+    delivered = _("Delivered")
     data = [{
-        "type": "bar", "name": "Delivered", "x": xs, "y": [r.get("delivered") or 0 for r in rows],
+        "type": "bar", "name": delivered, "x": xs, "y": [r.get("delivered") or 0 for r in rows],
         "marker": {"color": OUTCOME_COLOURS["delivered"]},
-        "hovertemplate": "%{x}<br>Delivered: %{y:,}<extra></extra>",
+        "hovertemplate": f"%{{x}}<br>{delivered}: %{{y:,}}<extra></extra>",
     }]
     for verdict in VERDICTS:
         ys = [r.get(verdict) or 0 for r in rows]
         if any(ys):
             data.append({
-                "type": "bar", "name": VERDICT_LABELS[verdict], "x": xs, "y": ys,
+                "type": "bar", "name": _verdict_label(verdict), "x": xs, "y": ys,
                 "marker": {"color": VERDICT_COLOURS[verdict]},
-                "hovertemplate": f"%{{x}}<br>{VERDICT_LABELS[verdict]}: %{{y:,}}<extra></extra>",
+                "hovertemplate": f"%{{x}}<br>{_verdict_label(verdict)}: %{{y:,}}<extra></extra>",
             })
-    layout = _layout(title, x_title="Campaign (send date)", y_title="Recipients", barmode="stack")
+    layout = _layout(_(title), x_title=_("Campaign (send date)"), y_title=_("Recipients"), barmode="stack")
     _category_axis(layout, xs)
     return _figure(data, layout)
 
@@ -323,11 +346,11 @@ def sparkline_points(values: Sequence[float | None], width: int = 120, height: i
 
 # --- Weekly review -----------------------------------------------------------------------------
 
-WEEKLY_SERIES = (
-    ("b2b_rate", "B2B bounce rate", SEGMENT_COLOURS["B2B"], "solid"),
-    ("b2c_rate", "B2C bounce rate", SEGMENT_COLOURS["B2C"], "solid"),
-    ("reported_hard_rate", "Reported hard bounces", OKABE_ITO["vermillion"], "dot"),
-    ("estimated_invalid_rate", "Estimated really invalid", OKABE_ITO["bluish_green"], "dash"),
+WEEKLY_SERIES = (  # labels translated where drawn
+    ("b2b_rate", gettext_noop("B2B bounce rate"), SEGMENT_COLOURS["B2B"], "solid"),
+    ("b2c_rate", gettext_noop("B2C bounce rate"), SEGMENT_COLOURS["B2C"], "solid"),
+    ("reported_hard_rate", gettext_noop("Reported hard bounces"), OKABE_ITO["vermillion"], "dot"),
+    ("estimated_invalid_rate", gettext_noop("Estimated really invalid"), OKABE_ITO["bluish_green"], "dash"),
 )
 
 
@@ -341,7 +364,8 @@ def _empty_week_bands(layout: dict, weeks: Sequence[Mapping], xs: Sequence[str])
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
                        "line": {"width": 28, "color": "rgba(153,153,153,0.12)"}, "layer": "below"})
         notes.append({"x": x, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
-                      "text": "none", "hovertext": "No campaign was sent this week", "font": {"size": 9, "color": "#5b6475"},
+                      "text": _("none"), "hovertext": _("No campaign was sent this week"),
+                      "font": {"size": 9, "color": "#5b6475"},
                       "textangle": 0})
     layout["shapes"] = shapes
     layout["annotations"] = notes
@@ -355,7 +379,8 @@ def _short_day(iso: str) -> str:
         day = datetime.strptime(iso, "%Y-%m-%d")
     except ValueError:
         return iso
-    return f"{day.day} {day:%b}"
+    month = str(MONTHS_3[day.month])  # Django's own month abbreviations, in the active language
+    return f"{day.day} {month.title() if (get_language() or 'en').startswith('en') else month}"
 
 
 def weekly_trend(weeks: Sequence[Mapping]) -> dict:
@@ -365,16 +390,17 @@ def weekly_trend(weeks: Sequence[Mapping]) -> dict:
     a week without recipients is a gap (no line through it, a "no campaigns" band), not a zero."""
     xs = [esc(w.get("week")) for w in weeks]
     custom = [[w.get("campaigns") or 0, w.get("recipients") or 0] for w in weeks]
+    week_of = _("Week of %(week)s") % {"week": "%{x}"}
     data = [{
-        "type": "scatter", "mode": "lines+markers", "name": label, "x": xs, "y": [w.get(key) for w in weeks],
+        "type": "scatter", "mode": "lines+markers", "name": _(label), "x": xs, "y": [w.get(key) for w in weeks],
         "customdata": custom, "line": {"color": colour, "dash": dash}, "connectgaps": False,
         "marker": {"size": 7},
-        "hovertemplate": f"<b>Week of %{{x}}</b><br>{label}: %{{y:.2f}}%"
-                         "<br>%{customdata[0]} campaigns, %{customdata[1]:,} recipients<extra></extra>",
+        "hovertemplate": f"<b>{week_of}</b><br>{_(label)}: %{{y:.2f}}{_pct()}<br>"
+                         + _("%{customdata[0]} campaigns, %{customdata[1]:,} recipients") + "<extra></extra>",
     } for key, label, colour, dash in WEEKLY_SERIES]
-    layout = _layout(f"The last {len(weeks)} weeks", x_title="Week (Monday, organisation's time zone)",
-                     y_title="Share of recipients", height=320)
-    layout["yaxis"]["ticksuffix"] = "%"
+    layout = _layout(_("The last %(n)s weeks") % {"n": len(weeks)}, x_title=_("Week (Monday, organisation's time zone)"),
+                     y_title=_("Share of recipients"), height=320)
+    layout["yaxis"]["ticksuffix"] = _pct()
     _category_axis(layout, [_short_day(x) for x in xs])
     _empty_week_bands(layout, weeks, xs)
     return _figure(data, layout)
@@ -390,17 +416,30 @@ def hard_bounce_split(weeks: Sequence[Mapping]) -> dict:
     temporary / not enough evidence (issue 19 item 7). A week without campaigns is an empty slot."""
     xs = [esc(w.get("week")) for w in weeks]
     data = [{
-        "type": "bar", "name": VERDICT_LABELS[verdict], "x": xs, "y": [w.get(f"hard_{verdict}") for w in weeks],
+        "type": "bar", "name": _verdict_label(verdict), "x": xs, "y": [w.get(f"hard_{verdict}") for w in weeks],
         "marker": {"color": VERDICT_COLOURS[verdict]},
-        "hovertemplate": f"<b>Week of %{{x}}</b><br>{esc(VERDICT_LABELS[verdict])}: %{{y:.2f}}% of recipients"
-                         "<extra></extra>",
+        "hovertemplate": "<b>" + _("Week of %(week)s") % {"week": "%{x}"} + f"</b><br>{esc(_verdict_label(verdict))}: "
+                         + _("%(share)s of recipients") % {"share": "%{y:.2f}" + _pct()} + "<extra></extra>",
     } for verdict in HARD_SPLIT_VERDICTS]
-    layout = _layout("What the reported hard bounces really were", x_title="Week (Monday)",
-                     y_title="Share of recipients", height=320, barmode="stack")
-    layout["yaxis"]["ticksuffix"] = "%"
+    layout = _layout(_("What the reported hard bounces really were"), x_title=_("Week (Monday)"),
+                     y_title=_("Share of recipients"), height=320, barmode="stack")
+    layout["yaxis"]["ticksuffix"] = _pct()
     _category_axis(layout, [_short_day(x) for x in xs])
     _empty_week_bands(layout, weeks, xs)
     return _figure(data, layout)
+
+
+def _month_day(iso: str) -> str:
+    """A week's Monday as a short axis label: 10-26 in English, 26/10 in Catalan and Spanish."""
+    if (get_language() or "en").startswith("en") or len(iso) != 10:
+        return iso[5:]
+    return f"{iso[8:10]}/{iso[5:7]}"
+
+
+def _number(value: float) -> str:
+    """An axis tick (5, 2.5) with the reader's decimal separator."""
+    text = f"{value:g}"
+    return text.replace(".", pgettext("plotly: the decimal separator, then the thousands separator", ".,")[0])
 
 
 def _nice_top(high: float) -> tuple[float, float]:
@@ -445,26 +484,26 @@ def trend_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 240) -> 
         return top + plot_h - value / high * plot_h
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Weekly trend" style="max-width:{width}px">']
+             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{esc(_("Weekly trend"))}" style="max-width:{width}px">']
     for i, w in enumerate(weeks):
         if not w.get("recipients"):
             parts.append(f'<rect x="{x_of(i) - 12:.1f}" y="{top}" width="24" height="{plot_h}" fill="#999" '
                          f'fill-opacity="0.12"/><text x="{x_of(i):.1f}" y="{top + 10}" font-size="8" fill="#5b6475" '
-                         f'text-anchor="middle">none</text>')
+                         f'text-anchor="middle">{esc(_("none"))}</text>')
     tick = 0.0
     while tick <= high + 1e-9:
         y = y_of(tick)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e8ee"/>'
-                     f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{tick:g}%</text>')
+                     f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{_number(tick)}{_pct()}</text>')
         tick += step_y
     parts.append(f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="9" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top + plot_h / 2:.0f})">Share of recipients</text>')
+                 f'transform="rotate(-90 12 {top + plot_h / 2:.0f})">{esc(_("Share of recipients"))}</text>')
     last = len(weeks) - 1
     for i, w in enumerate(weeks):
         anchor = "end" if i == last and len(weeks) > 1 else "middle"
         nudge = 6 if anchor == "end" else 0
         parts.append(f'<text x="{x_of(i) + nudge:.1f}" y="{top + plot_h + 14}" font-size="9" '
-                     f'text-anchor="{anchor}">{esc(str(w.get("week", ""))[5:])}</text>')
+                     f'text-anchor="{anchor}">{esc(_month_day(str(w.get("week", ""))))}</text>')
     dashes = {"solid": "", "dot": ' stroke-dasharray="2,3"', "dash": ' stroke-dasharray="6,4"'}
     for n, (key, label, colour, dash) in enumerate(WEEKLY_SERIES):
         for run in _runs([w.get(key) for w in weeks]):
@@ -475,7 +514,7 @@ def trend_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 240) -> 
         lx = left + (n % 2) * (plot_w / 2)
         ly = top + plot_h + 34 + (n // 2) * 13
         parts.append(f'<line x1="{lx:.0f}" y1="{ly - 3}" x2="{lx + 18:.0f}" y2="{ly - 3}" stroke="{colour}" '
-                     f'stroke-width="2"{dashes[dash]}/><text x="{lx + 22:.0f}" y="{ly}" font-size="10">{esc(label)}</text>')
+                     f'stroke-width="2"{dashes[dash]}/><text x="{lx + 22:.0f}" y="{ly}" font-size="10">{esc(_(label))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -494,23 +533,23 @@ def hard_split_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 220
     slot = plot_w / max(1, len(weeks))
     bar = min(36.0, slot * 0.6)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="Reported hard bounces by verdict" '
+             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{esc(_("Reported hard bounces by verdict"))}" '
              f'style="max-width:{width}px">']
     tick = 0.0
     while tick <= high + 1e-9:
         y = top + plot_h - tick / high * plot_h
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e5e8ee"/>'
-                     f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{tick:g}%</text>')
+                     f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{_number(tick)}{_pct()}</text>')
         tick += step_y
     parts.append(f'<text x="12" y="{top + plot_h / 2:.0f}" font-size="9" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top + plot_h / 2:.0f})">Share of recipients</text>')
+                 f'transform="rotate(-90 12 {top + plot_h / 2:.0f})">{esc(_("Share of recipients"))}</text>')
     for i, w in enumerate(weeks):
         centre = left + slot * (i + 0.5)
         parts.append(f'<text x="{centre:.1f}" y="{top + plot_h + 14}" font-size="9" text-anchor="middle">'
                      f'{esc(_short_day(str(w.get("week", ""))))}</text>')
         if not w.get("recipients"):
             parts.append(f'<text x="{centre:.1f}" y="{top + plot_h - 4}" font-size="8" fill="#5b6475" '
-                         f'text-anchor="middle">none</text>')
+                         f'text-anchor="middle">{esc(_("none"))}</text>')
             continue
         base = top + plot_h
         for verdict, key in zip(HARD_SPLIT_VERDICTS, keys, strict=True):
@@ -525,6 +564,6 @@ def hard_split_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 220
         lx = left + (n % 3) * (plot_w / 3)
         ly = top + plot_h + 34 + (n // 3) * 13
         parts.append(f'<rect x="{lx:.0f}" y="{ly - 8}" width="10" height="10" fill="{VERDICT_COLOURS[verdict]}"/>'
-                     f'<text x="{lx + 14:.0f}" y="{ly}" font-size="10">{esc(VERDICT_LABELS[verdict])}</text>')
+                     f'<text x="{lx + 14:.0f}" y="{ly}" font-size="10">{esc(_verdict_label(verdict))}</text>')
     parts.append("</svg>")
     return "".join(parts)

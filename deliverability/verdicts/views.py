@@ -9,8 +9,8 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
-from django.utils.translation import gettext_lazy
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext, gettext_lazy
 
 from deliverability.accounts import audit
 from deliverability.accounts.forms import EraseForm
@@ -90,7 +90,7 @@ def campaign_notes(request: HttpRequest, org_slug: str, campaign_id: int) -> Htt
         note.save()
         audit.record(audit.Action.NOTE, user=request.user, organization=org,
                      summary=f"Added a note to {camp.name}"[:300], campaign_id=camp.pk, note_id=note.pk)
-        messages.success(request, "Note added; the client sees it on the campaign page.")
+        messages.success(request, gettext("Note added; the client sees it on the campaign page."))
         return redirect("campaign", org_slug=org.slug, campaign_id=camp.pk)
     return render(request, "verdicts/campaign_notes.html", {
         "org": org, "campaign": camp, "form": form, "notes": CampaignNote.objects.filter(campaign=camp),
@@ -105,7 +105,7 @@ def campaign_note_delete(request: HttpRequest, org_slug: str, campaign_id: int, 
         note.delete()
         audit.record(audit.Action.NOTE, user=request.user, organization=org,
                      summary=f"Deleted a note of {camp.name}"[:300], campaign_id=camp.pk, note_id=note_id)
-        messages.success(request, "Note deleted.")
+        messages.success(request, gettext("Note deleted."))
         return redirect("campaign_notes", org_slug=org.slug, campaign_id=camp.pk)
     return render(request, "verdicts/campaign_note_delete.html", {"org": org, "campaign": camp, "note": note})
 
@@ -118,11 +118,13 @@ CLEAR = "clear"
 
 
 class OverrideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[(CONFIRM, "Reviewed: the engine's verdict is right")]
-                                 + [(v, f"Override: {label}") for v, label in VERDICT_CHOICES]
-                                 + [(CLEAR, "Remove the override (back to the engine's verdict)")])
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"),
+                                 choices=[(CONFIRM, gettext_lazy("Reviewed: the engine's verdict is right"))]
+                                 + [(v, format_lazy(gettext_lazy("Override: {label}"), label=label))
+                                    for v, label in VERDICT_CHOICES]
+                                 + [(CLEAR, gettext_lazy("Remove the override (back to the engine's verdict)"))])
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Why; shown to the client with the verdict.")
+                           label=gettext_lazy("Note"), help_text=gettext_lazy("Why; shown to the client with the verdict."))
 
 
 @staff_view
@@ -143,7 +145,7 @@ def verdict_review(request: HttpRequest, org_slug: str, campaign_id: int, recipi
                      summary=f"Verdict {before} → {verdict or row.computed_verdict} in {camp.name}"[:300],
                      campaign_id=camp.pk, recipient_id=recipient.pk, decision=decision, before=before,
                      after=verdict or row.computed_verdict)
-        messages.success(request, "Verdict saved; the campaign's figures and lists are recomputed.")
+        messages.success(request, gettext("Verdict saved; the campaign's figures and lists are recomputed."))
         return redirect("campaign_recipient", org_slug=org.slug, campaign_id=camp.pk, recipient_id=recipient.pk)
     return render(request, "verdicts/verdict_review.html", {
         "org": org, "campaign": camp, "recipient": recipient, "verdict": row, "form": form,
