@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from deliverability.sentences import Sentence, gettext_noop
+
 from . import weights
 from .facts import RecipientFacts
 from .rules import RULES, Evidence, Rule
@@ -101,6 +103,16 @@ def judge(facts: RecipientFacts, rules: Iterable[Rule] = RULES) -> Verdict | Non
     return decide(collect_evidence(facts, rules))
 
 
+# The verdicts as a sentence names them ("the engine said filter rejection"), for the catalogues.
+VERDICT_NOUNS: dict[str, str] = {
+    VerdictKind.INVALID_RECIPIENT: gettext_noop("invalid recipient"),
+    VerdictKind.FILTER_REJECTION: gettext_noop("filter rejection"),
+    VerdictKind.SENDER_ISSUE: gettext_noop("sender issue"),
+    VerdictKind.TEMPORARY: gettext_noop("temporary"),
+    VerdictKind.UNKNOWN: gettext_noop("unknown"),
+}
+
+
 def apply_override(computed: Verdict | None, override: str | None) -> Verdict | None:
     """A staff override wins over the computed verdict; the computed one stays in the evidence."""
     if not override:
@@ -110,9 +122,14 @@ def apply_override(computed: Verdict | None, override: str | None) -> Verdict | 
     override = VerdictKind(override)
     if computed is not None and computed.overridden and computed.verdict == override:
         return computed
-    was = (f" (the engine said {computed.verdict.replace('_', ' ')} at "
-           f"{round(computed.confidence * 100)}% confidence)") if computed else ""
-    items = [{"code": "staff_override", "text": f"A reviewer set this verdict by hand{was}."}]
+    if computed:
+        said = Sentence.gettext(
+            "A reviewer set this verdict by hand (the engine said %(verdict)s at %(confidence)s%% confidence).",
+            verdict=Sentence(VERDICT_NOUNS.get(computed.verdict, computed.verdict)),
+            confidence=round(computed.confidence * 100))
+    else:
+        said = Sentence.gettext("A reviewer set this verdict by hand.")
+    items = [{"code": "staff_override", "text": said.english(), "msg": said.to_json()}]
     return Verdict(
         verdict=override,
         confidence=1.0,

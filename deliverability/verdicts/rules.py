@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from deliverability.bounces.sender import sender_problem_named
 from deliverability.bounces.vendors import vendor_name
 from deliverability.domains.resolver import TRANSIENT_STATUSES  # answers that leave a domain's state unknown
+from deliverability.sentences import Sentence, gettext_noop
 
 from . import weights as w
 from .facts import DomainPattern, RecipientFacts, reply_class
@@ -25,15 +26,26 @@ from .vocabulary import VerdictKind
 @dataclass(frozen=True, slots=True)
 class Evidence:
     code: str  # stable identifier, e.g. "gateway_directory_unknown"
-    text: str  # a plain sentence for the client
+    text: str  # a plain sentence for the client, in English (given as a Sentence, see __post_init__)
     verdict: VerdictKind  # the verdict this supports
     weight: float = 0.0  # log-odds vote; 0 = context only
+    # The sentence's JSON (deliverability.sentences): stored with the item, rendered in the reader's
+    # language by the pages (issue 23); the English ``text`` is what the CSV files and the tests read.
+    msg: dict | None = field(default=None, compare=False)
 
-    def as_item(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
+        if isinstance(self.text, Sentence):
+            object.__setattr__(self, "msg", self.text.to_json())
+            object.__setattr__(self, "text", self.text.english())
+
+    def as_item(self) -> dict:
+        if self.msg:
+            return {"code": self.code, "text": self.text, "msg": self.msg}
         return {"code": self.code, "text": self.text}
 
 
 Rule = Callable[[RecipientFacts], list[Evidence]]
+S = Sentence
 
 # Claims that a gateway may make for reasons other than the address: these are the answers a
 # domain- or vendor-wide pattern can explain away. Sender-side, temporary and DNS claims are not.
@@ -73,25 +85,29 @@ def quote(text: str | None, limit: int = w.QUOTE_LIMIT) -> str:
     return f'"{line}"'
 
 
-def with_quote(sentence: str, diagnostic: str | None) -> str:
-    """``sentence`` ends with a full stop; add ': "…"' when there is text to quote."""
+def with_quote(sentence: Sentence, diagnostic: str | None) -> Sentence:
+    """``sentence`` ends with a full stop; add ': "…"' when there is text to quote (the reply itself
+    stays verbatim in every language)."""
     if not diagnostic or not diagnostic.strip():
-        return sentence + "."
-    return f"{sentence}: {quote(diagnostic)}."
+        return S.gettext("%(statement)s.", statement=sentence)
+    return S.gettext("%(statement)s: %(reply)s.", statement=sentence, reply=quote(diagnostic))
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
-def duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> Sentence:
     if seconds is None:
-        return "an unknown time"
+        return S.gettext("an unknown time")
     if seconds < 90:
-        return plural(max(1, round(seconds)), "second")
+        n = max(1, round(seconds))
+        return S.ngettext("%(count)s second", "%(count)s seconds", n, count=n)
     if seconds < 90 * 60:
-        return plural(round(seconds / 60), "minute")
-    return plural(round(seconds / 3600), "hour")
+        n = round(seconds / 60)
+        return S.ngettext("%(count)s minute", "%(count)s minutes", n, count=n)
+    n = round(seconds / 3600)
+    return S.ngettext("%(count)s hour", "%(count)s hours", n, count=n)
 
 
 def day(moment: datetime) -> str:
@@ -166,27 +182,27 @@ def _vendor_label(vendor_id: str | None) -> str | None:
 
 # --- Rules: the claim itself -------------------------------------------------------------------
 
-CATEGORY_SENTENCES: dict[str, str] = {
-    "invalid_mailbox": "The receiving server said the mailbox does not exist",
-    "invalid_domain": "The receiving side said the domain does not exist or accepts no mail",
-    "mailbox_disabled": "The receiving server said the mailbox is disabled or inactive",
-    "mailbox_full": "The mailbox is full (over its storage quota)",
-    "message_too_large": "The message was larger than the receiving server accepts",
-    "reputation_block": "The receiving server refused the sending IP or domain because of its reputation",
-    "policy_block": "The receiving side refused the message under its own policy or filter",
-    "sender_rejected": "The receiving server refused the sender address or the sending domain",
-    "spam_content": "The receiving server judged the content to be spam or unsafe",
-    "authentication": (
+CATEGORY_SENTENCES: dict[str, Sentence] = {
+    "invalid_mailbox": S.gettext("The receiving server said the mailbox does not exist"),
+    "invalid_domain": S.gettext("The receiving side said the domain does not exist or accepts no mail"),
+    "mailbox_disabled": S.gettext("The receiving server said the mailbox is disabled or inactive"),
+    "mailbox_full": S.gettext("The mailbox is full (over its storage quota)"),
+    "message_too_large": S.gettext("The message was larger than the receiving server accepts"),
+    "reputation_block": S.gettext("The receiving server refused the sending IP or domain because of its reputation"),
+    "policy_block": S.gettext("The receiving side refused the message under its own policy or filter"),
+    "sender_rejected": S.gettext("The receiving server refused the sender address or the sending domain"),
+    "spam_content": S.gettext("The receiving server judged the content to be spam or unsafe"),
+    "authentication": S.gettext(
         "The message failed SPF, DKIM or DMARC, the checks that prove a message really comes "
         "from the sender's domain"
     ),
-    "rate_limited": "The receiving server refused because too many messages arrived too fast",
-    "technical": "A technical or network problem stopped delivery",
-    "auto_reply": "This is an automatic reply (such as out of office): the mailbox exists and received the message",
-    "complaint": "This is a spam complaint, not a bounce: do not mail this address again",
-    "delivered": "The bounce record reads like a delivery report",
-    "suppressed": "The ESP did not send because the address was on its suppression list after an earlier bounce",
-    "unknown": "The bounce text does not say why the message was refused",
+    "rate_limited": S.gettext("The receiving server refused because too many messages arrived too fast"),
+    "technical": S.gettext("A technical or network problem stopped delivery"),
+    "auto_reply": S.gettext("This is an automatic reply (such as out of office): the mailbox exists and received the message"),
+    "complaint": S.gettext("This is a spam complaint, not a bounce: do not mail this address again"),
+    "delivered": S.gettext("The bounce record reads like a delivery report"),
+    "suppressed": S.gettext("The ESP did not send because the address was on its suppression list after an earlier bounce"),
+    "unknown": S.gettext("The bounce text does not say why the message was refused"),
 }
 
 
@@ -205,16 +221,19 @@ def category_claim(f: RecipientFacts) -> list[Evidence]:
         # and deferrals are temporary): "421 4.7.0 Try again later" is filed as policy by its status.
         verdict = VerdictKind.TEMPORARY
     quoted = f.category not in ("auto_reply", "complaint", "suppressed")
-    sentence = CATEGORY_SENTENCES[f.category] + (", for now (a temporary refusal)" if throttled else "")
+    sentence = CATEGORY_SENTENCES[f.category]
+    if throttled:
+        sentence = S.gettext("%(claim)s, for now (a temporary refusal)", claim=sentence)
     text = with_quote(sentence, f.diagnostic if quoted else None)
     votes = [Evidence(f"claim_{f.category}", text, verdict, weight)]
     residual = w.SIGNATURE_SECOND_VOTES.get(f.signature_class or "")
     if residual and f.category != "invalid_mailbox" and not throttled:
         votes.append(Evidence("claims_unknown_user",
-                              "The text says the user is unknown, although not where a mailbox check happens.",
+                              S.gettext("The text says the user is unknown, although not where a mailbox check "
+                                        "happens."),
                               residual[0], residual[1]))
     if f.category == "rate_limited":
-        votes.append(Evidence("rate_limited_volume", "Sending speed and volume are set on the sending side.",
+        votes.append(Evidence("rate_limited_volume", S.gettext("Sending speed and volume are set on the sending side."),
                               VerdictKind.SENDER_ISSUE, w.RATE_LIMIT_SENDER_WEIGHT))
     return votes
 
@@ -228,7 +247,8 @@ def text_names_sender_problem(f: RecipientFacts) -> list[Evidence]:
     _kind, label = named
     weight = w.THROTTLING_SENDER_MENTION_WEIGHT if is_throttling(f) else w.SENDER_MENTION_WEIGHT
     return [Evidence("names_sender_problem",
-                     f"The text names a problem on the sending side ({label}).",
+                     # the label is data (bounces/data/phrases.json), in the catalogues through _catalogue.py
+                     S.gettext("The text names a problem on the sending side (%(problem)s).", problem=Sentence(label)),
                      VerdictKind.SENDER_ISSUE, weight)]
 
 
@@ -239,15 +259,19 @@ def answering_vendor(f: RecipientFacts) -> list[Evidence]:
         return []
     name = _vendor_label(vendor)
     category = f.answering_vendor_category
+    # The MX host is a technical name: it stays as it is in every language.
     mx = f" (MX {f.mx_host})" if f.mx_host and vendor == f.mx_vendor else ""
     if category == "security_gateway":
         behind = _vendor_label(f.provider) if f.provider and f.provider != vendor else None
-        tail = f", in front of {behind}" if behind else ""
-        text = f"The answering gateway is {name}{mx}{tail}."
+        if behind:
+            text = S.gettext("The answering gateway is %(name)s%(mx)s, in front of %(behind)s.", name=name, mx=mx,
+                             behind=behind)
+        else:
+            text = S.gettext("The answering gateway is %(name)s%(mx)s.", name=name, mx=mx)
     elif category == "hosting":
-        text = f"The domain's mail is hosted by {name}{mx}, a web-hosting company."
+        text = S.gettext("The domain's mail is hosted by %(name)s%(mx)s, a web-hosting company.", name=name, mx=mx)
     else:
-        text = f"The domain's mail is handled by {name}{mx}."
+        text = S.gettext("The domain's mail is handled by %(name)s%(mx)s.", name=name, mx=mx)
     return [Evidence("answering_vendor", text, VerdictKind.UNKNOWN, 0.0)]
 
 
@@ -257,11 +281,16 @@ def gateway_directory_unknown(f: RecipientFacts) -> list[Evidence]:
     if f.signature_class != "gateway_directory_unknown" or not _is_refusal(f) or names_sender_problem(f):
         return []
     name = _vendor_label(f.answering_vendor)
-    who = f"{name}'s" if name else "the gateway's"
+    if name:
+        text = S.gettext("The text is a gateway-directory rejection: the address was checked against %(name)s's own "
+                         "copy of the company directory, which can be out of date, not against the mailbox itself.",
+                         name=name)
+    else:
+        text = S.gettext("The text is a gateway-directory rejection: the address was checked against the gateway's "
+                         "own copy of the company directory, which can be out of date, not against the mailbox "
+                         "itself.")
     return [Evidence(
-        "gateway_directory_unknown",
-        f"The text is a gateway-directory rejection: the address was checked against {who} own "
-        "copy of the company directory, which can be out of date, not against the mailbox itself.",
+        "gateway_directory_unknown", text,
         VerdictKind.FILTER_REJECTION, w.GATEWAY_DIRECTORY_FILTER_WEIGHT)]
 
 
@@ -274,8 +303,8 @@ def gateway_user_unknown(f: RecipientFacts) -> list[Evidence]:
     name = _vendor_label(f.answering_vendor)
     return [Evidence(
         "gateway_user_unknown",
-        f"{name} is a security gateway: it answers for the company's mail server and can refuse "
-        "an address for its own reasons, so its \"unknown user\" is not proof.",
+        S.gettext("%(name)s is a security gateway: it answers for the company's mail server and can refuse an "
+                  "address for its own reasons, so its \"unknown user\" is not proof.", name=name),
         VerdictKind.FILTER_REJECTION, w.GATEWAY_USER_UNKNOWN_FILTER_WEIGHT)]
 
 
@@ -290,17 +319,20 @@ def policy_block_by_filter(f: RecipientFacts) -> list[Evidence]:
         name = _vendor_label(f.answering_vendor) or f.domain
         return [Evidence(
             "consumer_policy",
-            f"{name} is a consumer mailbox provider; its policy refusals are about the sender's "
-            "reputation or content, not about one address.",
+            S.gettext("%(name)s is a consumer mailbox provider; its policy refusals are about the sender's "
+                      "reputation or content, not about one address.", name=name),
             VerdictKind.SENDER_ISSUE, w.CONSUMER_POLICY_SENDER_WEIGHT)]
     category = f.answering_vendor_category
     if category in ("security_gateway", "mailbox_provider"):
         name = _vendor_label(f.answering_vendor)
-        kind = "a security gateway" if category == "security_gateway" else "the company's mail service"
+        if category == "security_gateway":
+            text = S.gettext("%(name)s, a security gateway, refused under the company's own policy without naming a "
+                             "problem with the sender.", name=name)
+        else:
+            text = S.gettext("%(name)s, the company's mail service, refused under the company's own policy without "
+                             "naming a problem with the sender.", name=name)
         return [Evidence(
-            "filter_policy",
-            f"{name}, {kind}, refused under the company's own policy without naming a problem "
-            "with the sender.",
+            "filter_policy", text,
             VerdictKind.FILTER_REJECTION, w.GATEWAY_POLICY_FILTER_WEIGHT)]
     return []
 
@@ -312,13 +344,40 @@ def _pattern_applies(f: RecipientFacts) -> bool:
     return _is_refusal(f) and f.category in SUSPECT_CATEGORIES and not names_sender_problem(f)
 
 
-def _switch_text(pattern: DomainPattern, where: str) -> str:
-    before = plural(pattern.deliveries_before_first_rejection, "delivery", "deliveries")
+def _switch_text(pattern: DomainPattern, vendor: str | Sentence | None = None, companies: int | None = None) -> Sentence:
+    """The switch from deliveries to rejections, at this domain or (``vendor``) at the companies behind
+    a vendor in this campaign (``companies``: how many, when worth saying). One source text per case."""
+    n_before = pattern.deliveries_before_first_rejection
+    before = S.ngettext("%(count)s delivery", "%(count)s deliveries", n_before, count=n_before)
     if pattern.dense_burst and pattern.burst_seconds is not None:
-        return (f"{plural(pattern.burst_rejections, 'rejection')} {where} within "
-                f"{duration(pattern.burst_seconds)} after {before}.")
+        n = pattern.burst_rejections
+        rejections = S.ngettext("%(count)s rejection", "%(count)s rejections", n, count=n)
+        params = {"rejections": rejections, "within": duration(pattern.burst_seconds), "before": before}
+        if vendor is None:
+            return S.gettext("%(rejections)s at this domain within %(within)s after %(before)s.", **params)
+        if companies:
+            return S.gettext("%(rejections)s at companies protected by %(vendor)s within %(within)s after "
+                             "%(before)s in this campaign (%(companies)s companies).", vendor=vendor,
+                             companies=companies, **params)
+        return S.gettext("%(rejections)s at companies protected by %(vendor)s within %(within)s after %(before)s "
+                         "in this campaign.", vendor=vendor, **params)
     later = pattern.bounced + pattern.deliveries_after_first_rejection
-    return f"After {before}, {where.replace('at ', '', 1)} refused {pattern.bounced} of the next {later} messages."
+    params = {"before": before, "refused": pattern.bounced, "later": later}
+    if vendor is None:
+        return S.ngettext("After %(before)s, this domain refused %(refused)s of the next %(later)s message.",
+                          "After %(before)s, this domain refused %(refused)s of the next %(later)s messages.",
+                          later, **params)
+    if companies:
+        return S.ngettext(
+            "After %(before)s, companies protected by %(vendor)s refused %(refused)s of the next %(later)s message "
+            "in this campaign (%(companies)s companies).",
+            "After %(before)s, companies protected by %(vendor)s refused %(refused)s of the next %(later)s messages "
+            "in this campaign (%(companies)s companies).", later, vendor=vendor, companies=companies, **params)
+    return S.ngettext(
+        "After %(before)s, companies protected by %(vendor)s refused %(refused)s of the next %(later)s message in "
+        "this campaign.",
+        "After %(before)s, companies protected by %(vendor)s refused %(refused)s of the next %(later)s messages in "
+        "this campaign.", later, vendor=vendor, **params)
 
 
 def _domain_switched(f: RecipientFacts) -> bool:
@@ -335,7 +394,7 @@ def domain_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
         else w.DOMAIN_SWITCH_WEIGHT
     if not pattern.clean_switch:
         weight *= w.SWITCH_WEAK_FACTOR
-    return [Evidence("domain_burst_after_deliveries", _switch_text(pattern, "at this domain"),
+    return [Evidence("domain_burst_after_deliveries", _switch_text(pattern),
                      VerdictKind.FILTER_REJECTION, weight)]
 
 
@@ -347,14 +406,14 @@ def vendor_burst_after_deliveries(f: RecipientFacts) -> list[Evidence]:
         return []
     if not pattern.rejections_after_deliveries:
         return []
-    name = _vendor_label(pattern.key) or "this vendor"
-    companies = f" ({pattern.domains} companies)" if pattern.domains >= w.VENDOR_SWITCH_MIN_DOMAINS_NOTE else ""
-    text = _switch_text(pattern, f"at companies protected by {name}")
+    name = _vendor_label(pattern.key) or S.gettext("this vendor")
+    companies = pattern.domains if pattern.domains >= w.VENDOR_SWITCH_MIN_DOMAINS_NOTE else None
+    text = _switch_text(pattern, name, companies)
     weight = w.VENDOR_SWITCH_BURST_WEIGHT if pattern.dense_burst and pattern.burst_seconds is not None \
         else w.VENDOR_SWITCH_WEIGHT
     if not pattern.clean_switch:
         weight *= w.SWITCH_WEAK_FACTOR
-    return [Evidence("vendor_burst_after_deliveries", text[:-1] + f" in this campaign{companies}.",
+    return [Evidence("vendor_burst_after_deliveries", text,
                      VerdictKind.FILTER_REJECTION, weight)]
 
 
@@ -368,8 +427,8 @@ def domain_refused_everything(f: RecipientFacts) -> list[Evidence]:
         return []
     return [Evidence(
         "domain_refused_everything",
-        f"All {pattern.bounced} messages to this domain were refused and none was delivered; "
-        "a company where none of the addresses exists is unlikely.",
+        S.gettext("All %(count)s messages to this domain were refused and none was delivered; a company where "
+                  "none of the addresses exists is unlikely.", count=pattern.bounced),
         VerdictKind.FILTER_REJECTION, w.REFUSED_EVERYTHING_WEIGHT)]
 
 
@@ -404,16 +463,20 @@ def lone_rejection_among_deliveries(f: RecipientFacts) -> list[Evidence]:
     weight = w.LONE_MANY_WEIGHT if pattern.delivered >= w.LONE_MANY_DELIVERIES else w.LONE_WEIGHT
     if age == "old":
         weight *= w.LONE_OLD_HISTORY_FACTOR
-    others = plural(pattern.delivered, "other recipient")
-    rejected = "this was the only rejection there" if pattern.bounced <= 1 else (
-        f"only {pattern.bounced} were rejected")
-    history = {"none": "; this address has no earlier delivery, open or click on record",
-               "stale": "; this address had no delivery, open or click for over a year",
-               "old": ""}[age] if f.history is not None else ""
+    delivered = pattern.delivered
+    others = S.ngettext("%(count)s other recipient at the same domain was delivered in this campaign",
+                        "%(count)s other recipients at the same domain were delivered in this campaign",
+                        delivered, count=delivered)
+    rejected = S.gettext("this was the only rejection there") if pattern.bounced <= 1 else S.gettext(
+        "only %(count)s were rejected", count=pattern.bounced)
+    clauses = [S.gettext("%(delivered)s and %(rejected)s", delivered=others, rejected=rejected)]
+    if f.history is not None and age == "none":
+        clauses.append(S.gettext("this address has no earlier delivery, open or click on record"))
+    elif f.history is not None and age == "stale":
+        clauses.append(S.gettext("this address had no delivery, open or click for over a year"))
     return [Evidence(
         "lone_rejection_among_deliveries",
-        f"{others} at the same domain {'was' if pattern.delivered == 1 else 'were'} delivered in this "
-        f"campaign and {rejected}{history}. People leave companies; a single missing mailbox is common.",
+        S.gettext("%(clauses)s. People leave companies; a single missing mailbox is common.", clauses=clauses),
         VerdictKind.INVALID_RECIPIENT, weight)]
 
 
@@ -425,21 +488,30 @@ def history_contradicts_unknown(f: RecipientFacts) -> list[Evidence]:
     history = f.history
     if history is None or not _is_refusal(f) or not says_unknown_user(f):
         return []
-    items: list[tuple[str, float, str, datetime | None]] = []
+    items: list[tuple[str, float, Sentence, datetime | None]] = []
     if history.clicked_at:
         items.append(("recent_click", w.HISTORY_CLICK_WEIGHT,
-                      f"This recipient clicked a campaign on {day(history.clicked_at)}.", history.clicked_at))
+                      S.gettext("This recipient clicked a campaign on %(day)s.", day=day(history.clicked_at)),
+                      history.clicked_at))
     if history.opened_at:
         items.append(("recent_open", w.HISTORY_OPEN_WEIGHT,
-                      f"This recipient opened a campaign on {day(history.opened_at)}.", history.opened_at))
+                      S.gettext("This recipient opened a campaign on %(day)s.", day=day(history.opened_at)),
+                      history.opened_at))
     if history.delivered_before or history.last_delivered_at:
         count = history.delivered_before
-        if count:
-            what = f"{plural(count, 'earlier campaign')} {'was' if count == 1 else 'were'} delivered to this address"
+        last = day(history.last_delivered_at) if history.last_delivered_at else None
+        if count and last:
+            what = S.ngettext("%(count)s earlier campaign was delivered to this address, the last on %(day)s.",
+                              "%(count)s earlier campaigns were delivered to this address, the last on %(day)s.",
+                              count, count=count, day=last)
+        elif count:
+            what = S.ngettext("%(count)s earlier campaign was delivered to this address.",
+                              "%(count)s earlier campaigns were delivered to this address.", count, count=count)
+        elif last:
+            what = S.gettext("An earlier campaign was delivered to this address, the last on %(day)s.", day=last)
         else:
-            what = "An earlier campaign was delivered to this address"
-        last = f", the last on {day(history.last_delivered_at)}" if history.last_delivered_at else ""
-        items.append(("recent_delivery", w.HISTORY_DELIVERY_WEIGHT, f"{what}{last}.", history.last_delivered_at))
+            what = S.gettext("An earlier campaign was delivered to this address.")
+        items.append(("recent_delivery", w.HISTORY_DELIVERY_WEIGHT, what, history.last_delivered_at))
     votes: list[Evidence] = []
     for code, base, text, moment in items:
         age = _age(f.occurred_at, moment)
@@ -458,7 +530,7 @@ def history_contradicts_unknown(f: RecipientFacts) -> list[Evidence]:
         return []
     # Only the strongest piece of history votes; the others are shown as context.
     votes.sort(key=lambda e: -e.weight)
-    return votes[:1] + [Evidence(e.code, e.text, e.verdict, 0.0) for e in votes[1:]]
+    return votes[:1] + [replace(e, weight=0.0) for e in votes[1:]]
 
 
 def earlier_hard_bounces(f: RecipientFacts) -> list[Evidence]:
@@ -470,7 +542,8 @@ def earlier_hard_bounces(f: RecipientFacts) -> list[Evidence]:
         return []
     count = history.previous_hard_bounces
     return [Evidence("earlier_hard_bounces",
-                     f"This address also bounced hard in {plural(count, 'earlier campaign')}.",
+                     S.ngettext("This address also bounced hard in %(count)s earlier campaign.",
+                                "This address also bounced hard in %(count)s earlier campaigns.", count, count=count),
                      VerdictKind.INVALID_RECIPIENT, w.EARLIER_HARD_BOUNCE_WEIGHT)]
 
 
@@ -482,11 +555,14 @@ def consumer_provider_user_unknown(f: RecipientFacts) -> list[Evidence]:
     if not _is_refusal(f) or not says_mailbox_gone(f) or not f.is_consumer:
         return []
     name = _vendor_label(f.answering_vendor)
-    who = f"{f.domain} ({name})" if name else f.domain
+    if name:
+        text = S.gettext("%(domain)s (%(name)s) is a consumer mailbox provider; these file unwanted mail as spam "
+                         "rather than pretend an address does not exist.", domain=f.domain, name=name)
+    else:
+        text = S.gettext("%(domain)s is a consumer mailbox provider; these file unwanted mail as spam rather than "
+                         "pretend an address does not exist.", domain=f.domain)
     return [Evidence(
-        "consumer_provider_user_unknown",
-        f"{who} is a consumer mailbox provider; these file unwanted mail as spam rather than "
-        "pretend an address does not exist.",
+        "consumer_provider_user_unknown", text,
         VerdictKind.INVALID_RECIPIENT, w.CONSUMER_USER_UNKNOWN_WEIGHT)]
 
 
@@ -494,14 +570,17 @@ def disposable_domain(f: RecipientFacts) -> list[Evidence]:
     if f.domain_kind != "disposable" or f.outcome == "delivered":
         return []
     return [Evidence("disposable_domain",
-                     f"{f.domain} is a throwaway-address service; its addresses expire within hours or days.",
+                     S.gettext("%(domain)s is a throwaway-address service; its addresses expire within hours or days.",
+                               domain=f.domain),
                      VerdictKind.INVALID_RECIPIENT, w.DISPOSABLE_WEIGHT)]
 
 
 DNS_SENTENCES: dict[str, str] = {
-    "nxdomain": "The domain {domain} does not exist in DNS (the internet's address book).",
-    "null_mx": "The domain {domain} publishes a \"null MX\" record, its official statement that it accepts no email.",
-    "no_mail": "The domain {domain} has no mail server: no MX record (mail-server entry) and no address.",
+    "nxdomain": gettext_noop("The domain %(domain)s does not exist in DNS (the internet's address book)."),
+    "null_mx": gettext_noop(
+        "The domain %(domain)s publishes a \"null MX\" record, its official statement that it accepts no email."),
+    "no_mail": gettext_noop(
+        "The domain %(domain)s has no mail server: no MX record (mail-server entry) and no address."),
 }
 
 
@@ -511,22 +590,24 @@ def dns_says_no_mail(f: RecipientFacts) -> list[Evidence]:
         return []
     if f.mx_status in TRANSIENT_STATUSES:  # the enrichment is missing: say so, decide nothing on it
         return [Evidence("dns_unchecked",
-                         f"The DNS of {f.domain} could not be checked (no answer from the resolver in time), so "
-                         "its mail servers and filter vendor are unknown: this verdict rests on the reply alone.",
+                         S.gettext("The DNS of %(domain)s could not be checked (no answer from the resolver in time), "
+                                   "so its mail servers and filter vendor are unknown: this verdict rests on the reply "
+                                   "alone.", domain=f.domain),
                          VerdictKind.UNKNOWN, 0.0)]
     if f.mx_status in w.DNS_NO_MAIL_STATUSES:
-        sentence = DNS_SENTENCES.get(f.mx_status, "The domain {domain} accepts no mail.")
-        return [Evidence(f"dns_{f.mx_status}", sentence.format(domain=f.domain),
+        sentence = DNS_SENTENCES.get(f.mx_status, gettext_noop("The domain %(domain)s accepts no mail."))
+        return [Evidence(f"dns_{f.mx_status}", Sentence(sentence, {"domain": f.domain}),
                          VerdictKind.INVALID_RECIPIENT, w.DNS_NO_MAIL_WEIGHT)]
     if f.mx_status == "mx_unresolvable":
-        host = f" ({f.mx_host})" if f.mx_host else ""
+        host = f" ({f.mx_host})" if f.mx_host else ""  # a technical name, as it is in every language
         return [Evidence("dns_mx_unresolvable",
-                         f"The mail server named in {f.domain}'s MX record{host} does not resolve, so no mail can reach it.",
+                         S.gettext("The mail server named in %(domain)s's MX record%(host)s does not resolve, so no "
+                                   "mail can reach it.", domain=f.domain, host=host),
                          VerdictKind.INVALID_RECIPIENT, w.DNS_MX_UNRESOLVABLE_WEIGHT)]
     if f.mx_status == "ok" and f.category == "invalid_domain":
         return [Evidence("dns_contradicts_invalid_domain",
-                         f"{f.domain} has working mail servers today, so \"domain unknown\" may have been a "
-                         "passing DNS fault or a mail setup that has since been fixed.",
+                         S.gettext("%(domain)s has working mail servers today, so \"domain unknown\" may have been a "
+                                   "passing DNS fault or a mail setup that has since been fixed.", domain=f.domain),
                          VerdictKind.TEMPORARY, w.DNS_CONTRADICTS_INVALID_DOMAIN_WEIGHT)]
     return []
 
@@ -540,12 +621,13 @@ def temporary_reply_code(f: RecipientFacts) -> list[Evidence]:
         return []
     if names_lasting_sender_problem(f) or f.mx_status in w.DNS_NO_MAIL_STATUSES:
         return [Evidence("temporary_reply_code",
-                         "The server answered with a temporary (4xx) code, but the text names a problem on the "
-                         "sending side that a later attempt will not cure by itself.",
+                         S.gettext("The server answered with a temporary (4xx) code, but the text names a problem on "
+                                   "the sending side that a later attempt will not cure by itself."),
                          VerdictKind.TEMPORARY, w.TEMPORARY_REPLY_WEIGHT)]
     return [Evidence("temporary_reply_code",
-                     "The server answered with a temporary (4xx) code: \"not now\", not \"no\". A later attempt "
-                     "may be accepted; such answers come when mail arrives faster than the server takes it.",
+                     S.gettext("The server answered with a temporary (4xx) code: \"not now\", not \"no\". A later "
+                               "attempt may be accepted; such answers come when mail arrives faster than the server "
+                               "takes it."),
                      VerdictKind.TEMPORARY, w.THROTTLING_REPLY_WEIGHT)]
 
 
@@ -553,7 +635,8 @@ def last_attempt_deferred(f: RecipientFacts) -> list[Evidence]:
     if f.outcome != "deferred":
         return []
     return [Evidence("last_attempt_deferred",
-                     "The last attempt was deferred (postponed) and never delivered; the ESP may still be retrying.",
+                     S.gettext("The last attempt was deferred (postponed) and never delivered; the ESP may still be "
+                               "retrying."),
                      VerdictKind.TEMPORARY, w.DEFERRED_OUTCOME_WEIGHT)]
 
 
@@ -561,7 +644,9 @@ def not_sent_by_esp(f: RecipientFacts) -> list[Evidence]:
     if f.outcome not in ("dropped", "suppressed"):
         return []
     return [Evidence("not_sent_by_esp",
-                     f"The ESP did not send this message ({f.outcome}), so the receiving side never answered.",
+                     S.gettext("The ESP did not send this message (dropped), so the receiving side never answered.")
+                     if f.outcome == "dropped" else
+                     S.gettext("The ESP did not send this message (suppressed), so the receiving side never answered."),
                      VerdictKind.UNKNOWN, w.NOT_SENT_WEIGHT)]
 
 

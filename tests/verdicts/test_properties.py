@@ -71,7 +71,7 @@ def test_verdict_is_one_of_five_with_confidence_in_unit_range(facts):
     assert verdict.verdict in VERDICTS
     assert 0.0 <= verdict.confidence <= 1.0
     for item in verdict.evidence:
-        assert set(item) == {"code", "text"}
+        assert {"code", "text"} <= set(item) <= {"code", "text", "msg"}  # msg: the sentence, for translation
         assert item["code"] and item["text"]
 
 
