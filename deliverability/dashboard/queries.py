@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
 from deliverability.campaigns.models import Campaign
@@ -22,7 +23,7 @@ from . import figures
 from .tables import Order
 
 VERDICTS = figures.VERDICTS
-DOMAIN_KINDS = [*DomainKind.choices(), ("unknown", "Not yet known")]
+DOMAIN_KINDS = [*i18n.choices(DomainKind), ("unknown", i18n.gettext_lazy("Not yet known"))]
 TREND_CAMPAIGNS = 52  # the organisation page plots the latest year of weekly campaigns
 
 DOMAIN_SORTS: dict[str, Order] = {
@@ -33,8 +34,9 @@ DOMAIN_SORTS: dict[str, Order] = {
     **{verdict: Order(((verdict, True), ("domain", False))) for verdict in VERDICTS},
 }
 NEWEST_FIRST = Order((("id", True),))
-DOMAIN_NUMBER_COLUMNS = [("recipients", "Recipients"), ("delivered", "Delivered"), ("bounced", "Bounced"),
-                         *((v, figures.VERDICT_LABELS[v]) for v in VERDICTS)]
+DOMAIN_NUMBER_COLUMNS = [("recipients", i18n.gettext_lazy("Recipients")), ("delivered", i18n.gettext_lazy("Delivered")),
+                         ("bounced", i18n.gettext_lazy("Bounced")),
+                         *((v, i18n.gettext_lazy(figures.VERDICT_LABELS[v])) for v in VERDICTS)]
 
 
 def vendor_label(vendor_id: str | None) -> str:

@@ -19,10 +19,74 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import pgettext, pgettext_lazy
 
 from deliverability.verdicts.exports import safe_cell
 
 PAGE_SIZE = 50
+
+
+# The column names of the product's own CSV reports (not the files made for an ESP, which keep that ESP's
+# format), marked for the catalogues: English keeps the plain keys, Catalan and Spanish get words in the same
+# snake_case style (issue 23). A report's header goes through `column_name` when written.
+CSV_COLUMNS = (
+    pgettext_lazy("CSV column", "b2b_bounce_rate_pct"),
+    pgettext_lazy("CSV column", "b2b_rate_change_pts"),
+    pgettext_lazy("CSV column", "b2b_rate_pct"),
+    pgettext_lazy("CSV column", "b2b_recipients"),
+    pgettext_lazy("CSV column", "b2c_bounce_rate_pct"),
+    pgettext_lazy("CSV column", "b2c_rate_change_pts"),
+    pgettext_lazy("CSV column", "b2c_rate_pct"),
+    pgettext_lazy("CSV column", "b2c_recipients"),
+    pgettext_lazy("CSV column", "bounced"),
+    pgettext_lazy("CSV column", "bounced_at_vendor"),
+    pgettext_lazy("CSV column", "bounces"),
+    pgettext_lazy("CSV column", "campaign"),
+    pgettext_lazy("CSV column", "campaigns"),
+    pgettext_lazy("CSV column", "category"),
+    pgettext_lazy("CSV column", "change"),
+    pgettext_lazy("CSV column", "confidence"),
+    pgettext_lazy("CSV column", "delivered"),
+    pgettext_lazy("CSV column", "diagnostic"),
+    pgettext_lazy("CSV column", "domain"),
+    pgettext_lazy("CSV column", "domain_kind"),
+    pgettext_lazy("CSV column", "email"),
+    pgettext_lazy("CSV column", "enhanced_status"),
+    pgettext_lazy("CSV column", "estimated_invalid_rate_change_pts"),
+    pgettext_lazy("CSV column", "estimated_invalid_rate_pct"),
+    pgettext_lazy("CSV column", "example"),
+    pgettext_lazy("CSV column", "filter_rejection"),
+    pgettext_lazy("CSV column", "invalid_recipient"),
+    pgettext_lazy("CSV column", "item"),
+    pgettext_lazy("CSV column", "kind"),
+    pgettext_lazy("CSV column", "occurred_at"),
+    pgettext_lazy("CSV column", "organization"),
+    pgettext_lazy("CSV column", "outcome"),
+    pgettext_lazy("CSV column", "overridden"),
+    pgettext_lazy("CSV column", "previous_week"),
+    pgettext_lazy("CSV column", "recipients"),
+    pgettext_lazy("CSV column", "recipients_at_vendor"),
+    pgettext_lazy("CSV column", "remote_mta"),
+    pgettext_lazy("CSV column", "reply_code"),
+    pgettext_lazy("CSV column", "reported_hard_bounce_rate_pct"),
+    pgettext_lazy("CSV column", "reported_hard_rate_change_pts"),
+    pgettext_lazy("CSV column", "reported_hard_rate_pct"),
+    pgettext_lazy("CSV column", "section"),
+    pgettext_lazy("CSV column", "sender_issue"),
+    pgettext_lazy("CSV column", "sent"),
+    pgettext_lazy("CSV column", "signature"),
+    pgettext_lazy("CSV column", "temporary"),
+    pgettext_lazy("CSV column", "this_week"),
+    pgettext_lazy("CSV column", "type"),
+    pgettext_lazy("CSV column", "unknown"),
+    pgettext_lazy("CSV column", "vendor"),
+    pgettext_lazy("CSV column", "verdict"),
+)
+
+
+def column_name(key: str) -> str:
+    """A CSV column's name in the active language (the key itself in English or when not in the catalogue)."""
+    return pgettext("CSV column", key)
 
 
 @dataclass(frozen=True)
@@ -122,10 +186,11 @@ class _Echo:
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
     """Stream a CSV download; every cell passes through verdicts.exports.safe_cell (formula injection)."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
+    names = [column_name(str(h)) for h in header]  # now, in the request's language (the body streams later)
 
     def lines():
         yield "\ufeff"  # Excel opens UTF-8 correctly only with a byte-order mark
-        yield writer.writerow([safe_cell(h) for h in header])
+        yield writer.writerow([safe_cell(name) for name in names])
         for row in rows:
             yield writer.writerow([safe_cell(cell) for cell in row])
 

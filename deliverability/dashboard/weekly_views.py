@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from deliverability.accounts.language import organization_language
@@ -51,7 +52,7 @@ def _figures(payload: dict) -> dict:
     if payload["current"]["bounced"]:
         figs["verdicts"] = figures.verdict_mix(payload["current"]["by_verdict"])
     if any(row.get("bounced") for row in payload["by_vendor"].values()):
-        figs["vendors"] = figures.bounces_by_vendor(payload["by_vendor"], title="Bounces by answering vendor this week")
+        figs["vendors"] = figures.bounces_by_vendor(payload["by_vendor"], title=gettext_noop("Bounces by answering vendor this week"))
     return figs
 
 
