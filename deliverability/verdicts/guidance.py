@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from deliverability.bounces.vendors import get_vendor
+from deliverability.sentences import gettext
 from deliverability.verdicts.explanations import explain_vendor
 
 DATA_FILE = Path(__file__).with_name("data") / "vendor_guidance.json"
@@ -19,7 +20,8 @@ def _data() -> dict:
 
 
 def vendor_guidance(vendor_id: str) -> dict | None:
-    """Everything the guidance page shows for a known vendor; None for an unknown id."""
+    """Everything the guidance page shows for a known vendor, in the active language (the data file's
+    sentences are in the catalogues through _catalogue.py; sources stay as written); None for an unknown id."""
     vendor = get_vendor(vendor_id)
     if vendor is None:
         return None
@@ -29,8 +31,8 @@ def vendor_guidance(vendor_id: str) -> dict | None:
         "vendor": vendor,
         "explanation": explain_vendor(vendor.id),
         "specific": specific is not None,
-        "allowlist_steps": list(steps["allowlist_steps"]),
-        "directory_check": steps["directory_check"],
+        "allowlist_steps": [gettext(step) for step in steps["allowlist_steps"]],
+        "directory_check": gettext(steps["directory_check"]),
         "sources": list(steps["sources"]),
         "lookup_url": vendor.lookup_url,
     }
