@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from deliverability.bounces.vendors import vendor_name
 from deliverability.ingest.values import monday_of  # the one definition of a week
+from deliverability.sentences import gettext_noop
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from .figures import VERDICT_LABELS, VERDICTS, sum_vendors
@@ -136,12 +137,14 @@ def summarise(diagnoses: Iterable[Mapping]) -> dict:
     }
 
 
-# Headline measures, in display order: (key, label). Every one is "higher is worse".
+# Headline measures, in display order: (key, label). Every one is "higher is worse". The label is stored
+# in English in the snapshot and translated when a page, the digest or the PDF renders it
+# (``{% translate h.label %}``): gettext_noop puts it in the catalogues.
 HEADLINE = (
-    ("b2b_rate", "B2B bounce rate"),
-    ("b2c_rate", "B2C bounce rate"),
-    ("reported_hard_rate", "Reported hard bounces"),
-    ("estimated_invalid_rate", "Estimated really invalid"),
+    ("b2b_rate", gettext_noop("B2B bounce rate")),
+    ("b2c_rate", gettext_noop("B2C bounce rate")),
+    ("reported_hard_rate", gettext_noop("Reported hard bounces")),
+    ("estimated_invalid_rate", gettext_noop("Estimated really invalid")),
 )
 
 
