@@ -108,6 +108,8 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,
         "format_label": retry_form.format_label(upload.detected_format or upload.requested_format),
         "import_running": upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING),
+        "events_by_type": [(retry_form.STATUS_LABELS.get(kind, kind), n)
+                           for kind, n in ((upload.summary or {}).get("events_by_type") or {}).items()],
     })
 
 

@@ -255,7 +255,9 @@ def test_formats_are_named_in_words_on_the_upload_pages(client, org_a, manager):
     assert ">Amazon SES notifications (JSON)<" in page and ">Bounce emails (.eml, mbox)<" in page
     assert ">ses<" not in page and ">dsn<" not in page
     upload = _imported(client, org_a)
-    assert "read as Spreadsheet (CSV), one row per event" in page_of(client, org_a, upload)
+    page = page_of(client, org_a, upload)
+    assert "read as Spreadsheet (CSV), one row per event" in page
+    assert "<li>Bounced (refused): 1</li>" in page and "<li>Delivered: 1</li>" in page and "<li>bounce:" not in page
     organisation = client.get(reverse("organization", args=[org_a.slug])).content.decode()
     assert "<td>Spreadsheet (CSV), one row per event</td>" in organisation and "<td>csv</td>" not in organisation
 
