@@ -337,7 +337,7 @@ def dns_unchecked_said(domains: int, addresses: int) -> Sentence:
     dns_unchecked evidence, see rules.dns_says_no_mail)."""
     return S.gettext(
         "DNS enrichment failed for %(domains)s of this campaign (no answer from the resolver in time): the verdicts "
-        "of %(addresses)s there rest on the bounce text alone and are marked \u201cDNS unchecked\u201d in the list "
+        "of %(addresses)s there rest on the bounce text alone and are marked “DNS unchecked” in the list "
         "of bounced addresses (technical detail).",
         domains=S.ngettext("%(count)s domain", "%(count)s domains", domains, count=domains),
         addresses=S.ngettext("%(count)s bounced address", "%(count)s bounced addresses", addresses, count=addresses))
