@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DNS_PORT ?= 5354
 
-.PHONY: setup run test check migrate clean bench
+.PHONY: setup run test check migrate clean bench messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,8 +13,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# Shared first step: virtualenv, packages, migrated default database.
-setup: $(STAMP)
+# The compiled translation catalogues (issue 23): built from the committed .po files by GNU gettext's
+# msgfmt (Debian package gettext), never committed, so they cannot go stale; --check refuses a broken one.
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+%.mo: %.po
+	msgfmt --check -o $@ $<
+messages: $(MO)
+
+# Shared first step: virtualenv, packages, compiled catalogues, migrated default database.
+setup: $(STAMP) messages
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
@@ -22,7 +29,7 @@ setup: $(STAMP)
 run: setup
 	DEBUG=1 $(PY) manage.py demo --dns-port $(DEMO_DNS_PORT)
 
-test: $(STAMP)
+test: $(STAMP) messages
 	mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
