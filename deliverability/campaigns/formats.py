@@ -15,6 +15,7 @@ FORMAT_LABELS = {
     "ses": _("Amazon SES notifications (JSON)"),
     "mailgun": _("Mailgun events (JSON)"),
     "postmark": _("Postmark bounces (JSON)"),
+    "sparkpost": _("SparkPost events (JSON)"),
     "zip": _("Zip archive of any of these"),
 }
 

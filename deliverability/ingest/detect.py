@@ -14,7 +14,7 @@ from .records import UnsupportedFormat
 from .textio import choose_encoding, decode_sample, looks_binary, sniff_delimiter
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a member, or an empty archive
-TRIED = "CSV, raw bounce emails (.eml/mbox), Mailchimp, HubSpot, SendGrid, Amazon SES, Mailgun, Postmark JSON, or a zip of these"
+TRIED = "CSV, raw bounce emails (.eml/mbox), Mailchimp, HubSpot, SendGrid, Amazon SES, Mailgun, Postmark, SparkPost JSON, or a zip of these"
 
 # Member names that identify an ESP's JSON. Matched as substrings of the sample, so they also
 # work on a truncated sample and inside SNS envelopes, where the SES message is an escaped string.
@@ -30,6 +30,8 @@ _JSON_SIGNS: dict[str, tuple[str, ...]] = {
                  '"sg_machine_open"'),
     "postmark": ('"BouncedAt"', '"TypeCode"', '"RecordType"', '"MessageStream"', '"CanActivate"',
                  '"DumpAvailable"'),
+    "sparkpost": ('"msys"', '"message_event"', '"track_event"', '"bounce_class"', '"rcpt_to"',
+                  '"transmission_id"'),
     "hubspot": ('"portalId"', '"emailCampaignId"', '"appName"', '"sentBy"', '"obsoletedBy"',
                 '"dropReason"', '"emailCampaignGroupId"'),
     "mailchimp": ('"email_address"', '"list_id"', '"campaign_id"'),
@@ -83,7 +85,7 @@ def _json_format(text: str, name: str) -> str:
     if scores[best] == 0:
         raise UnsupportedFormat(
             f"{_called(name)}is JSON, but not a shape we recognise; expected the events of "
-            "Amazon SES, SendGrid, Mailgun, Postmark, HubSpot or Mailchimp."
+            "Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, HubSpot or Mailchimp."
         )
     return best
 

@@ -19,6 +19,7 @@ class Esp(models.TextChoices):
     MAILGUN = "mailgun", "Mailgun"
     POSTMARK = "postmark", "Postmark"
     SES = "ses", "Amazon SES (SNS)"
+    SPARKPOST = "sparkpost", "SparkPost"
 
 
 def new_token() -> str:
@@ -74,8 +75,9 @@ class WebhookEndpoint(models.Model):
 
     @property
     def basic_auth_required(self) -> bool:
-        """Postmark has nothing else; a SendGrid endpoint without signing is protected by it too."""
-        return bool(self.basic_user) or self.esp == Esp.POSTMARK or (
+        """Postmark and SparkPost have nothing else (SparkPost's other choice, OAuth 2, needs a token
+        server); a SendGrid endpoint without signing is protected by it too."""
+        return bool(self.basic_user) or self.esp in (Esp.POSTMARK, Esp.SPARKPOST) or (
             self.esp == Esp.SENDGRID and not self.signing_key.strip())
 
 

@@ -107,7 +107,7 @@ def _audit(request, endpoint: WebhookEndpoint, kind: str, reason: str = "") -> N
 
 def _new_secrets(endpoint: WebhookEndpoint) -> None:
     endpoint.token = new_token()
-    if endpoint.esp == Esp.POSTMARK or (endpoint.esp == Esp.SENDGRID and not endpoint.signing_key.strip()) \
+    if endpoint.esp in (Esp.POSTMARK, Esp.SPARKPOST) or (endpoint.esp == Esp.SENDGRID and not endpoint.signing_key.strip()) \
             or endpoint.basic_user:
         endpoint.basic_user = endpoint.basic_user or f"{endpoint.esp}-{secrets.token_hex(3)}"
         endpoint.basic_password = secrets.token_urlsafe(18)

@@ -312,3 +312,48 @@ def test_identity_reads_the_same_time_from_epoch_seconds_and_iso_text():
 def test_mailgun_legacy_webhook_fields_are_read(tmp_path, fields, expected):
     records, errors, _ = read(tmp_path, {**fields, "timestamp": "1793613605"}, fmt="mailgun")
     assert [(r.email, r.event_type) for r in records] == [("ana@acme.example", expected)] and not errors
+
+
+# --- SparkPost --------------------------------------------------------------------------------
+def sparkpost(kind: str, wrapper: str = "message_event", **fields) -> dict:
+    return {"msys": {wrapper: {"type": kind, "event_id": f"sp-{kind}-{fields.get('bounce_class', '')}",
+                               "rcpt_to": "ana@acme.example", "timestamp": "1793613605", "message_id": "spm-1",
+                               "transmission_id": "t-1", "campaign_id": "November", **fields}}}
+
+
+SPARKPOST_EVENTS = [
+    (sparkpost("delivery"), "delivered"),
+    (sparkpost("bounce", bounce_class="10", raw_reason="550 5.1.1 user unknown", error_code="550"), "bounce"),
+    (sparkpost("bounce", bounce_class="50", raw_reason="554 5.7.1 blocked"), "bounce"),
+    (sparkpost("bounce", bounce_class="25", raw_reason="550 suppressed by customer policy"), "suppressed"),
+    (sparkpost("bounce", bounce_class="90"), "unsubscribe"),
+    (sparkpost("out_of_band", bounce_class="10", raw_reason="550 5.1.1 no such user"), "bounce"),
+    (sparkpost("delay", raw_reason="421 try later"), "deferred"),
+    (sparkpost("policy_rejection", reason="Message generation rejected"), "dropped"),
+    (sparkpost("spam_complaint", fbtype="abuse"), "complaint"),
+    (sparkpost("list_unsubscribe", "unsubscribe_event"), "unsubscribe"),
+    (sparkpost("link_unsubscribe", "unsubscribe_event"), "unsubscribe"),
+    (sparkpost("open", "track_event"), "open"),
+    (sparkpost("click", "track_event", target_link_url="https://sender.example"), "click"),
+]
+
+
+@pytest.mark.parametrize(("event", "expected"), SPARKPOST_EVENTS, ids=[
+    f"{next(iter(e['msys'].values()))['type']}-{t}" for e, t in SPARKPOST_EVENTS])
+def test_every_sparkpost_event_type_is_stored_as_the_table_says(tmp_path, event, expected):
+    records, errors, _ = read(tmp_path, [event])
+    inner = next(iter(event["msys"].values()))
+    assert [(r.email, r.event_type, r.esp_event_id) for r in records] == [
+        ("ana@acme.example", expected, inner["event_id"])] and not errors
+    assert records[0].campaign == "November"
+
+
+def test_sparkpost_injection_auto_replies_and_empty_test_entries_store_nothing(tmp_path):
+    records, errors, skipped = read(tmp_path, [sparkpost("injection"), sparkpost("bounce", bounce_class="60"),
+                                               {"msys": {}}])
+    assert not records and not errors and sum(skipped.values()) == 3
+
+
+def test_sparkpost_bounce_keeps_its_class_and_reply(tmp_path):
+    records, _, _ = read(tmp_path, [SPARKPOST_EVENTS[2][0]])
+    assert (records[0].esp_labels["bounce_class"], records[0].reply_code, records[0].enhanced_status) == ("50", 554, "5.7.1")

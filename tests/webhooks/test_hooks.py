@@ -378,3 +378,15 @@ def test_mailgun_legacy_form_webhooks_are_verified_stored_as_received_and_read(c
     assert events["ana@acme.example"].esp_event_id.startswith("m1@sender.example|bounce|ana@acme.example|")
     assert events["bob@acme.example"].type == "suppressed"
     assert "eve@acme.example" not in events
+
+
+def test_sparkpost_needs_basic_auth_and_its_events_are_imported(client, org_a):
+    endpoint = WebhookEndpoint.objects.create(organization=org_a, esp="sparkpost", name="sp", basic_user="sp",
+                                              basic_password="pw")
+    body = json.dumps([{"msys": {"message_event": {
+        "type": "bounce", "bounce_class": "10", "event_id": "sp-1", "rcpt_to": "ana@acme.example",
+        "timestamp": "1793613605", "raw_reason": "550 5.1.1 user unknown", "message_id": "m"}}}])
+    assert post(client, endpoint, body).status_code == 401
+    assert post(client, endpoint, body, HTTP_AUTHORIZATION=basic("sp", "pw")).status_code == 200
+    services.import_pending(endpoint.pk, analyse=False)
+    assert list(Event.objects.values_list("type", "esp_event_id")) == [("bounce", "sp-1")]

@@ -51,8 +51,8 @@ def replay_endpoint(org: Organization, esp: str) -> WebhookEndpoint:
         endpoint.signing_key, endpoint.replay_keys = public, {"sendgrid_private": private}
     elif esp == Esp.MAILGUN:
         endpoint.signing_key = secrets.token_hex(16)
-    elif esp == Esp.POSTMARK:
-        endpoint.basic_user, endpoint.basic_password = "postmark-replay", secrets.token_urlsafe(18)
+    elif esp in (Esp.POSTMARK, Esp.SPARKPOST):
+        endpoint.basic_user, endpoint.basic_password = f"{esp}-replay", secrets.token_urlsafe(18)
     else:
         private, certificate = verify.new_sns_certificate()
         endpoint.sns_certificate, endpoint.replay_keys = certificate, {"sns_private": private}
@@ -69,7 +69,7 @@ def signed_request(endpoint: WebhookEndpoint, body: bytes) -> tuple[bytes, dict[
         headers["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP"] = stamp
         headers["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE"] = verify.sign_sendgrid(
             endpoint.replay_keys["sendgrid_private"], stamp, body)
-    elif endpoint.esp == Esp.POSTMARK:
+    elif endpoint.esp in (Esp.POSTMARK, Esp.SPARKPOST):
         pair = f"{endpoint.basic_user}:{endpoint.basic_password}".encode()
         headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(pair).decode()
     elif endpoint.esp in (Esp.MAILGUN, Esp.SES):
