@@ -148,6 +148,14 @@ GLOSSARY_TERMS: dict[str, str] = {
 }
 
 
+# The kinds of receiving systems, as the glossary page names them.
+VENDOR_CATEGORY_NAMES: dict[str, str] = {
+    "security_gateway": gettext_lazy("security gateway"),
+    "mailbox_provider": gettext_lazy("mailbox provider"),
+    "hosting": gettext_lazy("web hosting"),
+}
+
+
 def glossary() -> list[tuple[str, str]]:
     """The glossary in the active language, sorted by term: (term, gloss)."""
     return sorted(((str(GLOSSARY_TERMS[term]), str(gloss)) for term, gloss in GLOSSARY.items()),

@@ -19,7 +19,12 @@ from deliverability.accounts.tenancy import Access, get_for_org, login_view, org
 from deliverability.campaigns.models import Campaign, Recipient
 from deliverability.verdicts import services, unsuppress
 from deliverability.verdicts.erasure import erase_address
-from deliverability.verdicts.explanations import GLOSSARY, VENDOR_CATEGORY_EXPLANATIONS, VERDICT_EXPLANATIONS
+from deliverability.verdicts.explanations import (
+    VENDOR_CATEGORY_EXPLANATIONS,
+    VENDOR_CATEGORY_NAMES,
+    VERDICT_EXPLANATIONS,
+)
+from deliverability.verdicts.explanations import glossary as glossary_in_language
 from deliverability.verdicts.guidance import vendor_guidance
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignDomainStat, CampaignNote, RecipientVerdict
 from deliverability.verdicts.recovery import campaign_recovery_plan
@@ -34,9 +39,9 @@ _IPS = re.compile(r"^[0-9a-fA-F:./, ]{1,300}$")
 @login_view
 def glossary(request: HttpRequest) -> HttpResponse:
     return render(request, "verdicts/glossary.html", {
-        "glossary": sorted(GLOSSARY.items(), key=lambda item: item[0].lower()),
+        "glossary": glossary_in_language(),  # terms and glosses in the reader's language, sorted there
         "verdicts": [(key, VERDICT_EXPLANATIONS[key]) for key, _ in VERDICT_CHOICES],
-        "categories": [(key.replace("_", " "), texts) for key, texts in VENDOR_CATEGORY_EXPLANATIONS.items()],
+        "categories": [(VENDOR_CATEGORY_NAMES[key], texts) for key, texts in VENDOR_CATEGORY_EXPLANATIONS.items()],
     })
 
 
