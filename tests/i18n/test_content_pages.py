@@ -1,0 +1,56 @@
+"""Issue 23, the content on the pages: a campaign imported and analysed for real (a worker's English
+run), then read by a Catalan and a Spanish browser: the headline, "what to do" and every verdict's
+evidence come in the reader's language, the quoted reply as it was."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from deliverability.campaigns.models import Campaign
+from deliverability.sentences import Sentence, say
+from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
+from tests.portal_data import SUBJECT, import_campaign, recent
+
+
+def _in(text: str, page: str) -> bool:
+    return html.escape(text) in page or text in html.unescape(page)
+
+
+@pytest.mark.parametrize("language", ["ca", "es"])
+def test_campaign_and_recipient_pages_read_in_the_browsers_language(client, org_a, viewer_a, tmp_path, language):
+    import_campaign(org_a, tmp_path, "November newsletter", recent(3))
+    campaign = Campaign.objects.get(organization=org_a, name="November newsletter")
+    diagnosis = CampaignDiagnosis.objects.get(campaign=campaign)
+    client.force_login(viewer_a)
+    page = client.get(reverse("campaign", args=[org_a.slug, campaign.pk]), HTTP_ACCEPT_LANGUAGE=language
+                      ).content.decode()
+    with translation.override(language):
+        headline = say(diagnosis.headline, diagnosis.data["headline_msg"])
+        todo = [say(item["text"], item.get("msg")) for item in diagnosis.data["what_to_do"]]
+    assert headline != diagnosis.headline
+    assert _in(headline, page) and not _in(diagnosis.headline, page)
+    for item, local in zip(diagnosis.data["what_to_do"], todo, strict=True):
+        assert _in(local, page) and not _in(item["text"], page)
+
+    verdict = RecipientVerdict.objects.get(campaign=campaign, email=SUBJECT)
+    page = client.get(reverse("campaign_recipient", args=[org_a.slug, campaign.pk, verdict.recipient_id]),
+                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert verdict.evidence
+    for item in verdict.evidence:
+        with translation.override(language):
+            local = Sentence.from_json(item["msg"]).render()
+        assert local != item["text"]
+        assert _in(local, page) and not _in(item["text"], page), item["code"]
+    assert _in(f"550 5.1.1 <{SUBJECT}>: Recipient address rejected: User unknown", page)  # the reply, verbatim
+
+
+def test_english_readers_read_the_stored_english(client, org_a, viewer_a, tmp_path):
+    import_campaign(org_a, tmp_path, "November newsletter", recent(3))
+    campaign = Campaign.objects.get(organization=org_a, name="November newsletter")
+    diagnosis = CampaignDiagnosis.objects.get(campaign=campaign)
+    client.force_login(viewer_a)
+    page = client.get(reverse("campaign", args=[org_a.slug, campaign.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _in(diagnosis.headline, page)
