@@ -20,6 +20,8 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
+from deliverability.sentences import Sentence
+
 from . import rules as rule_families
 from .explain import explain
 from .smtp import find_reply_code, find_status
@@ -493,9 +495,11 @@ def classify_record(record) -> Classification:
                               explanation=explain(hint, hint, vendor, False, False),
                               status=normalize_status(record.status), reply_code=record.reply_code, rule=f"layout:{hint}")
     if not record.diagnostic and not record.status and not record.reply_code:
-        reason = record.note or "the bounce gives no status and no diagnostic"
+        # The reader's note is a technical detail (as the reply itself): it stays as written (issue 23).
+        explanation = (Sentence.gettext("Not enough information: %(reason)s.", reason=record.note) if record.note
+                       else Sentence.gettext("Not enough information: the bounce gives no status and no diagnostic."))
         return Classification(category="unknown", hard=False, vendor=vendor_for_host(record.remote_mta), signature=None,
-                              explanation=f"Not enough information: {reason}.", status=None, reply_code=None)
+                              explanation=explanation.render(), status=None, reply_code=None)
     result = classify(record.diagnostic, record.status, record.reply_code, record.stage, record.remote_mta)
     if (record.action or "").lower() == "delayed" and rule_families.on("delay") and (result.hard or not result.temporary):
         # A delay warning (RFC 3464 Action: delayed; plain-text "will continue to try") reports a delivery
