@@ -47,8 +47,7 @@ def hook(request: HttpRequest, esp: str, token: str) -> HttpResponse:
         return too_big
     if endpoint.basic_auth_required and not request.headers.get("Authorization"):
         # Amazon SNS (and some clients) send credentials only after a 401 challenge (as django-anymail's
-        # SES view answers); the refusal is audited like any other.
-        services.receive(endpoint, body, request.headers, request.META.get("REMOTE_ADDR", ""))
+        # SES view answers). Not audited: it is the normal first step of such a client, not a refusal.
         return HttpResponse(_("Credentials required."), status=401, content_type=_PLAIN,
                             headers={"WWW-Authenticate": 'Basic realm="webhook"'})
     answer = services.receive(endpoint, body, request.headers, request.META.get("REMOTE_ADDR", ""))

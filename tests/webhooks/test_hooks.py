@@ -100,7 +100,7 @@ def test_sendgrid_without_signing_still_needs_the_token_and_basic_auth(client, o
     assert post(client, endpoint, body).status_code == 401
     assert post(client, endpoint, body, HTTP_AUTHORIZATION=basic("sg", "wrong")).status_code == 403
     assert post(client, endpoint, body, HTTP_AUTHORIZATION=basic("sg", "s3cret")).status_code == 200
-    assert len(refusals(endpoint)) == 2
+    assert len(refusals(endpoint)) == 1  # the wrong password; the 401 challenge is a client's normal first step
 
 
 def test_unknown_token_or_wrong_esp_is_404(client, sendgrid):
