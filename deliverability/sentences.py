@@ -23,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, override
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, override, pgettext
 
 __all__ = ["Number", "Sentence", "gettext", "gettext_lazy", "gettext_noop", "override", "say"]
 
@@ -32,11 +32,11 @@ _NO_DJANGO = (ImproperlyConfigured, AppRegistryNotReady)
 
 
 class Sentence:
-    __slots__ = ("msgid", "n", "params", "plural")
+    __slots__ = ("context", "msgid", "n", "params", "plural")
 
     def __init__(self, msgid: str, params: Mapping[str, Any] | None = None, plural: str | None = None,
-                 n: int | None = None) -> None:
-        self.msgid, self.plural, self.n = msgid, plural, n
+                 n: int | None = None, context: str | None = None) -> None:
+        self.msgid, self.plural, self.n, self.context = msgid, plural, n, context
         self.params = dict(params or {})
 
     @classmethod
@@ -48,6 +48,11 @@ class Sentence:
         return cls(singular, params, plural, n)
 
     @classmethod
+    def pgettext(cls, context: str, msgid: str, **params: Any) -> Sentence:
+        """A source text whose words another part of the product uses differently (msgctxt)."""
+        return cls(msgid, params, context=context)
+
+    @classmethod
     def join(cls, sentences: list[Sentence]) -> Sentence:
         """Whole sentences one after the other (a paragraph); one alone is itself."""
         return sentences[0] if len(sentences) == 1 else cls("", {"sentences": list(sentences)})
@@ -57,7 +62,10 @@ class Sentence:
         if not self.msgid:  # a paragraph
             return " ".join(_render(item) for item in self.params.get("sentences", ()))
         try:
-            text = ngettext(self.msgid, self.plural, self.n) if self.plural is not None else gettext(self.msgid)
+            if self.context is not None:
+                text = pgettext(self.context, self.msgid)
+            else:
+                text = ngettext(self.msgid, self.plural, self.n) if self.plural is not None else gettext(self.msgid)
         except _NO_DJANGO:  # no Django settings (or apps) loaded: the English source
             text = self.msgid if self.plural is None or self.n == 1 else self.plural
         if not self.params:
@@ -85,6 +93,8 @@ class Sentence:
         data: dict[str, Any] = {"msgid": self.msgid}  # "" for a paragraph (params: sentences)
         if self.plural is not None:
             data["plural"], data["n"] = self.plural, self.n
+        if self.context is not None:
+            data["context"] = self.context
         if self.params:
             data["params"] = {key: _to_json(value) for key, value in self.params.items()}
         return data
@@ -92,7 +102,7 @@ class Sentence:
     @classmethod
     def from_json(cls, data: Mapping) -> Sentence:
         params = {key: _from_json(value) for key, value in (data.get("params") or {}).items()}
-        return cls(data["msgid"], params, data.get("plural"), data.get("n"))
+        return cls(data["msgid"], params, data.get("plural"), data.get("n"), data.get("context"))
 
 
 class Number:

@@ -225,8 +225,11 @@ def _hard_source(d: CampaignDiagnosis) -> Sentence:
 
 
 def _duration(seconds: int) -> Sentence:
+    """"within the minute" (of the first refusal): a context of its own, the weekly page words it otherwise."""
     if seconds < 90:
-        return S.gettext("within the minute") if seconds <= 60 else S.gettext("within two minutes")
+        if seconds <= 60:
+            return S.pgettext("of the first refusal", "within the minute")
+        return S.pgettext("of the first refusal", "within two minutes")
     minutes = round(seconds / 60)
     return S.ngettext("within %(count)s minute", "within %(count)s minutes", minutes, count=minutes)
 

@@ -44,7 +44,7 @@ LANGUAGES = ("ca", "es")
 CONTENT_SOURCES = (
     "deliverability/bounces/explain.py", "deliverability/verdicts/explanations.py",
     "deliverability/verdicts/rules.py", "deliverability/verdicts/judge.py", "deliverability/verdicts/_catalogue.py",
-    "deliverability/dashboard/weekly.py",
+    "deliverability/dashboard/weekly.py", "deliverability/bounces/classify.py",
 )
 # Entries that read the same in every language: technical names and punctuation-only patterns.
 SAME_EVERYWHERE = {"ESP", "MX", "SPF/DKIM/DMARC", "%(statement)s.", "%(statement)s: %(reply)s.",
