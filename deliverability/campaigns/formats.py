@@ -16,6 +16,7 @@ FORMAT_LABELS = {
     "mailgun": _("Mailgun events (JSON)"),
     "postmark": _("Postmark bounces (JSON)"),
     "sparkpost": _("SparkPost events (JSON)"),
+    "mailjet": _("Mailjet events (JSON)"),
     "zip": _("Zip archive of any of these"),
 }
 

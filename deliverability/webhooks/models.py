@@ -20,6 +20,11 @@ class Esp(models.TextChoices):
     POSTMARK = "postmark", "Postmark"
     SES = "ses", "Amazon SES (SNS)"
     SPARKPOST = "sparkpost", "SparkPost"
+    MAILJET = "mailjet", "Mailjet"
+
+
+# ESPs whose webhooks prove themselves by HTTP basic auth only (in the URL pasted into the ESP).
+BASIC_AUTH_ONLY = (Esp.POSTMARK, Esp.SPARKPOST, Esp.MAILJET)
 
 
 def new_token() -> str:
@@ -75,9 +80,9 @@ class WebhookEndpoint(models.Model):
 
     @property
     def basic_auth_required(self) -> bool:
-        """Postmark and SparkPost have nothing else (SparkPost's other choice, OAuth 2, needs a token
-        server); a SendGrid endpoint without signing is protected by it too."""
-        return bool(self.basic_user) or self.esp in (Esp.POSTMARK, Esp.SPARKPOST) or (
+        """Postmark, SparkPost and Mailjet have nothing else (SparkPost's other choice, OAuth 2, needs a
+        token server); a SendGrid endpoint without signing is protected by it too."""
+        return bool(self.basic_user) or self.esp in BASIC_AUTH_ONLY or (
             self.esp == Esp.SENDGRID and not self.signing_key.strip())
 
 

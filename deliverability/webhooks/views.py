@@ -18,7 +18,14 @@ from django.views.decorators.http import require_POST
 
 from deliverability.accounts.tenancy import Access, declare, get_for_org, org_view
 from deliverability.webhooks import services, tasks, verify
-from deliverability.webhooks.models import Esp, WebhookAudit, WebhookDailyCount, WebhookEndpoint, new_token
+from deliverability.webhooks.models import (
+    BASIC_AUTH_ONLY,
+    Esp,
+    WebhookAudit,
+    WebhookDailyCount,
+    WebhookEndpoint,
+    new_token,
+)
 
 _PLAIN = "text/plain; charset=utf-8"
 
@@ -106,7 +113,7 @@ def _audit(request, endpoint: WebhookEndpoint, kind: str, reason: str = "") -> N
 
 def _new_secrets(endpoint: WebhookEndpoint) -> None:
     endpoint.token = new_token()
-    if endpoint.esp in (Esp.POSTMARK, Esp.SPARKPOST) or (endpoint.esp == Esp.SENDGRID and not endpoint.signing_key.strip()) \
+    if endpoint.esp in BASIC_AUTH_ONLY or (endpoint.esp == Esp.SENDGRID and not endpoint.signing_key.strip()) \
             or endpoint.basic_user:
         endpoint.basic_user = endpoint.basic_user or f"{endpoint.esp}-{secrets.token_hex(3)}"
         endpoint.basic_password = secrets.token_urlsafe(18)

@@ -357,3 +357,36 @@ def test_sparkpost_injection_auto_replies_and_empty_test_entries_store_nothing(t
 def test_sparkpost_bounce_keeps_its_class_and_reply(tmp_path):
     records, _, _ = read(tmp_path, [SPARKPOST_EVENTS[2][0]])
     assert (records[0].esp_labels["bounce_class"], records[0].reply_code, records[0].enhanced_status) == ("50", 554, "5.7.1")
+
+
+# --- Mailjet ----------------------------------------------------------------------------------
+def mailjet(event: str, **fields) -> dict:
+    return {"event": event, "time": 1793613605, "MessageID": 19421777835146490, "Message_GUID": "g-1",
+            "email": "ana@acme.example", "mj_campaign_id": 7257, "mj_contact_id": 4, "customcampaign": "November",
+            **fields}
+
+
+MAILJET_EVENTS = [
+    (mailjet("sent", smtp_reply="250 OK"), "delivered"),
+    (mailjet("bounce", hard_bounce=True, error_related_to="recipient", error="user unknown",
+             smtp_reply="550 5.1.1 user unknown"), "bounce"),
+    (mailjet("bounce", hard_bounce=False, error_related_to="domain", error="greylisted",
+             smtp_reply="451 4.7.1 greylisted"), "deferred"),
+    (mailjet("blocked", error_related_to="mailjet", error="preblocked"), "suppressed"),
+    (mailjet("blocked", error_related_to="mailjet", error="duplicate in campaign"), "dropped"),
+    (mailjet("spam", source="JMRPP"), "complaint"),
+    (mailjet("unsub", mj_list_id=1), "unsubscribe"),
+    (mailjet("open", ip="192.0.2.1", agent="Mozilla"), "open"),
+    (mailjet("click", url="https://sender.example"), "click"),
+]
+
+
+@pytest.mark.parametrize(("event", "expected"), MAILJET_EVENTS, ids=[
+    f"{e['event']}-{t}" for e, t in MAILJET_EVENTS])
+def test_every_mailjet_event_type_is_stored_as_the_table_says(tmp_path, event, expected):
+    single, errors, _ = read(tmp_path, event, "one.json")  # "group events" off: one bare event
+    grouped, _, _ = read(tmp_path, [event], "many.json")
+    assert [(r.email, r.event_type, r.campaign) for r in single] == [("ana@acme.example", expected, "November")]
+    assert single[0].esp_event_id == grouped[0].esp_event_id == event_identity(
+        "19421777835146490", expected, "ana@acme.example", datetime(2026, 11, 2, 10, 0, 5, tzinfo=UTC))
+    assert not errors

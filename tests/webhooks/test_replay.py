@@ -100,3 +100,12 @@ def test_a_mailgun_legacy_form_body_is_posted_as_a_form_with_fresh_signature_fie
     [line] = replay(tmp_path, "mailgun", body)
     assert line["status"] == "200"
     assert [(e["type"], e["recipient"]) for e in line["events"]] == [("open", "ana@acme.example")]
+
+
+def test_mailjet_and_sparkpost_replays_use_the_endpoints_basic_auth(tmp_path):
+    [mj] = replay(tmp_path, "mailjet", {"event": "bounce", "time": 1793613605, "MessageID": 5, "email": "ana@acme.example",
+                                        "hard_bounce": True, "smtp_reply": "550 5.1.1 unknown"})
+    assert [(e["type"], e["recipient"]) for e in mj["events"]] == [("bounce", "ana@acme.example")]
+    [sp] = replay(tmp_path, "sparkpost", [{"msys": {"track_event": {
+        "type": "open", "event_id": "sp-1", "rcpt_to": "bob@acme.example", "timestamp": "1793613605"}}}])
+    assert [(e["type"], e["esp_event_id"]) for e in sp["events"]] == [("open", "sp-1")]

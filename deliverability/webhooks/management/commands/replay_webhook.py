@@ -33,7 +33,7 @@ from deliverability.campaigns.models import Event
 from deliverability.ingest import Record
 from deliverability.taskqueue import uses_broker, wait_for_background_tasks
 from deliverability.webhooks import services, verify
-from deliverability.webhooks.models import Esp, WebhookEndpoint, WebhookPayload
+from deliverability.webhooks.models import BASIC_AUTH_ONLY, Esp, WebhookEndpoint, WebhookPayload
 
 REPLAY_NAME = "replay"
 REPLAY_TOPIC = "arn:aws:sns:us-east-1:000000000000:replay"
@@ -51,7 +51,7 @@ def replay_endpoint(org: Organization, esp: str) -> WebhookEndpoint:
         endpoint.signing_key, endpoint.replay_keys = public, {"sendgrid_private": private}
     elif esp == Esp.MAILGUN:
         endpoint.signing_key = secrets.token_hex(16)
-    elif esp in (Esp.POSTMARK, Esp.SPARKPOST):
+    elif esp in BASIC_AUTH_ONLY:
         endpoint.basic_user, endpoint.basic_password = f"{esp}-replay", secrets.token_urlsafe(18)
     else:
         private, certificate = verify.new_sns_certificate()
@@ -69,7 +69,7 @@ def signed_request(endpoint: WebhookEndpoint, body: bytes) -> tuple[bytes, dict[
         headers["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_TIMESTAMP"] = stamp
         headers["HTTP_X_TWILIO_EMAIL_EVENT_WEBHOOK_SIGNATURE"] = verify.sign_sendgrid(
             endpoint.replay_keys["sendgrid_private"], stamp, body)
-    elif endpoint.esp in (Esp.POSTMARK, Esp.SPARKPOST):
+    elif endpoint.esp in BASIC_AUTH_ONLY:
         pair = f"{endpoint.basic_user}:{endpoint.basic_password}".encode()
         headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(pair).decode()
     elif endpoint.esp in (Esp.MAILGUN, Esp.SES):
