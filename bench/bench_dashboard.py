@@ -356,6 +356,19 @@ def write(results: list[dict], browser: dict | None, counts: dict, note: str, ge
         handle.write("\n".join(lines) + "\n")
 
 
+def limit_statements(seconds: int) -> None:
+    """PostgreSQL's statement_timeout on every connection the crawl opens (after --generate)."""
+    from django.db.backends.signals import connection_created
+
+    def apply(sender, connection, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(seconds) * 1000}")
+
+    connection_created.connect(apply, weak=False)
+    if connection.connection is not None:
+        apply(None, connection)
+
+
 def _load() -> str:
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -368,6 +381,9 @@ def main() -> None:
     parser.add_argument("--org", default="bench")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--statement-timeout", type=int, default=30,
+                        help="seconds: a page whose query runs longer fails (listed with status 500) instead of "
+                             "holding up the crawl")
     parser.add_argument("--json", help="also save every page's figures to this file")
     parser.add_argument("--write", action="store_true", help="append the results to docs/benchmarks.md")
     parser.add_argument("--note", default="")
@@ -381,6 +397,8 @@ def main() -> None:
         generated = (f"Generated with `generate_demo --events {args.events} --orgs {args.orgs}` in "
                      f"{time.monotonic() - started:.0f} s (load average before {load}, after {_load()}).")
         print(generated)
+    if connection.vendor == "postgresql":
+        limit_statements(args.statement_timeout)
     counts = sizes()
     print("data:", counts)
     org = biggest_org()
