@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import statistics
@@ -211,9 +212,9 @@ tests share the machine: the CPU-time ratio is the steadier figure). Bar (issue 
 """
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     start = text.find("\n## classify_bounces command (issue 16)\n")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        end = len(text) if end < 0 else end
+    if start >= 0:  # the section ends at the next heading of any level (others append subsections)
+        following = re.compile(r"\n#{1,6} ").search(text, start + 1)
+        end = following.start() if following else len(text)
         path.write_text(text[:start].rstrip("\n") + "\n" + section.rstrip("\n") + "\n" + text[end:])
     else:
         path.write_text(text.rstrip("\n") + "\n" + section)
