@@ -310,9 +310,9 @@ Single process, single thread. Sisimai's figure includes Perl start-up and modul
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     # Replace the existing section (up to the next "## " heading) instead of appending a second one.
     start = text.find("\n## Bounce engine\n")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        end = len(text) if end < 0 else end
+    if start >= 0:  # the section ends at the next heading of any level (others append subsections)
+        following = re.compile(r"\n#{1,6} ").search(text, start + 1)
+        end = following.start() if following else len(text)
         path.write_text(text[:start].rstrip("\n") + "\n" + section.rstrip("\n") + "\n" + text[end:])
     else:
         path.write_text(text.rstrip("\n") + "\n" + section)
