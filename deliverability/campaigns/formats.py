@@ -17,6 +17,7 @@ FORMAT_LABELS = {
     "postmark": _("Postmark bounces (JSON)"),
     "sparkpost": _("SparkPost events (JSON)"),
     "mailjet": _("Mailjet events (JSON)"),
+    "brevo": _("Brevo events (JSON)"),
     "zip": _("Zip archive of any of these"),
 }
 

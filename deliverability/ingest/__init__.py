@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-from . import csv_generic, dsn, hubspot, mailchimp, mailgun, mailjet, postmark, sendgrid, ses, sparkpost, zipped
+from . import brevo, csv_generic, dsn, hubspot, mailchimp, mailgun, mailjet, postmark, sendgrid, ses, sparkpost, zipped
 from .csv_generic import STATUS_CHOICES, ColumnMappingNeeded, Survey
 from .detect import TRIED, detect_sample
 from .records import EVENT_TYPES, MAPPABLE_FIELDS, EventType, Record, RowError, UnsupportedFormat
 from .textio import Peeked
 
-FORMATS = ("csv", "dsn", "mailchimp", "hubspot", "sendgrid", "ses", "mailgun", "postmark", "sparkpost", "mailjet", "zip")
+FORMATS = ("csv", "dsn", "mailchimp", "hubspot", "sendgrid", "ses", "mailgun", "postmark", "sparkpost", "mailjet", "brevo", "zip")
 
 # Readers of one stream; "dsn" and "zip" also have path readers (folders, mbox, archives).
 STREAM_READERS = {
@@ -43,6 +43,7 @@ STREAM_READERS = {
     "postmark": postmark.read,
     "sparkpost": sparkpost.read,
     "mailjet": mailjet.read,
+    "brevo": brevo.read,
 }
 
 __all__ = [

@@ -14,7 +14,7 @@ from .records import UnsupportedFormat
 from .textio import choose_encoding, decode_sample, looks_binary, sniff_delimiter
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a member, or an empty archive
-TRIED = "CSV, raw bounce emails (.eml/mbox), Mailchimp, HubSpot, SendGrid, Amazon SES, Mailgun, Postmark, SparkPost, Mailjet JSON, or a zip of these"
+TRIED = "CSV, raw bounce emails (.eml/mbox), Mailchimp, HubSpot, SendGrid, Amazon SES, Mailgun, Postmark, SparkPost, Mailjet, Brevo JSON, or a zip of these"
 
 # Member names that identify an ESP's JSON. Matched as substrings of the sample, so they also
 # work on a truncated sample and inside SNS envelopes, where the SES message is an escaped string.
@@ -34,6 +34,7 @@ _JSON_SIGNS: dict[str, tuple[str, ...]] = {
                   '"transmission_id"'),
     "mailjet": ('"mj_campaign_id"', '"mj_contact_id"', '"Message_GUID"', '"customcampaign"', '"error_related_to"',
                 '"smtp_reply"'),
+    "brevo": ('"ts_epoch"', '"ts_event"', '"X-Mailin-custom"', '"sending_ip"', '"template_id"'),
     "hubspot": ('"portalId"', '"emailCampaignId"', '"appName"', '"sentBy"', '"obsoletedBy"',
                 '"dropReason"', '"emailCampaignGroupId"'),
     "mailchimp": ('"email_address"', '"list_id"', '"campaign_id"'),
@@ -87,7 +88,7 @@ def _json_format(text: str, name: str) -> str:
     if scores[best] == 0:
         raise UnsupportedFormat(
             f"{_called(name)}is JSON, but not a shape we recognise; expected the events of "
-            "Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mailjet, HubSpot or Mailchimp."
+            "Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Mailjet, Brevo, HubSpot or Mailchimp."
         )
     return best
 

@@ -21,10 +21,11 @@ class Esp(models.TextChoices):
     SES = "ses", "Amazon SES (SNS)"
     SPARKPOST = "sparkpost", "SparkPost"
     MAILJET = "mailjet", "Mailjet"
+    BREVO = "brevo", "Brevo"
 
 
 # ESPs whose webhooks prove themselves by HTTP basic auth only (in the URL pasted into the ESP).
-BASIC_AUTH_ONLY = (Esp.POSTMARK, Esp.SPARKPOST, Esp.MAILJET)
+BASIC_AUTH_ONLY = (Esp.POSTMARK, Esp.SPARKPOST, Esp.MAILJET, Esp.BREVO)
 
 
 def new_token() -> str:
@@ -80,7 +81,7 @@ class WebhookEndpoint(models.Model):
 
     @property
     def basic_auth_required(self) -> bool:
-        """Postmark, SparkPost and Mailjet have nothing else (SparkPost's other choice, OAuth 2, needs a
+        """Postmark, SparkPost, Mailjet and Brevo have nothing else (SparkPost's other choice, OAuth 2, needs a
         token server); a SendGrid endpoint without signing is protected by it too."""
         return bool(self.basic_user) or self.esp in BASIC_AUTH_ONLY or (
             self.esp == Esp.SENDGRID and not self.signing_key.strip())

@@ -390,3 +390,39 @@ def test_every_mailjet_event_type_is_stored_as_the_table_says(tmp_path, event, e
     assert single[0].esp_event_id == grouped[0].esp_event_id == event_identity(
         "19421777835146490", expected, "ana@acme.example", datetime(2026, 11, 2, 10, 0, 5, tzinfo=UTC))
     assert not errors
+
+
+# --- Brevo ------------------------------------------------------------------------------------
+def brevo(event: str, **fields) -> dict:
+    # ts and date are in the account's time zone (here UTC+1); ts_epoch is UTC milliseconds.
+    return {"event": event, "email": "ana@acme.example", "id": 1234, "date": "2026-11-02 11:00:05",
+            "ts": 1793617205, "ts_event": 1793617205, "ts_epoch": 1793613605000, "message-id": "<b1@smtp-relay>",
+            "tag": "November", **fields}
+
+
+BREVO_EVENTS = [
+    (brevo("delivered"), "delivered"),
+    (brevo("hard_bounce", reason="550 5.1.1 user unknown"), "bounce"),
+    (brevo("soft_bounce", reason="452 4.2.2 mailbox full"), "bounce"),
+    (brevo("deferred", reason="421 try later"), "deferred"),
+    (brevo("blocked", reason="blocked : due to blacklist user"), "dropped"),
+    (brevo("invalid_email"), "dropped"),
+    (brevo("spam"), "complaint"),
+    (brevo("unique_opened"), "open"),
+    (brevo("proxy_open"), "open"),
+    (brevo("click", link="https://sender.example"), "click"),
+    (brevo("unsubscribed"), "unsubscribe"),
+]
+
+
+@pytest.mark.parametrize(("event", "expected"), BREVO_EVENTS, ids=[f"{e['event']}-{t}" for e, t in BREVO_EVENTS])
+def test_every_brevo_event_type_is_stored_as_the_table_says_at_its_utc_time(tmp_path, event, expected):
+    records, errors, _ = read(tmp_path, event)
+    assert [(r.email, r.event_type, r.campaign) for r in records] == [("ana@acme.example", expected, "November")]
+    assert records[0].occurred_at == datetime(2026, 11, 2, 10, 0, 5, tzinfo=UTC)  # ts_epoch, not the local ts
+    assert records[0].esp_event_id.startswith(f"b1@smtp-relay|{expected}|ana@acme.example|") and not errors
+
+
+def test_brevo_request_stores_nothing(tmp_path):
+    records, errors, skipped = read(tmp_path, brevo("request"))
+    assert not records and not errors and skipped == {"Brevo request (queued for sending)": 1}
