@@ -143,6 +143,20 @@ def test_recovery_list_keeps_filter_rejections_and_leaves_out_real_invalids(clie
     assert rows[1][2] == "filter_rejection" and rows[1][6] == "Proofpoint"
 
 
+def test_recovery_list_never_names_an_address_that_complained_or_unsubscribed_anywhere(client, viewer_a, org_a,
+                                                                                       diagnosed):
+    """Issue 21: lifting a suppression must never re-mail someone who asked to stop, whatever the verdict."""
+    from tests.dashboard.conftest import SENT, add_event
+    client.force_login(viewer_a)
+    url = reverse("campaign_recovery_list", args=[org_a.slug, diagnosed["november"].pk])
+    assert [r[0] for r in _csv(client.get(url))[1:]] == ["jane.doe@northwind-freight.com"]
+    upload = diagnosed["upload"]
+    for kind in ("complaint", "unsubscribe"):
+        event = add_event(diagnosed["october"], upload, "jane.doe@northwind-freight.com", kind, SENT)
+        assert [r[0] for r in _csv(client.get(url))[1:]] == []
+        event.delete()
+
+
 def test_recipient_drill_down_shows_evidence_and_raw_diagnostic_escaped(client, viewer_a, org_a, diagnosed):
     client.force_login(viewer_a)
     jane = diagnosed["jane"]
