@@ -37,7 +37,9 @@ def subject(snapshot: WeeklySnapshot) -> str:
     """The subject in the active language (build_message activates the recipient's)."""
     payload = snapshot.payload
     b2b = next((h for h in payload.get("headline", ()) if h["key"] == "b2b_rate"), None)
-    name, week = snapshot.organization.name, formats.date_format(snapshot.week, "d M Y")  # 26 Oct 2026, 26 oct. 2026
+    name = snapshot.organization.name
+    # 26 Oct 2026 in English (as before), 26/10/2026 in Catalan and Spanish
+    week = formats.date_format(snapshot.week, "d M Y" if translation.get_language() == "en" else "SHORT_DATE_FORMAT")
     if b2b and b2b["value"] is not None:
         rate = formats.number_format(round(b2b["value"], 2), 2)
         if b2b["delta"] == 0:

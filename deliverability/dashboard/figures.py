@@ -256,7 +256,8 @@ def campaign_trend(campaigns: Sequence[Mapping]) -> dict:
     `campaigns`: [{"name", "sent" (str date or ""), "b2b_rate", "b2c_rate", "reported_hard_rate",
     "estimated_invalid_rate", "recipients"}] with rates in percent. The x axis is the campaign
     (its name and date), so two campaigns on one day stay apart."""
-    xs = [f"{esc(c.get('name'))} ({esc(c.get('sent') or _('no date'))})" for c in campaigns]
+    no_date = _("no date")  # outside the f-string: xgettext does not read inside one
+    xs = [f"{esc(c.get('name'))} ({esc(c.get('sent') or no_date)})" for c in campaigns]
     custom = [[esc(c.get("name")), c.get("recipients") or 0] for c in campaigns]
     series = (
         ("b2b_rate", _("B2B bounce rate"), SEGMENT_COLOURS["B2B"], "solid"),
@@ -307,7 +308,8 @@ def per_campaign_outcomes(rows: Sequence[Mapping], title: str) -> dict:
     """Per campaign (oldest first): delivered and bounced recipients, bounces split by verdict.
 
     `rows`: [{"name", "sent", "delivered", <verdict>: n …}]."""
-    xs = [f"{esc(r.get('name'))} ({esc(r.get('sent') or _('no date'))})" for r in rows]
+    no_date = _("no date")
+    xs = [f"{esc(r.get('name'))} ({esc(r.get('sent') or no_date)})" for r in rows]
     delivered = _("Delivered")
     data = [{
         "type": "bar", "name": delivered, "x": xs, "y": [r.get("delivered") or 0 for r in rows],
@@ -471,6 +473,7 @@ def trend_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 240) -> 
     every week with data (a lone week is a dot, not a line across empty weeks), a "no campaigns" band
     on the others; one y-axis title with round ticks; the last week's label kept inside the drawing;
     the SVG scales to the width it is given (viewBox, width 100%)."""
+    title = _("Weekly trend")  # outside the f-strings below: xgettext does not read inside one
     left, right, top, bottom = 52, 34, 12, 64
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [w.get(key) for w in weeks for key, *_ in WEEKLY_SERIES if w.get(key) is not None]
@@ -484,7 +487,7 @@ def trend_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 240) -> 
         return top + plot_h - value / high * plot_h
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{esc(_("Weekly trend"))}" style="max-width:{width}px">']
+             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{esc(title)}" style="max-width:{width}px">']
     for i, w in enumerate(weeks):
         if not w.get("recipients"):
             parts.append(f'<rect x="{x_of(i) - 12:.1f}" y="{top}" width="24" height="{plot_h}" fill="#999" '
@@ -527,13 +530,14 @@ def hard_split_svg(weeks: Sequence[Mapping], width: int = 680, height: int = 220
     totals = [sum(w.get(k) or 0 for k in keys) for w in weeks]
     if not any(w.get(keys[0]) is not None for w in weeks):
         return ""
+    title = _("Reported hard bounces by verdict")
     left, right, top, bottom = 52, 34, 12, 64
     plot_w, plot_h = width - left - right, height - top - bottom
     high, step_y = _nice_top(max(totals, default=0))
     slot = plot_w / max(1, len(weeks))
     bar = min(36.0, slot * 0.6)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{esc(_("Reported hard bounces by verdict"))}" '
+             f'preserveAspectRatio="xMinYMin meet" role="img" aria-label="{esc(title)}" '
              f'style="max-width:{width}px">']
     tick = 0.0
     while tick <= high + 1e-9:

@@ -131,19 +131,23 @@ def weekly_pdf(request: HttpRequest, week: str) -> HttpResponse:
         raise Http404("PDF export is not installed on this server")
     import weasyprint
 
-    # The PDF is the organisation's document (forwarded, printed): in its language, else English.
-    with translation.override(organization_language(org)):
-        context = _week_context(request, monday)
-        html = render(request, "dashboard/weekly_pdf.html", {
-            **context, "trend_svg": figures.trend_svg(context["p"]["trend"]),
-            "hard_split_svg": figures.hard_split_svg(context["p"]["trend"])})
-    pdf = _pdf_of(html.content, weasyprint)
+    pdf = _pdf_of(pdf_page(request, org, monday), weasyprint)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{org.slug}-weekly-{monday.isoformat()}.pdf"'
     return response
 
 
 PDF_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def pdf_page(request: HttpRequest, org, monday: date) -> bytes:
+    """The HTML the weekly PDF is made from. The PDF is the organisation's document (forwarded, printed):
+    in its language, else English, whoever downloads it (issue 23)."""
+    with translation.override(organization_language(org)):
+        context = _week_context(request, monday)
+        return render(request, "dashboard/weekly_pdf.html", {
+            **context, "trend_svg": figures.trend_svg(context["p"]["trend"]),
+            "hard_split_svg": figures.hard_split_svg(context["p"]["trend"])}).content
 
 
 def _pdf_of(page: bytes, weasyprint) -> bytes:
