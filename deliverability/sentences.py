@@ -75,11 +75,14 @@ class Sentence:
     __str__ = render
 
     def english(self) -> str:
-        try:
-            with override("en"):
-                return self.render()
-        except _NO_DJANGO:
-            return self.render()
+        """The source text filled in: English by definition, so no catalogue is consulted (fast; the
+        engines store it beside the sentence for every verdict)."""
+        if not self.msgid:
+            return " ".join(item.english() for item in self.params.get("sentences", ()))
+        text = self.msgid if self.plural is None or self.n == 1 else self.plural
+        if not self.params:
+            return text
+        return text % {key: _english(value) for key, value in self.params.items()}
 
     def __repr__(self) -> str:
         return f"Sentence({self.english()!r})"
@@ -142,7 +145,22 @@ def _render(value: Any) -> Any:
     return value
 
 
+def _english(value: Any) -> Any:
+    if isinstance(value, Sentence):
+        return value.english()
+    if isinstance(value, Number):
+        return f"{value.value:.{value.digits}f}"
+    if isinstance(value, list):
+        return JOINER.join(str(_english(item)) for item in value)
+    return value
+
+
+_PLAIN = (str, int, float, type(None))
+
+
 def _to_json(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most parameters: a name, a count (fast path, the engine stores every item)
+        return value
     if isinstance(value, Sentence):
         return {"sentence": value.to_json()}
     if isinstance(value, Number):
