@@ -23,7 +23,15 @@ from typing import Any
 
 from django.core.exceptions import AppRegistryNotReady, ImproperlyConfigured
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext, override, pgettext
+from django.utils.translation import (
+    get_language,
+    gettext,
+    gettext_lazy,
+    gettext_noop,
+    ngettext,
+    override,
+    pgettext,
+)
 
 __all__ = ["Number", "Sentence", "gettext", "gettext_lazy", "gettext_noop", "override", "say"]
 
@@ -183,7 +191,7 @@ def _from_json(value: Any) -> Any:
 def say(text: str | None, data: Mapping | None = None) -> str:
     """A stored sentence in the active language: from its JSON when stored with one, else the stored
     text as it is (rows stored before sentences were, or text that is not ours)."""
-    if data:
+    if data and not (text and (get_language() or "en").startswith("en")):  # English: the stored text is it
         try:
             return Sentence.from_json(data).render()
         except (KeyError, TypeError, ValueError):  # a catalogue placeholder mismatch must not break a page

@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import IO
 
+from deliverability.sentences import say
+
 from .diagnosis import belongs_on_recovery_list
 from .explanations import vendor_display_name
 from .facts import RecipientFacts
@@ -66,7 +68,8 @@ def _row(facts: RecipientFacts, verdict: Verdict) -> list[str]:
         _reported(facts),
         facts.category or "",
         vendor_display_name(facts.answering_vendor) if facts.answering_vendor else "",
-        EVIDENCE_SEPARATOR.join(item["text"] for item in verdict.evidence),
+        # prose for the reader, in their language (issue 23); the quoted reply inside stays verbatim
+        EVIDENCE_SEPARATOR.join(say(item.get("text"), item.get("msg")) for item in verdict.evidence),
         "yes" if verdict.overridden else "no",
     )
     return [safe_cell(cell) for cell in cells]

@@ -54,3 +54,19 @@ def test_english_readers_read_the_stored_english(client, org_a, viewer_a, tmp_pa
     client.force_login(viewer_a)
     page = client.get(reverse("campaign", args=[org_a.slug, campaign.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert _in(diagnosis.headline, page)
+
+
+def test_the_recovery_list_evidence_is_in_the_readers_language(client, org_a, viewer_a, tmp_path):
+    import_campaign(org_a, tmp_path, "November newsletter", recent(3))
+    campaign = Campaign.objects.get(organization=org_a, name="November newsletter")
+    client.force_login(viewer_a)
+    url = reverse("campaign_recovery_list", args=[org_a.slug, campaign.pk])
+    def download(language: str) -> str:  # read while the request's language is the active one, as a server does
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        return (b"".join(response.streaming_content) if response.streaming else response.content).decode()
+
+    english, catalan = download("en"), download("ca")
+    assert "it@northwind-freight.com" in english and "it@northwind-freight.com" in catalan
+    assert "The answering gateway is Proofpoint" in english
+    assert "La passarel·la que respon és Proofpoint" in catalan and "The answering gateway" not in catalan
+    assert "Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1" in catalan  # the quoted reply, verbatim
