@@ -50,6 +50,17 @@ def fresh_rate_limits(settings):
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex[:12]}:"
 
 
+@pytest.fixture(autouse=True)
+def language_reset():
+    """A page request leaves its reader's language active in the thread (LocaleMiddleware activates it and
+    nothing deactivates it): each test starts in the default language, as a worker's task does (issue 23)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def demo_dns():
     """The project's loopback DNS with the demo zones: every test that enriches resolves offline."""
