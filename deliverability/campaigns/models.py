@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from deliverability import i18n
 from deliverability.accounts.models import Organization
@@ -53,10 +53,10 @@ def upload_path(instance: Upload, filename: str) -> str:
 
 class Upload(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Waiting")
+        RUNNING = "running", gettext_lazy("Importing")
+        DONE = "done", gettext_lazy("Imported")
+        FAILED = "failed", gettext_lazy("Failed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="uploads")
     campaign = models.ForeignKey(
@@ -132,9 +132,9 @@ class Upload(models.Model):
         if self.status == self.Status.FAILED and (self.summary or {}).get("nothing_imported"):
             return gettext("Nothing imported")  # the file was read, but not one row could be used
         if self.status == self.Status.DONE and self.analysis_skipped:
-            return "Imported, not analysed"
+            return gettext("Imported, not analysed")
         if self.status == self.Status.DONE and self.analyzed_at is None:
-            return "Analysing: resolving domains and judging bounces"
+            return gettext("Analysing: resolving domains and judging bounces")
         return self.get_status_display()
 
     @property
@@ -147,10 +147,18 @@ class Upload(models.Model):
         """One sentence when the analysis could not check some domains' DNS, else ""."""
         if not self.unresolved_domains:
             return ""
-        text = (f"DNS enrichment missing for {self.unresolved_domains:,} of {self.analysis.get('domains', 0):,} "
-                "domains (no answer in time): their verdicts say so and rest on the bounce text alone.")
+        from django.utils.formats import number_format
+        from django.utils.translation import ngettext
+
+        total = self.analysis.get("domains", 0)
+        text = ngettext("DNS enrichment missing for %(missing)s of %(total)s domain (no answer in time): their "
+                        "verdicts say so and rest on the bounce text alone.",
+                        "DNS enrichment missing for %(missing)s of %(total)s domains (no answer in time): their "
+                        "verdicts say so and rest on the bounce text alone.", total) % {
+            "missing": number_format(self.unresolved_domains, force_grouping=True),
+            "total": number_format(total, force_grouping=True)}
         if self.analysis.get("resolver_unreachable"):
-            text += " The DNS resolver answered nothing; check DNS_NAMESERVERS."
+            text += " " + gettext("The DNS resolver answered nothing; check DNS_NAMESERVERS.")
         return text
 
     @property
