@@ -33,9 +33,10 @@ from deliverability.verdicts.explanations import (
     explain_vendor,
     glossary,
 )
+from deliverability.verdicts.facts import RecipientHistory
 from deliverability.verdicts.guidance import vendor_guidance
 from deliverability.verdicts.judge import apply_override, judge
-from tests.verdicts.builders import T0, bounce, corporate_behind
+from tests.verdicts.builders import NO_HISTORY, T0, bounce, corporate_behind, pattern, scattered
 from tests.verdicts.test_properties import facts_strategy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +166,31 @@ def test_every_evidence_sentence_reads_in_catalan_and_spanish(facts, override):
         assert item.get("msg"), f"evidence without its sentence: {item}"
         assert rendered(item["msg"], "en") == item["text"]
         assert_translated(item["msg"], item["code"])
+
+
+def test_the_rarer_evidence_sentences_read_in_catalan_and_spanish():
+    """The rules a random fact seldom reaches, built on purpose (tests/verdicts/builders.py)."""
+    gateway = corporate_behind("proofpoint", "mx0a-00069f02.pphosted.com", mx_vendor_category="security_gateway")
+    cases = [
+        bounce("a@acme.example", pattern=scattered(40, {7}, "acme.example"), history=NO_HISTORY,
+               domain_kind="corporate", mx_status="ok"),  # lone_rejection_among_deliveries
+        bounce("b@acme.example", pattern=pattern(0, 6), **gateway),  # domain_refused_everything
+        bounce("c@gmail.com", category="policy_block", signature="policy", reply_code=550, status="5.7.1",
+               diagnostic="550 5.7.1 message refused by policy", domain_kind="consumer", mx_vendor="gmail"),
+        bounce("d@acme.example", category="invalid_domain", signature="domain_unknown", status="5.1.2",
+               diagnostic="550 5.1.2 domain not found", domain_kind="corporate", mx_status="ok"),
+        bounce("e@acme.example", history=RecipientHistory(delivered_before=3, last_delivered_at=T0 - timedelta(days=9),
+                                                          opened_at=T0 - timedelta(days=5)), **gateway),
+        bounce("f@acme.example", category="policy_block", signature="user_unknown_after_data", status="5.7.1",
+               diagnostic="550 5.7.1 user unknown", **gateway),
+    ]
+    codes = set()
+    for facts in cases:
+        for item in judge(facts).evidence:
+            codes.add(item["code"])
+            assert_translated(item["msg"], item["code"])
+    assert {"lone_rejection_among_deliveries", "domain_refused_everything", "consumer_policy",
+            "dns_contradicts_invalid_domain", "recent_open", "gateway_user_unknown", "claims_unknown_user"} <= codes
 
 
 def test_the_quoted_reply_stays_verbatim_in_every_language():
