@@ -204,3 +204,26 @@ def test_a_pending_upload_page_reads_in_catalan_too(client, portal):
     parser.feed(client.get(reverse("upload_detail", args=[portal["org"].slug, portal["upload"].pk])).content.decode())
     left = sorted(f for f in english_fragments() if f in parser.text())
     assert not left, left[:6]
+
+
+@pytest.mark.parametrize("language", ["ca", "es"])
+def test_the_sign_in_pages_follow_the_browser(client, db, language):
+    """Before signing in, the browser's Accept-Language decides (and nothing is saved anywhere)."""
+    fragments = english_fragments()
+    for url in (reverse("login"), reverse("password_reset")):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=f"{language}-ES,{language};q=0.9,en;q=0.5")
+        parser = VisibleText()
+        parser.feed(response.content.decode())
+        assert f'<html lang="{language}">' in response.content.decode()
+        assert not [f for f in fragments if f in parser.text()], url
+
+
+def test_the_products_csv_reports_name_their_columns_in_the_readers_language(client, portal):
+    """The product's own reports (not the files made for an ESP) head their columns in the reader's words."""
+    client.force_login(portal["user"])
+    url = reverse("campaign", args=[portal["org"].slug, portal["campaign"].pk]) + "?csv=domains"
+    english = b"".join(client.get(url, HTTP_ACCEPT_LANGUAGE="en").streaming_content).decode()
+    assert english.startswith("\ufeffdomain,kind,vendor,recipients,delivered,bounced,")
+    client.post(reverse("set_language"), {"language": "ca", "next": "/"})  # the switcher
+    catalan = b"".join(client.get(url).streaming_content).decode()
+    assert catalan.startswith("\ufeffdomini,tipus,proveïdor,destinataris,lliurats,rebotats,")
