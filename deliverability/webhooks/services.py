@@ -80,6 +80,7 @@ def receive(endpoint: WebhookEndpoint, body: bytes, headers, remote_addr: str = 
         elif endpoint.esp == Esp.SES:
             if not isinstance(payload, dict):
                 raise verify.Refused("not an SNS message")
+            verify.check_sns_envelope(payload, endpoint.allowed_topics)  # before any certificate is fetched
             verify.check_sns(payload, sns_certificate(endpoint, payload), endpoint.allowed_topics)
     except verify.Refused as exc:
         return _refuse(endpoint, str(exc), remote_addr)
@@ -206,13 +207,13 @@ def sns_certificate(endpoint: WebhookEndpoint, message: dict) -> bytes:
         try:
             with urlopen(url, timeout=5) as response:  # an https SNS URL, checked above
                 pem = response.read(64 * 1024)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # http.client.InvalidURL is a ValueError
             raise verify.Refused(f"SNS certificate not fetched ({exc.__class__.__name__})") from None
         cache.set(key, pem, 86400)
     return pem
 
 
-_SUBSCRIBE_URL = re.compile(r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/\?Action=ConfirmSubscription&")
+_SUBSCRIBE_URL = re.compile(r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/\?Action=ConfirmSubscription&[^\s\x00-\x1f\x7f]*\Z")
 
 
 def _sns_control_message(endpoint: WebhookEndpoint, message: dict) -> Answer:
@@ -226,9 +227,12 @@ def _sns_control_message(endpoint: WebhookEndpoint, message: dict) -> Answer:
             try:
                 with urlopen(url, timeout=5) as response:  # an https SNS URL, checked above
                     confirmed = response.status == 200
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 log.warning("SNS subscription of endpoint %s not confirmed: %s", endpoint.pk, exc)
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(pending_subscribe_url="" if confirmed else url[:1000])
+        # Only an SNS confirmation link is offered on the integration page (never another host, never a
+        # javascript: link, even in a message signed by a trusted certificate).
+        offered = url[:1000] if not confirmed and _SUBSCRIBE_URL.match(url) else ""
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(pending_subscribe_url=offered)
         reason = f"{message.get('TopicArn')}: " + ("confirmed" if confirmed else "waiting for confirmation by hand")
     else:
         reason = f"{message.get('TopicArn')}: {kind}"

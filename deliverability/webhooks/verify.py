@@ -51,8 +51,8 @@ def check_basic_auth(header: str | None, user: str, password: str) -> None:
 
 def check_timestamp(timestamp: Any, now: float, tolerance: int) -> int:
     try:
-        value = int(float(str(timestamp)))
-    except (TypeError, ValueError):
+        value = int(float(str(timestamp)[:32]))
+    except (TypeError, ValueError, OverflowError):  # "inf", "1e999" and "nan" are floats, not times
         raise Refused("timestamp unreadable") from None
     if abs(now - value) > tolerance:
         raise Refused(f"timestamp outside the {tolerance} s window (replay?)")
@@ -128,7 +128,8 @@ _NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicAr
 _CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 SNS_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation")
 # AWS: "the certificate should come from an SNS-signed URL" — sns.<region>.amazonaws.com (and .com.cn).
-SNS_URL = re.compile(r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[^?#]+$")
+# \Z, not $ (which also matches before a final newline); no whitespace or control character in the path.
+SNS_URL = re.compile(r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[^?#\s\x00-\x1f\x7f]+\Z")
 
 
 def sns_string_to_sign(message: dict[str, Any]) -> bytes:
@@ -153,12 +154,18 @@ def _sns_hash(message: dict[str, Any]) -> hashes.HashAlgorithm:
     raise Refused(f"SNS SignatureVersion {version[:10]!r} unknown")
 
 
-def check_sns(message: dict[str, Any], certificate_pem: bytes, allowed_topics: set[str]) -> None:
-    """Verify an SNS message (any Type) against the signing certificate; refuse topics not allowed."""
+def check_sns_envelope(message: dict[str, Any], allowed_topics: set[str]) -> None:
+    """The checks that need no certificate: run before one is fetched, so that a stranger's message for a
+    topic not allowed makes the server fetch nothing."""
     if message.get("Type") not in SNS_TYPES:
         raise Refused("not an SNS message")
     if message.get("TopicArn") not in allowed_topics:
         raise Refused(f"TopicArn {str(message.get('TopicArn'))[:120]!r} not allowed")
+
+
+def check_sns(message: dict[str, Any], certificate_pem: bytes, allowed_topics: set[str]) -> None:
+    """Verify an SNS message (any Type) against the signing certificate; refuse topics not allowed."""
+    check_sns_envelope(message, allowed_topics)
     try:
         certificate = x509.load_pem_x509_certificate(certificate_pem)
         signature = base64.b64decode(str(message.get("Signature") or ""), validate=True)
