@@ -159,8 +159,9 @@ def check_sns_envelope(message: dict[str, Any], allowed_topics: set[str]) -> Non
     topic not allowed makes the server fetch nothing."""
     if message.get("Type") not in SNS_TYPES:
         raise Refused("not an SNS message")
-    if message.get("TopicArn") not in allowed_topics:
-        raise Refused(f"TopicArn {str(message.get('TopicArn'))[:120]!r} not allowed")
+    topic = message.get("TopicArn")
+    if not isinstance(topic, str) or topic not in allowed_topics:  # a list or an object is no topic (unhashable)
+        raise Refused(f"TopicArn {str(topic)[:120]!r} not allowed")
 
 
 def check_sns(message: dict[str, Any], certificate_pem: bytes, allowed_topics: set[str]) -> None:

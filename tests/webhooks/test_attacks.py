@@ -290,3 +290,10 @@ def test_a_replayed_signed_sendgrid_request_is_stored_once_and_stale_ones_refuse
     assert WebhookPayload.objects.count() == 1
     settings.WEBHOOK_TIMESTAMP_TOLERANCE = -1  # the same request once the window has passed
     assert client.post(url(sendgrid), data=body, content_type="application/json", **headers).status_code == 403
+
+
+@pytest.mark.parametrize("topic", [["arn"], {"a": 1}, 12, None, True])
+def test_a_topic_of_the_wrong_json_type_is_refused_not_a_500(client, ses, topic):
+    message = {"Type": "Notification", "TopicArn": topic, "Message": "{}", "SigningCertURL": SNS_CERT_URL}
+    assert client.post(url(ses), data=json.dumps(message), content_type="application/json").status_code == 403
+    assert not WebhookPayload.objects.exists()
