@@ -278,6 +278,7 @@ SENDER_DNSBL_ZONES = env_list("SENDER_DNSBL_ZONES", default=["zen.spamhaus.org",
 SENDER_DOMAIN_BLOCKLISTS = env_list("SENDER_DOMAIN_BLOCKLISTS", default=["dbl.spamhaus.org"])
 SPAMHAUS_DQS_KEY = env_str("SPAMHAUS_DQS_KEY") or ""
 SENDER_DNSBL_RATE = env_int("SENDER_DNSBL_RATE", default=20, minimum=1)
+SENDER_CHECK_RATE = env_str("SENDER_CHECK_RATE") or "6/h"  # "Check now" runs per organisation (django-ratelimit)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "review@localhost"

@@ -97,6 +97,13 @@ def invitation_link_limited(request: HttpRequest) -> bool:
                           increment=True)
 
 
+def sender_check_limited(request: HttpRequest) -> bool:
+    """"Check now" on the sender-health page, per organisation (any of its managers and staff together):
+    every check asks DNS and the blocklists many questions, so a client cannot make it unbounded work."""
+    return is_ratelimited(request, group="sender-check", key=lambda group, req: str(req.org.pk),
+                          rate=settings.SENDER_CHECK_RATE, method="POST", increment=True)
+
+
 def too_many(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "registration/rate_limited.html", {"message": message}, status=TOO_MANY)
 

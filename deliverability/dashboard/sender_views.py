@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from deliverability.accounts import throttle
 from deliverability.accounts.tenancy import Access, can_manage, org_view
 from deliverability.campaigns.models import Campaign
 from deliverability.domains.names import InvalidDomain, normalize_domain
@@ -25,6 +27,10 @@ from deliverability.senders.services import check_organization, latest_checks, p
 from .sender_evidence import sender_evidence
 
 MAX_LINES = 200
+# Bounds on the DNS work one "Check now" can ask for (each selector is a TXT question per domain, each zone
+# a question per IP): without them a pasted list made one request ask millions of questions.
+MAX_SELECTORS = 10
+MAX_ZONES = 20
 
 
 def _lines(text: str) -> list[str]:
@@ -65,6 +71,9 @@ class SenderSettingsForm(forms.Form):
             if selectors and selectors[0].lower() in roles:
                 role = roles[selectors[0].lower()]
                 selectors = selectors[1:]
+            if len(selectors) > MAX_SELECTORS:
+                errors.append(_("line %(n)d: at most %(max)d DKIM selectors per domain") % {"n": number, "max": MAX_SELECTORS})
+                selectors = selectors[:MAX_SELECTORS]
             clean = []
             for selector in selectors:
                 try:
@@ -93,7 +102,10 @@ class SenderSettingsForm(forms.Form):
 
     def _zones(self, field: str) -> list[str]:
         zones, errors = [], []
-        for line in _lines(self.cleaned_data[field])[:MAX_LINES]:
+        lines = _lines(self.cleaned_data[field])
+        if len(lines) > MAX_ZONES:
+            raise forms.ValidationError(_("At most %(max)d zones.") % {"max": MAX_ZONES})
+        for line in lines:
             try:
                 zones.append(normalize_domain(line.split()[0]))
             except InvalidDomain:
@@ -193,6 +205,9 @@ def _esps_of_campaigns(org) -> list[str]:
 @require_POST
 def sender_check_now(request: HttpRequest) -> HttpResponse:
     org = request.org
+    if throttle.sender_check_limited(request):  # each check asks DNS and blocklists many questions
+        return throttle.too_many(request, _("This organisation's senders were checked too often (limit: %(rate)s); "
+                                            "wait before checking again.") % {"rate": settings.SENDER_CHECK_RATE})
     checks = check_organization(org)
     if checks:
         messages.success(request, _("Checked %(count)d domains and IPs.") % {"count": len(checks)})
