@@ -16,13 +16,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, quote_plus
 from urllib.request import urlopen
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -391,5 +391,12 @@ def purge_payloads(now=None) -> int:
 
 def erase_payloads(org: Organization, address: str) -> int:
     """An erasure request removes every stored payload of the organisation that names the address (as the
-    original uploaded files are removed): their events are imported; only replaying them becomes impossible."""
-    return WebhookPayload.objects.filter(organization=org, body__icontains=address).delete()[0]
+    original uploaded files are removed): their events are imported; only replaying them becomes impossible.
+    Bodies are stored as received, so the address is looked for as each body writes it: plain, form-encoded
+    (Mailgun legacy webhooks: ana%40acme.example) and JSON-escaped (a non-ASCII address as \\u00e9)."""
+    spellings = {address, quote_plus(address), quote(address, safe=""), json.dumps(address)[1:-1],
+                 json.dumps(address, ensure_ascii=False)[1:-1]}
+    names = Q()
+    for spelling in spellings:
+        names |= Q(body__icontains=spelling)
+    return WebhookPayload.objects.filter(names, organization=org).delete()[0]

@@ -297,3 +297,42 @@ def test_a_topic_of_the_wrong_json_type_is_refused_not_a_500(client, ses, topic)
     message = {"Type": "Notification", "TopicArn": topic, "Message": "{}", "SigningCertURL": SNS_CERT_URL}
     assert client.post(url(ses), data=json.dumps(message), content_type="application/json").status_code == 403
     assert not WebhookPayload.objects.exists()
+
+
+def test_a_nul_character_in_an_event_does_not_poison_the_endpoints_imports(client, postmark):
+    """JSON may carry \\u0000 (a remote server's reply, an ESP tag set by the sender); PostgreSQL text and
+    jsonb hold no NUL: the request is stored or refused, and the endpoint's next requests still import."""
+    bodies = [
+        b'{"RecordType": "Bounce", "ID": 1, "MessageID": "n1", "Type": "HardBounce", "Email": "ana@acme.example", '
+        b'"BouncedAt": "2026-11-02T10:00:05Z", "Description": "bad\\u0000reply", "Details": "550 5.1.1 x\\u0000y", '
+        b'"Tag": "camp\\u0000aign"}',
+        b'{"RecordType": "Delivery", "MessageID": "n2", "Recipient": "bob@acme.example", '
+        b'"DeliveredAt": "2026-11-02T10:00:06Z", "Tag": "November"}',
+    ]
+    for body in bodies:
+        assert post_postmark(client, postmark, body).status_code in (200, 400)
+    services.import_pending(postmark.pk, analyse=False)  # a run that failed would put both back, again and again
+    from deliverability.campaigns.models import Event
+
+    assert Event.objects.filter(recipient__email="bob@acme.example").exists()
+    assert not WebhookPayload.objects.filter(status__in=("pending", "importing")).exists()
+
+
+@pytest.mark.parametrize("address", ["ana@acme.example", "ana+news@acme.example", "josé@acme.example"])
+def test_erasure_finds_the_address_however_the_stored_body_spells_it(org_a, address):
+    """Bodies are kept as received: a Mailgun legacy form writes ana%40acme.example, a JSON encoder may
+    write jos\\u00e9; erasure must remove them all, and leave the payloads of other addresses."""
+    from urllib.parse import urlencode
+
+    endpoint = WebhookEndpoint.objects.create(organization=org_a, esp="mailgun", name="mg", signing_key="k")
+    other = WebhookEndpoint.objects.create(organization=org_a, esp="postmark", name="pm")
+    shouted = address.upper() if address.isascii() else address  # percent-encoded É is not é in any case
+    bodies = [(endpoint, urlencode({"event": "bounced", "recipient": shouted, "code": "550"})),
+              (other, json.dumps({"RecordType": "Bounce", "Email": address})),
+              (other, json.dumps({"RecordType": "Bounce", "Email": address}, ensure_ascii=False) + " "),
+              (other, json.dumps({"RecordType": "Bounce", "Email": "bob@acme.example"}))]
+    for n, (where, body) in enumerate(bodies):
+        WebhookPayload.objects.create(endpoint=where, organization=org_a, body=body, body_sha256=f"{n:064d}",
+                                      status="imported")
+    assert services.erase_payloads(org_a, address) == 3
+    assert list(WebhookPayload.objects.values_list("body", flat=True)) == [bodies[3][1]]
