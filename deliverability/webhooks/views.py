@@ -96,12 +96,17 @@ class EndpointForm(forms.ModelForm):
         return data
 
 
-def endpoint_url(request: HttpRequest, endpoint: WebhookEndpoint) -> str:
-    """The URL to paste into the ESP, with the basic-auth credentials in it when the endpoint uses them."""
+MASK = "••••••••"
+REVEAL_KEY = "webhook_reveal"  # the session's one endpoint whose password the next page view shows
+
+
+def endpoint_url(request: HttpRequest, endpoint: WebhookEndpoint, *, reveal: bool = True) -> str:
+    """The URL to paste into the ESP, with the basic-auth credentials in it when the endpoint uses them;
+    the password masked unless `reveal` (once, right after the endpoint is created or rotated)."""
     url = request.build_absolute_uri(reverse("webhook", args=[endpoint.esp, endpoint.token]))
     if endpoint.basic_auth_required and endpoint.basic_user:
         scheme, rest = url.split("://", 1)
-        url = f"{scheme}://{endpoint.basic_user}:{endpoint.basic_password}@{rest}"
+        url = f"{scheme}://{endpoint.basic_user}:{endpoint.basic_password if reveal else MASK}@{rest}"
     return url
 
 
@@ -128,6 +133,7 @@ def integrations(request: HttpRequest) -> HttpResponse:
         _new_secrets(endpoint)
         endpoint.save()
         _audit(request, endpoint, WebhookAudit.Kind.CREATED)
+        request.session[REVEAL_KEY] = endpoint.pk
         messages.success(request, _("Endpoint created: paste its URL into %(esp)s.") % {"esp": endpoint.get_esp_display()})
         return redirect("integrations", org_slug=request.org.slug)
     since = timezone.localdate() - timedelta(days=13)
@@ -135,7 +141,11 @@ def integrations(request: HttpRequest) -> HttpResponse:
     counts: dict[int, list] = {e.pk: [] for e in endpoints}
     for row in WebhookDailyCount.objects.filter(endpoint__organization=request.org, day__gte=since).order_by("-day"):
         counts[row.endpoint_id].append(row)
-    rows = [{"endpoint": e, "url": endpoint_url(request, e), "counts": counts[e.pk],
+    # A password is shown in full once, on the page right after its endpoint was created or rotated (then
+    # masked: a secret is never rendered back later, as with the signing keys, never rendered at all).
+    reveal = request.session.pop(REVEAL_KEY, None) if request.method == "GET" else None
+    rows = [{"endpoint": e, "url": endpoint_url(request, e, reveal=e.pk == reveal), "counts": counts[e.pk],
+             "masked": e.basic_auth_required and bool(e.basic_user) and e.pk != reveal,
              "pending": e.payloads.filter(status="pending").count()} for e in endpoints]
     failures = WebhookAudit.objects.filter(organization=request.org, kind=WebhookAudit.Kind.SIGNATURE)[:20]
     changes = WebhookAudit.objects.filter(organization=request.org).exclude(kind=WebhookAudit.Kind.SIGNATURE)[:20]
@@ -162,6 +172,7 @@ def rotate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
     endpoint.rotated_at = timezone.now()
     endpoint.save()
     _audit(request, endpoint, WebhookAudit.Kind.ROTATED, "new signing key" if new_key else "")
+    request.session[REVEAL_KEY] = endpoint.pk
     messages.success(request, _("New URL and credentials for %(name)s: paste them into the ESP; the old URL "
                                 "no longer works.") % {"name": endpoint.name})
     return redirect("integrations", org_slug=request.org.slug)

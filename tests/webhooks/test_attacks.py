@@ -336,3 +336,20 @@ def test_erasure_finds_the_address_however_the_stored_body_spells_it(org_a, addr
                                       status="imported")
     assert services.erase_payloads(org_a, address) == 3
     assert list(WebhookPayload.objects.values_list("body", flat=True)) == [bodies[3][1]]
+
+
+def test_a_basic_auth_password_is_shown_once_after_creation_and_rotation_then_masked(client, org_a, manager_a,
+                                                                                     viewer_a):
+    client.force_login(manager_a)
+    page_url = reverse("integrations", args=[org_a.slug])
+    client.post(page_url, {"esp": "postmark", "name": "Transactional"})
+    endpoint = WebhookEndpoint.objects.get(organization=org_a)
+    assert endpoint.basic_password in client.get(page_url).content.decode()  # the page right after creation
+    again = client.get(page_url).content.decode()
+    assert endpoint.basic_password not in again and f"{endpoint.basic_user}:••••••••@testserver" in again
+    client.post(reverse("integration_rotate", args=[org_a.slug, endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert endpoint.basic_password in client.get(page_url).content.decode()
+    assert endpoint.basic_password not in client.get(page_url).content.decode()
+    client.force_login(viewer_a)  # a viewer never sees the page at all
+    assert client.get(page_url).status_code == 403
