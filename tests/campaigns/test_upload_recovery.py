@@ -106,6 +106,7 @@ def test_a_lost_import_is_queued_again_and_its_rerun_counts_exactly(org_a, setti
     assert Campaign.objects.get(organization=org_a, name="Lost").awaiting_import is False
 
 
+@pytest.mark.postgres  # the import lock is a PostgreSQL advisory lock: a by-design skip elsewhere
 @pytest.mark.django_db(transaction=True)
 def test_a_slow_import_that_still_holds_its_lock_is_not_queued_again(org_a, settings):
     """GIVEN an upload importing with a stale heartbeat while its process still holds the import lock
