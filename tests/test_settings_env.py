@@ -64,3 +64,20 @@ def test_settings_refuse_to_start_without_secret_key_when_not_debugging(tmp_path
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_manage_py_reports_a_bad_setting_in_one_line_without_a_traceback():
+    # A new user running a README command without DEBUG=1 or SECRET_KEY (fresh-eyes review, 5 Dec 2026).
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    result = subprocess.run([sys.executable, str(root / "manage.py"), "check"], env=env, cwd=root,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for a generated development key)"]
