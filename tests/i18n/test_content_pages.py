@@ -11,6 +11,7 @@ from django.utils import translation
 
 from deliverability.campaigns.models import Campaign
 from deliverability.sentences import Sentence, say
+from deliverability.verdicts.guidance import vendor_guidance
 from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
 from tests.portal_data import SUBJECT, import_campaign, recent
 
@@ -70,3 +71,25 @@ def test_the_recovery_list_evidence_is_in_the_readers_language(client, org_a, vi
     assert "The answering gateway is Proofpoint" in english
     assert "La passarel·la que respon és Proofpoint" in catalan and "The answering gateway" not in catalan
     assert "Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1" in catalan  # the quoted reply, verbatim
+
+
+@pytest.mark.parametrize("language", ["ca", "es"])
+def test_the_guidance_letter_and_the_glossary_read_in_the_browsers_language(client, org_a, viewer_a, tmp_path,
+                                                                             language):
+    import_campaign(org_a, tmp_path, "November newsletter", recent(3))  # Proofpoint refused some of it
+    client.force_login(viewer_a)
+    letter = client.get(reverse("vendor_guidance", args=[org_a.slug, "proofpoint"]), HTTP_ACCEPT_LANGUAGE=language
+                        ).content.decode()
+    with translation.override("en"):
+        english = vendor_guidance("proofpoint")
+    with translation.override(language):
+        local = vendor_guidance("proofpoint")
+    for text, en_text in zip([*local["allowlist_steps"], local["directory_check"], local["explanation"]["why_it_rejects"]],
+                             [*english["allowlist_steps"], english["directory_check"],
+                              english["explanation"]["why_it_rejects"]], strict=True):
+        assert _in(text, letter) and not _in(en_text, letter)
+    glossary_page = client.get(reverse("glossary"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    term, gloss = {"ca": ("passarel·la de seguretat", "Un filtre que una empresa col·loca davant de les seves bústies"),
+                   "es": ("pasarela de seguridad", "Un filtro que una empresa coloca delante de sus buzones")}[language]
+    assert term in glossary_page and gloss in html.unescape(glossary_page)
+    assert "A filter a company places in front of its mailboxes" not in glossary_page
