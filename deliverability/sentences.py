@@ -12,8 +12,11 @@ Only ``django.utils.translation`` is imported (the pure engines may mark strings
 ``django.core.exceptions``: an engine run without Django settings (bench scripts) reads the English
 source. pyproject.toml's contracts name this module in their ignore lists; a test checks
 that these stay its only Django imports.
-The calls are spelt ``Sentence.gettext("…", name=…)`` and ``Sentence.ngettext("…", "…", n, …)`` so
-that ``makemessages`` (xgettext's default ``gettext``/``ngettext`` keywords) extracts them.
+The calls are spelt ``Sentence.gettext("…", name=…)``, ``Sentence.ngettext("…", "…", n, …)`` and
+``Sentence.pgettext("context", "…")`` so that ``makemessages`` extracts them (xgettext's ``gettext`` and
+``ngettext`` keywords, Django's ``pgettext:1c,2``). The English text is the source text filled in
+(``english``: no catalogue consulted); a stored sentence whose catalogue entry is missing or broken
+falls back to the stored English text (``say``).
 """
 from __future__ import annotations
 
