@@ -22,6 +22,7 @@ from deliverability.accounts.forms import (
     RetentionForm,
     RoleForm,
 )
+from deliverability.accounts.language import apply_organization
 from deliverability.accounts.models import AuditEvent, Invitation, Membership, Organization
 from deliverability.accounts.tenancy import Access, declare, staff_view
 
@@ -63,6 +64,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
 
     One page, several small forms; each POST names its `action`. Invalid input re-renders the page."""
     org = _org(org_slug)
+    apply_organization(request, org)  # its time zone for the invitations' times, like its other pages
     if request.method != "POST":
         return _members_page(request, org)
     action = request.POST.get("action")

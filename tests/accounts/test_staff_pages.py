@@ -104,3 +104,19 @@ def test_the_invitation_link_says_email_is_only_printed_when_the_server_does_not
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     page = client.post(url, {"action": "invite", "email": "bob@acme.example", "role": "viewer"}).content.decode()
     assert 'id="invite-url"' in page and 'id="email-printed"' not in page
+
+
+def test_the_members_page_gives_invitation_times_in_the_organisations_time_zone(client, staff, org_a):
+    """Like every page of an organisation (README, languages: "times are in the organisation's zone"); the
+    members page showed UTC beside uploads in local time (fresh-eyes review, 5 Dec 2026)."""
+    import datetime as dt
+
+    org_a.timezone = "America/New_York"
+    org_a.save(update_fields=["timezone"])
+    client.force_login(staff)
+    url = reverse("members", args=[org_a.slug])
+    client.post(url, {"action": "invite", "email": "ana@acme.example", "role": "viewer"})
+    sent = dt.datetime(2026, 11, 2, 15, 30, tzinfo=dt.UTC)  # 10:30 in New York (EST)
+    Invitation.objects.filter(email="ana@acme.example").update(created_at=sent)
+    page = client.get(url).content.decode()
+    assert "10:30" in page and "15:30" not in page
