@@ -353,3 +353,39 @@ def test_a_basic_auth_password_is_shown_once_after_creation_and_rotation_then_ma
     assert endpoint.basic_password not in client.get(page_url).content.decode()
     client.force_login(viewer_a)  # a viewer never sees the page at all
     assert client.get(page_url).status_code == 403
+
+
+HOSTILE = "<img src=x onerror=alert(7)>"
+
+
+def test_untrusted_payload_text_is_escaped_on_every_page_it_reaches(client, postmark, staff):
+    """A bounce's diagnostic is written by a remote server, a Tag by whoever sends: both reach the campaign,
+    recipient, upload, search and recovery pages after a real import and analysis; none renders a tag."""
+    postmark.campaign_label = "Tag"
+    postmark.save()
+    body = json.dumps({"RecordType": "Bounce", "ID": 42, "MessageID": "x1", "Type": "HardBounce", "TypeCode": 1,
+                       "Email": "ana@acme.example", "BouncedAt": "2026-11-02T10:00:05Z", "Tag": HOSTILE,
+                       "Description": f"550 5.1.1 {HOSTILE} user unknown",
+                       "Details": f"smtp; 550 5.7.1 <script>alert(8)</script> {HOSTILE} blocked"}).encode()
+    assert post_postmark(client, postmark, body).status_code == 200
+    upload = services.import_pending(postmark.pk)
+    from deliverability.campaigns.models import Campaign, Recipient
+
+    campaign = Campaign.objects.get(organization=postmark.organization)
+    assert campaign.name == HOSTILE  # stored as sent
+    recipient = Recipient.objects.get(email="ana@acme.example")
+    slug = postmark.organization.slug
+    client.force_login(staff)
+    pages = [reverse("organization", args=[slug]), reverse("campaign", args=[slug, campaign.pk]),
+             reverse("campaign_recipient", args=[slug, campaign.pk, recipient.pk]),
+             reverse("upload_detail", args=[slug, upload.pk]), reverse("search", args=[slug]) + "?q=ana",
+             reverse("recovery_exports", args=[slug, campaign.pk]), reverse("sender_health", args=[slug]),
+             reverse("integrations", args=[slug])]
+    shown = []
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = response.content.decode()
+        assert "<img src=x" not in html and "<script>alert(8)" not in html, page
+        shown.append("&lt;img src=x" in html)
+    assert shown[1] and shown[2]  # the campaign's name and the recipient's diagnostic were on the pages
