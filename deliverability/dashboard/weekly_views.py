@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from deliverability.accounts.language import organization_language
 from deliverability.accounts.tenancy import Access, org_view, staff_view
+from deliverability.campaigns.models import Campaign
 from deliverability.ingest.values import monday_of_day
 
 from . import figures, snapshots, weekly
@@ -90,8 +91,16 @@ def _week_context(request: HttpRequest, monday: date) -> dict:
 
 @org_view(Access.VIEW)
 def weekly_latest(request: HttpRequest) -> HttpResponse:
-    """The last complete week (the one Monday's meeting reviews)."""
-    monday = weekly.monday_of(timezone.now(), request.org.tzinfo) - weekly.WEEK
+    """The last complete week (the one Monday's meeting reviews); when no campaign was sent in it, the
+    latest earlier week that had one (an empty week of dashes was a dead end: the demo's campaigns, and a
+    client who paused sending, are weeks back), else the last complete week all the same."""
+    tz = request.org.tzinfo
+    monday = weekly.monday_of(timezone.now(), tz) - weekly.WEEK
+    start, end = weekly.week_bounds(monday, tz)
+    sent = Campaign.objects.filter(organization=request.org, sent_at__lt=end).order_by("-sent_at") \
+        .values_list("sent_at", flat=True).first()
+    if sent is not None and sent < start:
+        monday = weekly.monday_of(sent, tz)
     return redirect("weekly_week", org_slug=request.org.slug, week=monday.isoformat())
 
 
