@@ -179,3 +179,25 @@ def test_the_organisation_page_refuses_clients_and_escapes_names(client, org_a, 
     page = client.post(reverse("organization_new"), {"name": "<script>alert(1)</script>", "slug": "acme",
                                                      "timezone": "UTC"}).content.decode()
     assert "<script>alert(1)" not in page
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5", "127.0.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "::1",
+                                     "fe80::1", "fd00::1", "0.0.0.0", "224.0.0.1", "::ffff:10.0.0.1"])
+def test_sender_settings_refuse_internal_ips(client, org_a, manager_a, address):
+    """The check asks the agency's resolver for each IP's PTR and shows the names: an internal address would
+    show the agency's own network names to a client."""
+    client.force_login(manager_a)
+    response = client.post(reverse("sender_settings", args=[org_a.slug]),
+                           {"domains": "", "ips": f"192.0.2.10\n{address}", "dnsbl_zones": "", "domain_blocklists": ""})
+    assert response.status_code == 200 and "private or reserved" in response.content.decode()
+    from deliverability.senders.models import SendingIp
+
+    assert not SendingIp.objects.filter(organization=org_a).exists()
+
+
+def test_sender_settings_keep_public_and_documentation_ips(client, org_a, manager_a):
+    client.force_login(manager_a)
+    response = client.post(reverse("sender_settings", args=[org_a.slug]),
+                           {"domains": "", "ips": "8.8.8.8\n192.0.2.10 shared\n2001:db8::1\n2a00:1450::1",
+                            "dnsbl_zones": "", "domain_blocklists": ""})
+    assert response.status_code == 302

@@ -33,6 +33,17 @@ MAX_SELECTORS = 10
 MAX_ZONES = 20
 
 
+# The documentation ranges (RFC 5737, RFC 3849) are allowed: the demo and the tests' loopback zones use them.
+_DOCUMENTATION = tuple(ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+                                                         "2001:db8::/32"))
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A sending IP receiving servers can see: not private, loopback, link-local, shared (CGNAT) or reserved
+    (the check would ask the resolver for the PTR of an internal address and show the agency's own names)."""
+    return (address.is_global and not address.is_multicast) or any(address in network for network in _DOCUMENTATION)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
 
@@ -91,10 +102,15 @@ class SenderSettingsForm(forms.Form):
         for number, line in enumerate(_lines(self.cleaned_data["ips"])[:MAX_LINES], start=1):
             words = line.split()
             try:
-                address = str(ipaddress.ip_address(words[0]))
+                parsed = ipaddress.ip_address(words[0])
             except ValueError:
                 errors.append(_("line %(n)d: “%(text)s” is not an IP address") % {"n": number, "text": words[0][:80]})
                 continue
+            if not _public(parsed):
+                errors.append(_("line %(n)d: “%(text)s” is a private or reserved address, not one receiving servers "
+                                "see") % {"n": number, "text": words[0][:80]})
+                continue
+            address = str(parsed)
             rows.append((address, not any(w.lower() == "shared" for w in words[1:])))
         if errors:
             raise forms.ValidationError(errors)
