@@ -389,3 +389,16 @@ def test_untrusted_payload_text_is_escaped_on_every_page_it_reaches(client, post
         assert "<img src=x" not in html and "<script>alert(8)" not in html, page
         shown.append("&lt;img src=x" in html)
     assert shown[1] and shown[2]  # the campaign's name and the recipient's diagnostic were on the pages
+
+
+def test_other_content_types_are_read_as_json_or_refused_never_a_500(client, org_a, postmark):
+    mailgun = WebhookEndpoint.objects.create(organization=org_a, esp="mailgun", name="mg", signing_key="key-abc123")
+    boundary = "----x"
+    multipart = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"event\"\r\n\r\nbounced\r\n"
+                 f"--{boundary}--\r\n").encode()
+    response = client.post(url(mailgun), data=multipart, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code in (400, 403)
+    body = b'{"RecordType": "Delivery", "MessageID": "ct1", "Recipient": "ana@acme.example"}'
+    for content_type in ("text/plain", "application/xml", "application/json; charset=latin-1"):
+        assert post_postmark(client, postmark, body, content_type=content_type).status_code == 200
+    assert WebhookPayload.objects.filter(endpoint=postmark).count() == 1  # one body, stored once
