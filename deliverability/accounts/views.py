@@ -43,6 +43,7 @@ def _org(slug: str) -> Organization:
 
 
 def _members_page(request: HttpRequest, org: Organization, **forms) -> HttpResponse:
+    apply_organization(request, org)  # its time zone for the invitations' times, like its other pages
     context = {
         "org": org,
         "memberships": Membership.objects.filter(organization=org).select_related("user").order_by("user__username"),
@@ -64,7 +65,6 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
 
     One page, several small forms; each POST names its `action`. Invalid input re-renders the page."""
     org = _org(org_slug)
-    apply_organization(request, org)  # its time zone for the invitations' times, like its other pages
     if request.method != "POST":
         return _members_page(request, org)
     action = request.POST.get("action")

@@ -120,3 +120,10 @@ def test_the_members_page_gives_invitation_times_in_the_organisations_time_zone(
     Invitation.objects.filter(email="ana@acme.example").update(created_at=sent)
     page = client.get(url).content.decode()
     assert "10:30" in page and "15:30" not in page
+    # the members page shown right after New client organisation, too
+    page = client.post(reverse("organization_new"), {"name": "Nordlicht", "slug": "nordlicht",
+                                                     "timezone": "Asia/Tokyo", "invite_email": "it@nordlicht.example",
+                                                     "invite_role": "manager"}).content.decode()
+    sent = Invitation.objects.get(email="it@nordlicht.example").created_at
+    assert 'id="invite-url"' in page
+    assert sent.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%H:%M") in page
