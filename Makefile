@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_DNS_PORT ?= 5354
+DEMO_ADDRPORT ?= 127.0.0.1:8000
 
 .PHONY: setup run test check migrate clean bench messages
 
@@ -27,7 +28,7 @@ setup: $(STAMP) messages
 
 # The demo on the embedded defaults: SQLite, in-process tasks, the project's own loopback DNS.
 run: setup
-	DEBUG=1 $(PY) manage.py demo --dns-port $(DEMO_DNS_PORT)
+	DEBUG=1 $(PY) manage.py demo --dns-port $(DEMO_DNS_PORT) --addrport $(DEMO_ADDRPORT)
 
 test: $(STAMP) messages
 	mkdir -p var
