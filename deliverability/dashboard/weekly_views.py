@@ -205,8 +205,14 @@ def weekly_subscription(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def staff_weekly_latest(request: HttpRequest) -> HttpResponse:
-    """The last complete week across all organisations."""
-    monday = weekly.monday_of(timezone.now(), timezone.get_default_timezone()) - weekly.WEEK
+    """The last complete week across all organisations, or the latest earlier week in which one sent a
+    campaign when none did in it (as weekly_latest)."""
+    tz = timezone.get_default_timezone()
+    monday = weekly.monday_of(timezone.now(), tz) - weekly.WEEK
+    start, end = weekly.week_bounds(monday, tz)
+    sent = Campaign.objects.filter(sent_at__lt=end).order_by("-sent_at").values_list("sent_at", flat=True).first()
+    if sent is not None and sent < start:
+        monday = weekly.monday_of(sent, tz)
     return _staff_week(request, monday)
 
 

@@ -42,3 +42,18 @@ def test_the_latest_earlier_week_with_a_campaign_when_the_last_one_had_none(clie
     make_campaign(org_a, "This week, not complete yet", sent_at=now)
     make_campaign(org_a, "Not sent", sent_at=None)
     assert _latest(client, org_a) == _week_url(org_a, five_weeks_back)
+
+
+def test_staff_weekly_opens_the_latest_week_any_organisation_sent_a_campaign(client, staff, org_a, org_b):
+    client.force_login(staff)
+    now = timezone.now()
+    last_monday = monday_of(now - timedelta(days=7), timezone.get_default_timezone())
+    assert client.get(reverse("staff_weekly_latest")).context["week"] == last_monday  # nothing sent anywhere
+    five_weeks_back = now - timedelta(days=35)
+    make_campaign(org_a, "Older", sent_at=now - timedelta(days=70))
+    make_campaign(org_b, "Five weeks back", sent_at=five_weeks_back)
+    make_campaign(org_a, "This week, not complete yet", sent_at=now)
+    week = client.get(reverse("staff_weekly_latest")).context["week"]
+    assert week == monday_of(five_weeks_back, timezone.get_default_timezone())
+    make_campaign(org_a, "Last week", sent_at=now - timedelta(days=7))
+    assert client.get(reverse("staff_weekly_latest")).context["week"] == last_monday
