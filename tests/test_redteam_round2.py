@@ -201,3 +201,41 @@ def test_sender_settings_keep_public_and_documentation_ips(client, org_a, manage
                            {"domains": "", "ips": "8.8.8.8\n192.0.2.10 shared\n2001:db8::1\n2a00:1450::1",
                             "dnsbl_zones": "", "domain_blocklists": ""})
     assert response.status_code == 302
+
+
+DQS_ZONE = """
+$TTL 3600
+.                          300 IN SOA ns.loopback. hostmaster.loopback. 2026120501 3600 600 86400 300
+20.2.0.192.sekretdqskey0123456789.zen.dq.spamhaus.net. IN A 127.0.0.2
+20.2.0.192.sekretdqskey0123456789.zen.dq.spamhaus.net. IN TXT "https://check.spamhaus.org/listed/?searchterm=192.0.2.20"
+listed-sender.com.sekretdqskey0123456789.dbl.dq.spamhaus.net. IN A 127.0.1.2
+listed-sender.com.         IN TXT "v=spf1 -all"
+"""
+
+
+def test_the_dqs_key_is_never_stored_shown_or_audited(client, org_a, staff, settings):
+    from deliverability.accounts.models import AuditEvent
+    from deliverability.senders.models import ListingPeriod, SenderChange, SenderCheck, SendingIp
+
+    key = "sekretdqskey0123456789"
+    with LoopbackDNS.from_text(DQS_ZONE) as server:
+        settings.DNS_NAMESERVERS = [server.nameserver]
+        settings.DNS_TIMEOUT = 3.0
+        settings.SPAMHAUS_DQS_KEY = key
+        settings.SENDER_DNSBL_ZONES = ["zen.spamhaus.org"]
+        settings.SENDER_DOMAIN_BLOCKLISTS = ["dbl.spamhaus.org"]
+        cache.clear()
+        SenderProfile.objects.create(organization=org_a, esps=[])
+        SendingDomain.objects.create(organization=org_a, name="listed-sender.com", role="from", selectors=[])
+        SendingIp.objects.create(organization=org_a, address="192.0.2.20")
+        client.force_login(staff)
+        assert client.post(reverse("sender_check_now", args=[org_a.slug])).status_code == 302
+    assert ListingPeriod.objects.filter(organization=org_a, subject="192.0.2.20").exists()  # the key was used
+    stored = [str(c.result) + str(c.problems) for c in SenderCheck.objects.all()]
+    stored += [f"{p.zone} {p.meaning}" for p in ListingPeriod.objects.all()]
+    stored += [f"{c.code} {c.before} {c.after} {c.detail}" for c in SenderChange.objects.all()]
+    stored += [f"{e.summary} {e.detail}" for e in AuditEvent.objects.all()]
+    assert not any(key in text for text in stored)
+    page = client.get(reverse("sender_health", args=[org_a.slug])).content.decode()
+    assert key not in page and "zen.spamhaus.org (DQS)" in page
+    assert key not in client.get(reverse("sender_settings", args=[org_a.slug])).content.decode()
