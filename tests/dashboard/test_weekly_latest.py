@@ -57,3 +57,13 @@ def test_staff_weekly_opens_the_latest_week_any_organisation_sent_a_campaign(cli
     assert week == monday_of(five_weeks_back, timezone.get_default_timezone())
     make_campaign(org_a, "Last week", sent_at=now - timedelta(days=7))
     assert client.get(reverse("staff_weekly_latest")).context["week"] == last_monday
+
+
+def test_a_week_without_a_campaign_says_so_without_a_split_of_zero_bounces(client, org_a, viewer_a):
+    client.force_login(viewer_a)
+    make_campaign(org_a, "Five weeks back", sent_at=timezone.now() - timedelta(days=35))
+    empty_week = monday_of(timezone.now() - timedelta(days=14), org_a.tzinfo)
+    page = client.get(reverse("weekly_week", args=[org_a.slug, empty_week.isoformat()])).content.decode()
+    assert "0 campaigns and 0 recipients this week" in page
+    assert "No campaign was sent this week." in page
+    assert "really do not exist" not in page and "really invalid addresses" not in page
