@@ -239,3 +239,17 @@ def test_the_dqs_key_is_never_stored_shown_or_audited(client, org_a, staff, sett
     page = client.get(reverse("sender_health", args=[org_a.slug])).content.decode()
     assert key not in page and "zen.spamhaus.org (DQS)" in page
     assert key not in client.get(reverse("sender_settings", args=[org_a.slug])).content.decode()
+
+
+@pytest.mark.parametrize("field,text", [("domains", "db.corp.internal from"), ("domains", "mail.local"),
+                                        ("domains", "printer.lan both"), ("dnsbl_zones", "bl.corp.internal"),
+                                        ("domain_blocklists", "dbl.example.test")])
+def test_sender_settings_refuse_internal_names(client, org_a, manager_a, field, text):
+    """An internal name's records would come from the agency's own resolver, and show on the client's page."""
+    client.force_login(manager_a)
+    data = {"domains": "", "ips": "", "dnsbl_zones": "", "domain_blocklists": "", field: text}
+    response = client.post(reverse("sender_settings", args=[org_a.slug]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "is not a public domain name" in html or "is not a DNS zone" in html
+    assert not SendingDomain.objects.filter(organization=org_a).exists()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from deliverability.accounts import throttle
 from deliverability.accounts.tenancy import Access, can_manage, org_view
 from deliverability.campaigns.models import Campaign
-from deliverability.domains.names import InvalidDomain, normalize_domain
+from deliverability.domains.names import InvalidDomain, normalize_domain, under_public_suffix
 from deliverability.senders import conf
 from deliverability.senders.checklist import build_checklist
 from deliverability.senders.esps import ESPS, esp_for
@@ -77,6 +77,9 @@ class SenderSettingsForm(forms.Form):
             except InvalidDomain:
                 errors.append(_("line %(n)d: “%(text)s” is not a domain name") % {"n": number, "text": words[0][:80]})
                 continue
+            if not under_public_suffix(name):  # an internal name: the resolver would answer from inside
+                errors.append(_("line %(n)d: “%(text)s” is not a public domain name") % {"n": number, "text": name[:80]})
+                continue
             role = SendingDomain.Role.FROM
             selectors = words[1:]
             if selectors and selectors[0].lower() in roles:
@@ -123,9 +126,13 @@ class SenderSettingsForm(forms.Form):
             raise forms.ValidationError(_("At most %(max)d zones.") % {"max": MAX_ZONES})
         for line in lines:
             try:
-                zones.append(normalize_domain(line.split()[0]))
+                zone = normalize_domain(line.split()[0])
             except InvalidDomain:
+                zone = ""
+            if not zone or not under_public_suffix(zone):
                 errors.append(_("“%(text)s” is not a DNS zone") % {"text": line[:80]})
+            else:
+                zones.append(zone)
         if errors:
             raise forms.ValidationError(errors)
         return zones

@@ -53,6 +53,13 @@ def normalize_domain(name: str) -> str:
     return text
 
 
+def under_public_suffix(domain: str) -> bool:
+    """True when the name lies under a public suffix (`news.example.com`), not an internal one
+    (`db.corp.internal`, `localhost.localdomain`) that a resolver answers only inside a network."""
+    parts = _EXTRACT(domain)
+    return bool(parts.suffix and parts.domain)
+
+
 @lru_cache(maxsize=65536)
 def registrable_domain(domain: str) -> str:
     """The domain a registrant owns (public suffix + one label): `us.ibm.com` → `ibm.com`.
