@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from deliverability.accounts.models import Membership, Organization
 from deliverability.campaigns.models import Event, Upload
@@ -59,7 +60,12 @@ def _check(page, artifacts, name: str, width: int) -> None:
 def _wait_finished(page, selector: str) -> None:
     """The upload page polls its status and reloads when the import (and its analysis) is done."""
     _drain()
-    page.reload()
+    for _ in range(3):
+        try:
+            page.reload()
+            break
+        except PlaywrightError:  # the page's own poll reloaded it at the same moment (ERR_ABORTED)
+            page.wait_for_load_state()
     page.wait_for_selector(selector, timeout=30_000)
 
 
