@@ -283,3 +283,22 @@ def test_the_deletion_counts_are_the_same_whichever_side_drives_them(client, org
     before = Recipient.objects.filter(organization=org_a).count()
     services.delete_upload(big_upload)
     assert before - Recipient.objects.filter(organization=org_a).count() == 11
+
+
+def test_a_large_upload_is_described_from_the_import_summaries(client, org_a, manager, monkeypatch):
+    """GIVEN an upload above the exact-count limit (lowered here) WHEN its deletion is described THEN the
+    page reads the import summaries: its events as imported, the addresses it was the first to bring as
+    an upper bound, a campaign kept when another upload names it; and says the address count is a bound."""
+    first = b"email,status,campaign\n" + b"".join(b"u%d@acme.com,delivered,Shared\n" % i for i in range(5))
+    second = b"email,status,campaign\nu0@acme.com,open,Shared\n" + \
+        b"".join(b"n%d@acme.com,bounced,Only second\n" % i for i in range(3))
+    for data, name in ((first, "first.csv"), (second, "second.csv")):
+        post_upload(client, org_a, data, name)
+        run_pending(org_a)
+    monkeypatch.setattr(services, "DELETION_EXACT_LIMIT", 2)
+    upload = Upload.objects.get(organization=org_a, original_name="second.csv")
+    seen = services.describe_deletion(upload)
+    assert seen.estimated and (seen.events, seen.recipients) == (4, 3)
+    assert (seen.campaigns_removed, seen.campaigns_changed) == (["Only second"], ["Shared"])
+    page = client.get(reverse("upload_delete", args=[org_a.slug, upload.pk])).content.decode()
+    assert "at most 3 addresses it was the first to bring" in page
