@@ -35,17 +35,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urljoin
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliverability.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import setup_django  # bench/machine.py, beside this script
+
+ROOT = setup_django()
 
 import logging  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # WeasyPrint's font subsetting (the weekly PDF)
 
 from django.conf import settings  # noqa: E402

@@ -23,15 +23,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliverability.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import setup_django  # bench/machine.py, beside this script
 
-import django  # noqa: E402
-
-django.setup()
+ROOT = setup_django()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
