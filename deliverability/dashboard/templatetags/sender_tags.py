@@ -47,6 +47,15 @@ PROBLEM_WORDS = {
 }
 
 
+# A check's state (deliverability.senders.checks: PASS, WARN, FAIL, UNKNOWN) in the reader's language.
+STATE_WORDS = {"pass": _("passes"), "warn": _("warning"), "fail": _("fails"), "unknown": _("unknown")}
+
+
+@register.filter
+def check_state(state: str) -> str:
+    return STATE_WORDS.get(state, state)
+
+
 @register.filter
 def problem_words(code: str) -> str:
     """The problem code in words, in the reader's language; an unknown code as it is."""
