@@ -210,14 +210,7 @@ Net wall seconds per run, ours: {r['ours']['net_wall_s']}; {('before: ' + str(be
 Load average (1, 5, 15 min) at the end: {[round(x, 2) for x in load]} on {m['nproc']} CPUs (other engineers'
 tests share the machine: the CPU-time ratio is the steadier figure). Bar (issue 16): ≥ 2× Sisimai.
 """
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find("\n## classify_bounces command (issue 16)\n")
-    if start >= 0:  # the section ends at the next heading of any level (others append subsections)
-        following = re.compile(r"\n#{1,6} ").search(text, start + 1)
-        end = following.start() if following else len(text)
-        path.write_text(text[:start].rstrip("\n") + "\n" + section.rstrip("\n") + "\n" + text[end:])
-    else:
-        path.write_text(text.rstrip("\n") + "\n" + section)
+    _replace_section(path, "\n## classify_bounces command (issue 16)\n", section)
 
 
 def machine() -> dict[str, str]:
@@ -307,10 +300,15 @@ Single process, single thread. Sisimai's figure includes Perl start-up and modul
 {r['ours_runs']}; Sisimai: {r['sisimai_runs']}. Load average (1, 5, 15 min) at the end of the run:
 {r['load_average_1_5_15']} on {r['nproc']} CPUs (other engineers' tests share the machine).
 """
+    _replace_section(path, "\n## Bounce engine\n", section)
+
+
+def _replace_section(path: Path, heading: str, section: str) -> None:
+    """Replace the section starting at `heading` in `path` (up to the next heading of any level: others
+    append subsections), or append it when absent, instead of writing a second one."""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
-    # Replace the existing section (up to the next "## " heading) instead of appending a second one.
-    start = text.find("\n## Bounce engine\n")
-    if start >= 0:  # the section ends at the next heading of any level (others append subsections)
+    start = text.find(heading)
+    if start >= 0:
         following = re.compile(r"\n#{1,6} ").search(text, start + 1)
         end = following.start() if following else len(text)
         path.write_text(text[:start].rstrip("\n") + "\n" + section.rstrip("\n") + "\n" + text[end:])
