@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from email.utils import getaddresses
 from typing import Any
 
+from .csv_generic import normalise_header
 from .esp import as_dict, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
@@ -51,7 +52,7 @@ _LEGACY_SIGNS = ("messageheaders", "messageid", "notification")
 def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:
     if "eventdata" in event:
         event = as_dict(event["eventdata"])
-    elif "eventdata" not in event and "deliverystatus" not in event and (
+    elif "deliverystatus" not in event and (
             str(event.get("event") or "").lower() in ("bounced", "dropped") or any(k in event for k in _LEGACY_SIGNS)):
         return legacy_record(row, event)
     raw_event = str(event.get("event") or "")
@@ -153,5 +154,5 @@ def _legacy_headers(value: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for pair in pairs if isinstance(pairs, list) else []:
         if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
-            found.setdefault("".join(ch for ch in pair[0].lower() if ch.isalnum()), pair[1])
+            found.setdefault(normalise_header(pair[0]), pair[1])
     return found
