@@ -30,7 +30,7 @@ def user_language(user) -> str:
 
 def recipient_language(user, org: Organization | None = None) -> str:
     """The language of mail to a user: their choice, else the organisation's, else English."""
-    return user_language(user) or (org.language if org is not None else "") or settings.LANGUAGE_CODE
+    return user_language(user) or organization_language(org)
 
 
 def organization_language(org: Organization | None) -> str:

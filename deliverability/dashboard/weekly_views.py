@@ -89,18 +89,21 @@ def _week_context(request: HttpRequest, monday: date) -> dict:
             "subscribed": DigestSubscription.objects.filter(user=request.user, organization=org).exists()}
 
 
+def _latest_week(campaigns, tz) -> date:
+    """The last complete week, or, when none of `campaigns` was sent in it, the week of the latest one sent
+    before it (an empty week of dashes is a dead end); the last complete week when none was."""
+    monday = weekly.monday_of(timezone.now(), tz) - weekly.WEEK
+    start, end = weekly.week_bounds(monday, tz)
+    sent = campaigns.filter(sent_at__lt=end).order_by("-sent_at").values_list("sent_at", flat=True).first()
+    return weekly.monday_of(sent, tz) if sent is not None and sent < start else monday
+
+
 @org_view(Access.VIEW)
 def weekly_latest(request: HttpRequest) -> HttpResponse:
     """The last complete week (the one Monday's meeting reviews); when no campaign was sent in it, the
     latest earlier week that had one (an empty week of dashes was a dead end: the demo's campaigns, and a
     client who paused sending, are weeks back), else the last complete week all the same."""
-    tz = request.org.tzinfo
-    monday = weekly.monday_of(timezone.now(), tz) - weekly.WEEK
-    start, end = weekly.week_bounds(monday, tz)
-    sent = Campaign.objects.filter(organization=request.org, sent_at__lt=end).order_by("-sent_at") \
-        .values_list("sent_at", flat=True).first()
-    if sent is not None and sent < start:
-        monday = weekly.monday_of(sent, tz)
+    monday = _latest_week(Campaign.objects.filter(organization=request.org), request.org.tzinfo)
     return redirect("weekly_week", org_slug=request.org.slug, week=monday.isoformat())
 
 
@@ -207,13 +210,7 @@ def weekly_subscription(request: HttpRequest) -> HttpResponse:
 def staff_weekly_latest(request: HttpRequest) -> HttpResponse:
     """The last complete week across all organisations, or the latest earlier week in which one sent a
     campaign when none did in it (as weekly_latest)."""
-    tz = timezone.get_default_timezone()
-    monday = weekly.monday_of(timezone.now(), tz) - weekly.WEEK
-    start, end = weekly.week_bounds(monday, tz)
-    sent = Campaign.objects.filter(sent_at__lt=end).order_by("-sent_at").values_list("sent_at", flat=True).first()
-    if sent is not None and sent < start:
-        monday = weekly.monday_of(sent, tz)
-    return _staff_week(request, monday)
+    return _staff_week(request, _latest_week(Campaign.objects.all(), timezone.get_default_timezone()))
 
 
 @staff_view
