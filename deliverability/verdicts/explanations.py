@@ -23,7 +23,6 @@ S = Sentence
 UNIDENTIFIED_VENDOR = "Unidentified (own or unknown server)"
 ASK_IT_DOMAINS = 8  # domains named in the "ask the IT team" action
 NO_RECIPIENTS = Sentence.gettext("No recipient has a send outcome in this campaign.")
-NO_RECIPIENTS_NOTE = NO_RECIPIENTS.msgid
 COLLEAGUES_MIN = 3  # fewer accepted copies beside a refusal is not an argument worth the headline
 
 GLOSSARY: dict[str, str] = {
@@ -234,13 +233,6 @@ def _duration(seconds: int) -> Sentence:
     return S.ngettext("within %(count)s minute", "within %(count)s minutes", minutes, count=minutes)
 
 
-def colleagues_sentence(colleagues: Mapping | None) -> str:
-    """"At northwind-freight.com the same company accepted 8 colleagues' copies within 3 minutes of
-    its first refusal": the people exist, the filter refused the sender. Empty when nothing shows it."""
-    sentence = colleagues_said(colleagues)
-    return sentence.english() if sentence else ""
-
-
 def colleagues_said(colleagues: Mapping | None) -> Sentence | None:
     """The colleagues' sentence as a sentence of the catalogue (None when nothing shows it)."""
     if not colleagues or colleagues.get("accepted", 0) < COLLEAGUES_MIN:
@@ -339,10 +331,6 @@ def vendor_display_name(vendor_id: str | None) -> str:
     return vendor_id or UNIDENTIFIED_VENDOR
 
 
-def dns_unchecked_note(domains: int, addresses: int) -> str:
-    return dns_unchecked_said(domains, addresses).english()
-
-
 def dns_unchecked_said(domains: int, addresses: int) -> Sentence:
     """The note of a diagnosis whose analysis could not check some domains' DNS (their verdicts carry the
     dns_unchecked evidence, see rules.dns_says_no_mail)."""
@@ -352,10 +340,6 @@ def dns_unchecked_said(domains: int, addresses: int) -> Sentence:
         "of bounced addresses (technical detail).",
         domains=S.ngettext("%(count)s domain", "%(count)s domains", domains, count=domains),
         addresses=S.ngettext("%(count)s bounced address", "%(count)s bounced addresses", addresses, count=addresses))
-
-
-def partial_file_note(listed: int, sent_count: int) -> str:
-    return partial_file_said(listed, sent_count).english()
 
 
 def partial_file_said(listed: int, sent_count: int) -> Sentence:
