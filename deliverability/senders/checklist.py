@@ -14,10 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-def gettext_noop(text: str) -> str:  # marks a string for extraction; translated where it is shown
-    return text
-
+from deliverability.choices import gettext_noop  # marks a string for extraction; translated where it is shown
 
 PASS, WARN, FAIL, UNKNOWN = "pass", "warn", "fail", "unknown"
 COMPLAINT_TARGET = 0.001  # Gmail: keep the spam rate below 0.10 %

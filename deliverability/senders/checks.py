@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import dns.reversename
 
+from deliverability.choices import gettext_noop
 from deliverability.domains.names import registrable_domain
 from deliverability.domains.resolver import ResolverConfig
 
@@ -40,15 +41,35 @@ from .records import LOOKUP_TERMS, is_dmarc, is_spf, parse_dkim, parse_dmarc, pa
 PASS, WARN, FAIL, UNKNOWN = "pass", "warn", "fail", "unknown"
 
 # The vocabulary (issue 22). Never rename; new codes go at the end of their group.
-PROBLEM_CODES = (
-    "spf_missing", "spf_multiple", "spf_syntax", "spf_too_many_lookups", "spf_void_lookups", "spf_permissive_all",
-    "spf_include_loop", "spf_include_missing", "spf_esp_missing", "spf_ptr",
-    "dkim_missing", "dkim_weak_key", "dkim_revoked", "dkim_syntax",
-    "dmarc_missing", "dmarc_multiple", "dmarc_syntax", "dmarc_policy_none", "dmarc_no_reports", "dmarc_pct_partial",
-    "dmarc_not_aligned", "dmarc_rua_unauthorized",
-    "ptr_missing", "ptr_mismatch",
-    "dnsbl_listed", "dnsbl_refused",
-)
+PROBLEM_SENTENCES = {  # each code in one plain sentence (English msgid; the pages translate it)
+    "spf_missing": gettext_noop("The domain publishes no SPF record."),
+    "spf_multiple": gettext_noop("The domain publishes more than one SPF record, so receivers treat SPF as broken."),
+    "spf_syntax": gettext_noop("The SPF record has a syntax error."),
+    "spf_too_many_lookups": gettext_noop("The SPF record needs more than 10 DNS lookups, so receivers treat it as broken."),
+    "spf_void_lookups": gettext_noop("The SPF record points at names that do not exist (more than 2)."),
+    "spf_permissive_all": gettext_noop("The SPF record lets any server send for the domain."),
+    "spf_include_loop": gettext_noop("The SPF record includes itself in a loop."),
+    "spf_include_missing": gettext_noop("The SPF record includes a name that publishes no SPF record."),
+    "spf_esp_missing": gettext_noop("The SPF record does not include the sending platform."),
+    "spf_ptr": gettext_noop("The SPF record uses the ptr mechanism, which receivers are told not to use."),
+    "dkim_missing": gettext_noop("No DKIM key was found for a selector in use."),
+    "dkim_weak_key": gettext_noop("A DKIM key is shorter than 2048 bits."),
+    "dkim_revoked": gettext_noop("A DKIM key has been revoked."),
+    "dkim_syntax": gettext_noop("A DKIM key record has a syntax error."),
+    "dmarc_missing": gettext_noop("The domain publishes no DMARC policy."),
+    "dmarc_multiple": gettext_noop("The domain publishes more than one DMARC record, so receivers ignore them."),
+    "dmarc_syntax": gettext_noop("The DMARC record has a syntax error."),
+    "dmarc_policy_none": gettext_noop("The DMARC policy only monitors: nothing that fails is quarantined or rejected."),
+    "dmarc_no_reports": gettext_noop("The DMARC record asks for no aggregate reports, so nobody sees who sends as the domain."),
+    "dmarc_pct_partial": gettext_noop("The DMARC policy applies to only part of the mail."),
+    "dmarc_not_aligned": gettext_noop("The sending platform's domains are not aligned with the From domain."),
+    "dmarc_rua_unauthorized": gettext_noop("The DMARC reports go to another domain that has not agreed to receive them."),
+    "ptr_missing": gettext_noop("A sending IP address has no reverse DNS name."),
+    "ptr_mismatch": gettext_noop("A sending IP address's reverse DNS name does not point back to it."),
+    "dnsbl_listed": gettext_noop("A sending IP address or domain is on a blocklist."),
+    "dnsbl_refused": gettext_noop("A blocklist refused to answer (a key or a private resolver is needed)."),
+}
+PROBLEM_CODES = tuple(PROBLEM_SENTENCES)
 MAX_LOOKUPS = 10  # RFC 7208 §4.6.4
 MAX_VOID_LOOKUPS = 2
 WALK_LIMIT = 40  # stop following includes past this many lookups (the answer is "too many" already)

@@ -7,6 +7,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deliverability import i18n
+from deliverability.senders.checks import PROBLEM_SENTENCES
 from deliverability.senders.models import SenderChange
 
 register = template.Library()
@@ -14,37 +16,9 @@ register = template.Library()
 NEWS = (SenderChange.Kind.PROBLEM_NEW, SenderChange.Kind.DMARC_POLICY, SenderChange.Kind.LISTED,
         SenderChange.Kind.DELISTED, SenderChange.Kind.PROBLEM_GONE)
 
-# One plain sentence per problem code of the sender checks (deliverability.senders.checks.PROBLEM_CODES), in
-# the reader's language; the check's own detail (record text, selector, zone) stays behind the technical
-# toggle, as the engine writes it.
-PROBLEM_WORDS = {
-    "spf_missing": _("The domain publishes no SPF record."),
-    "spf_multiple": _("The domain publishes more than one SPF record, so receivers treat SPF as broken."),
-    "spf_syntax": _("The SPF record has a syntax error."),
-    "spf_too_many_lookups": _("The SPF record needs more than 10 DNS lookups, so receivers treat it as broken."),
-    "spf_void_lookups": _("The SPF record points at names that do not exist (more than 2)."),
-    "spf_permissive_all": _("The SPF record lets any server send for the domain."),
-    "spf_include_loop": _("The SPF record includes itself in a loop."),
-    "spf_include_missing": _("The SPF record includes a name that publishes no SPF record."),
-    "spf_esp_missing": _("The SPF record does not include the sending platform."),
-    "spf_ptr": _("The SPF record uses the ptr mechanism, which receivers are told not to use."),
-    "dkim_missing": _("No DKIM key was found for a selector in use."),
-    "dkim_weak_key": _("A DKIM key is shorter than 2048 bits."),
-    "dkim_revoked": _("A DKIM key has been revoked."),
-    "dkim_syntax": _("A DKIM key record has a syntax error."),
-    "dmarc_missing": _("The domain publishes no DMARC policy."),
-    "dmarc_multiple": _("The domain publishes more than one DMARC record, so receivers ignore them."),
-    "dmarc_syntax": _("The DMARC record has a syntax error."),
-    "dmarc_policy_none": _("The DMARC policy only monitors: nothing that fails is quarantined or rejected."),
-    "dmarc_no_reports": _("The DMARC record asks for no aggregate reports, so nobody sees who sends as the domain."),
-    "dmarc_pct_partial": _("The DMARC policy applies to only part of the mail."),
-    "dmarc_not_aligned": _("The sending platform's domains are not aligned with the From domain."),
-    "dmarc_rua_unauthorized": _("The DMARC reports go to another domain that has not agreed to receive them."),
-    "ptr_missing": _("A sending IP address has no reverse DNS name."),
-    "ptr_mismatch": _("A sending IP address's reverse DNS name does not point back to it."),
-    "dnsbl_listed": _("A sending IP address or domain is on a blocklist."),
-    "dnsbl_refused": _("A blocklist refused to answer (a key or a private resolver is needed)."),
-}
+# Each problem code in words (deliverability.senders.checks.PROBLEM_SENTENCES, the engine's vocabulary), in the
+# reader's language; the check's own detail (record text, selector, zone) stays behind the technical toggle.
+PROBLEM_WORDS = PROBLEM_SENTENCES
 
 
 # A check's state (deliverability.senders.checks: PASS, WARN, FAIL, UNKNOWN) in the reader's language.
@@ -59,7 +33,7 @@ def check_state(state: str) -> str:
 @register.filter
 def problem_words(code: str) -> str:
     """The problem code in words, in the reader's language; an unknown code as it is."""
-    return PROBLEM_WORDS.get(code, code)
+    return i18n.label(PROBLEM_WORDS[code]) if code in PROBLEM_WORDS else code
 
 
 @register.simple_tag
