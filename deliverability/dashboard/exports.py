@@ -13,11 +13,12 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
-from deliverability.campaigns.models import Campaign, Event
+from deliverability.campaigns.models import Campaign
 from deliverability.verdicts.exports import write_recovery_list, write_suppress_list
 from deliverability.verdicts.facts import RecipientFacts
 from deliverability.verdicts.judge import Verdict
 from deliverability.verdicts.models import RecipientVerdict
+from deliverability.verdicts.recovery import opted_out
 
 FIELDS = ("recipient_id", "email", "domain", "outcome", "occurred_at", "category", "signature", "reply_code", "enhanced_status",
           "vendor", "domain_kind", "esp_hard", "verdict", "confidence", "evidence", "override_verdict")
@@ -90,23 +91,18 @@ def _chunks(pairs: Iterator[tuple[RecipientFacts, Verdict]], kind: str) -> Itera
         size = BATCH
 
 
-# A complaint or an unsubscribe, in any campaign of the organisation, takes an address off the recovery
-# list whatever its verdict: lifting a suppression must never re-mail someone who asked to stop
-# (issue 21, the same rule as the per-ESP un-suppression files in verdicts.unsuppress).
-OPT_OUT_TYPES = ("complaint", "unsubscribe")
-
-
 def _without_opt_outs(rows: Iterator[dict]) -> Iterator[dict]:
-    """``rows`` less the recipients with a complaint or unsubscribe event anywhere, looked up per page of
-    rows by recipient id (the event_recipient_time index), so the first byte waits for one page only."""
+    """``rows`` less the recipients that complained or unsubscribed in any campaign of the organisation:
+    lifting a suppression must never re-mail someone who asked to stop (issue 21). The same rule as the
+    per-ESP un-suppression files (verdicts.recovery.opted_out), looked up per page of rows by recipient
+    id, so the first byte waits for one page only."""
     size = FIRST_BATCH
     while True:
         page = list(islice(rows, size))
         if not page:
             return
-        opted_out = set(Event.objects.filter(recipient_id__in=[row["recipient_id"] for row in page],
-                                             type__in=OPT_OUT_TYPES).values_list("recipient_id", flat=True))
-        yield from (row for row in page if row["recipient_id"] not in opted_out)
+        stopped = opted_out([row["recipient_id"] for row in page])
+        yield from (row for row in page if row["recipient_id"] not in stopped)
         size = BATCH
 
 

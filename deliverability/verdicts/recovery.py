@@ -21,6 +21,7 @@ from deliverability.verdicts.unsuppress import (
     Candidate,
     RecoveryPlan,
     StoredEvent,
+    complained_or_unsubscribed,
     esp_from_name,
     plan_recovery,
 )
@@ -49,23 +50,8 @@ def campaign_recovery_plan(campaign: Campaign) -> RecoveryPlan:
     if not events:
         return plan_recovery(())
     history: dict[int, list[StoredEvent]] = defaultdict(list)
-    # By recipient ids in slices (the recipient index), not a semi-join on the campaign's events: with
-    # the stale statistics of a fresh import, PostgreSQL probed the campaign's index once per row
-    # (1.4 s for 600 rows at 30k recipients). Every upload's events, finished or not: a complaint
-    # being imported right now still forbids lifting (rule 2 errs on the side of keeping suppressed).
-    ids = sorted(events)
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Right after an import the statistics are stale, and the planner scanned the whole event
-            # table per slice (as the importer found; campaigns/importer.py): the recipient index only.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan TO off; SET LOCAL jit TO off")
-        for start in range(0, len(ids), HISTORY_SLICE):
-            # No organisation filter: a recipient row is one organisation's, and that filter made the
-            # planner read the organisation's every event per slice instead of the recipient index.
-            for row in (Event.objects.filter(recipient_id__in=ids[start:start + HISTORY_SLICE], type__in=HISTORY_TYPES)
-                        .exclude(campaign=campaign).annotate(**_LABELS).values_list(*_FIELDS)):
-                history[row[0]].append(_stored(row, ""))
+    for recipient_id, event in _history(sorted(events), exclude_campaign=campaign):
+        history[recipient_id].append(event)
     verdicts = (RecipientVerdict.objects.filter(campaign=campaign, recipient_id__in=list(events))
                 if len(events) < 900 else RecipientVerdict.objects.filter(campaign=campaign))
     candidates = (
@@ -75,3 +61,35 @@ def campaign_recovery_plan(campaign: Campaign) -> RecoveryPlan:
         if v["recipient_id"] in events
     )
     return plan_recovery(candidates)
+
+
+def _history(ids: list[int], exclude_campaign: Campaign | None = None) -> list[tuple[int, StoredEvent]]:
+    """(recipient id, event) for the recipients' events that can carry a complaint or an unsubscribe
+    (HISTORY_TYPES), in every campaign but ``exclude_campaign``.
+
+    By recipient ids in slices (the recipient index), not a semi-join on the campaign's events: with
+    the stale statistics of a fresh import, PostgreSQL probed the campaign's index once per row
+    (1.4 s for 600 rows at 30k recipients). Every upload's events, finished or not: a complaint
+    being imported right now still forbids lifting (rule 2 errs on the side of keeping suppressed)."""
+    found: list[tuple[int, StoredEvent]] = []
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Right after an import the statistics are stale, and the planner scanned the whole event
+            # table per slice (as the importer found; campaigns/importer.py): the recipient index only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan TO off; SET LOCAL jit TO off")
+        for start in range(0, len(ids), HISTORY_SLICE):
+            # No organisation filter: a recipient row is one organisation's, and that filter made the
+            # planner read the organisation's every event per slice instead of the recipient index.
+            rows = Event.objects.filter(recipient_id__in=ids[start:start + HISTORY_SLICE], type__in=HISTORY_TYPES)
+            if exclude_campaign is not None:
+                rows = rows.exclude(campaign=exclude_campaign)
+            found.extend((row[0], _stored(row, "")) for row in rows.annotate(**_LABELS).values_list(*_FIELDS))
+    return found
+
+
+def opted_out(recipient_ids: list[int]) -> set[int]:
+    """Those of ``recipient_ids`` that complained or unsubscribed, in any campaign (rule 2: a complaint or
+    unsubscribe event, or a drop / suppression whose reason says so; ``complained_or_unsubscribed``)."""
+    return {recipient_id for recipient_id, event in _history(sorted(set(recipient_ids)))
+            if complained_or_unsubscribed(event)}
