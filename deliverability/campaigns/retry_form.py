@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deliverability import ingest
 from deliverability.campaigns import services
-from deliverability.campaigns.formats import format_choices, format_label  # noqa: F401 - the views' names
+from deliverability.campaigns.formats import format_choices
 from deliverability.campaigns.models import Upload
 
 # What a column may hold, in words (one entry per way of reading: "smtp_response" reads as "diagnostic").

@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from deliverability import ingest
@@ -543,8 +543,6 @@ def _count_deletion(upload: Upload) -> DeletionPreview:
     """Exact counts, each look-up driven from the smaller side: the upload's own events, or the events of
     the organisation's other uploads (sized from their import summaries; the counts do not depend on it).
     A million-event upload beside a small one probes the small one's addresses (bench_upload_pages.py)."""
-    from django.db.models import Count
-
     events = Event.objects.filter(upload=upload)
     totals = events.aggregate(events=Count("id"), recipients=Count("recipient_id", distinct=True))
     campaign_ids = set(events.values_list("campaign_id", flat=True).distinct())

@@ -13,9 +13,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from deliverability.accounts import audit
 from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org_view
 from deliverability.campaigns import limits, retry_form, services, tasks
+from deliverability.campaigns.formats import format_choices, format_label
 from deliverability.campaigns.models import Campaign, Upload
 
-FORMAT_CHOICES = retry_form.format_choices()  # in words: "Amazon SES notifications (JSON)", not "ses"
+FORMAT_CHOICES = format_choices()  # in words: "Amazon SES notifications (JSON)", not "ses"
 
 
 class UploadForm(forms.Form):
@@ -106,7 +107,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     return render(request, "campaigns/upload_detail.html", {
         "org": request.org, "upload": upload, "can_manage": manage, "campaigns": campaigns,
         "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,
-        "format_label": retry_form.format_label(upload.detected_format or upload.requested_format),
+        "format_label": format_label(upload.detected_format or upload.requested_format),
         "import_running": upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING),
         "events_by_type": [(retry_form.STATUS_LABELS.get(kind, kind), n)
                            for kind, n in ((upload.summary or {}).get("events_by_type") or {}).items()],
