@@ -199,6 +199,11 @@ def _pg_get_or_create_ids(cursor, table: str, key_column: str, extra_column: str
     # sequential scan of it per key (minutes). The staging table, the only one scanned, has no index.
     cursor.execute("SET LOCAL enable_hashjoin TO off; SET LOCAL enable_mergejoin TO off; SET LOCAL enable_material "
                    "TO off; SET LOCAL enable_seqscan TO off; SET LOCAL jit TO off")  # jit: the penalties look costly
+    # Staged in key order: the probes and the inserts below then walk the unique index leaf by leaf
+    # instead of at random (1M new addresses in 80k batches: 8.1–8.6 s of server CPU at random, 5.4 s
+    # sorted; bench/bench_import.py). Python's order is code-point order, which is the key's byte order
+    # under the "C" collation the recipient key has on PostgreSQL (migration 0015).
+    rows = sorted(rows)
     with cursor.cursor.copy(f"COPY {staging} (k, x) FROM STDIN") as copy:
         copy.write("".join([f"{_esc(key)}\t{_esc(extra)}\n" for key, extra in rows]).encode("utf-8", "surrogatepass"))
     scope = "organization_id, " if org_id is not None else ""

@@ -676,3 +676,32 @@ def test_a_list_imported_again_reuses_its_recipients_and_creates_only_the_new_on
         assert event.recipient.domain == event.domain
     emails = set(Event.objects.filter(upload=second).values_list("recipient__email", flat=True))
     assert emails == {r.email for r in good_records(12)} | {"new0@corp9.com", "new1@corp9.com"}
+
+
+# --- the recipient key in byte order (issue 14) -----------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_recipient_and_diagnostic_keys_compare_bytes_and_staging_is_in_key_order(org_a):
+    """GIVEN PostgreSQL, whatever the database's default collation
+    WHEN the schema is migrated and a batch of addresses is staged
+    THEN the recipient's address and the diagnostic's digest use the "C" collation (their unique
+    indexes compare bytes), and the staged keys arrive in that order, so the probes and inserts walk
+    the index leaf by leaf (the order Python sorts str in is the same byte order)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE (table_name, column_name) IN (('campaigns_recipient', 'email'), ('campaigns_diagnostic', 'sha1'))")
+        assert {(t, c): coll for t, c, coll in cursor.fetchall()} == {
+            ("campaigns_recipient", "email"): "C", ("campaigns_diagnostic", "sha1"): "C"}
+    pairs = [(f"{name}@corp.example", "corp.example") for name in ("zoe", "Ángel".lower(), "bob", "_x", "ana", "b0b")]
+    with connection.cursor() as cursor:
+        ids, created = importer._pg_get_or_create_ids(
+            cursor, "campaigns_recipient", "email", "domain", pairs, org_a.id, existing_first=False)
+        cursor.execute("SELECT k FROM campaigns_recipient_staging")
+        staged = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT email FROM campaigns_recipient WHERE organization_id = %s ORDER BY email", [org_a.id])
+        by_index_order = [row[0] for row in cursor.fetchall()]
+    assert created == len(pairs) and set(ids) == {email for email, _ in pairs}
+    assert staged == sorted(email for email, _ in pairs) == by_index_order
