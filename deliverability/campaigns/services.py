@@ -198,19 +198,21 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
         _fail(upload, "The import stopped on an unexpected problem with this file; nothing from it is shown.")
         upload.refresh_from_db()
         return upload
+    # An import that stored nothing is never done, not even for a moment, and shows no campaign: it
+    # fails below with what to do (the campaign named for it stays hidden, kept for the retry).
+    stored_something = bool(result.events or result.duplicates)
     with transaction.atomic():
-        # Campaigns this import made become visible with it.
-        Campaign.objects.filter(pk__in={*result.campaigns.values(), upload.campaign_id} - {None},
-                                awaiting_import=True).update(awaiting_import=False)
+        if stored_something:  # campaigns this import made become visible with it
+            Campaign.objects.filter(pk__in={*result.campaigns.values(), upload.campaign_id} - {None},
+                                    awaiting_import=True).update(awaiting_import=False)
         done = Upload.objects.filter(pk=upload.pk, summary__claim=claim).update(
-            status=Upload.Status.DONE,
             rows_done=result.rows,
             rows_total=result.rows,
             rows_skipped=result.skipped,
             row_errors=[list(e) for e in result.row_errors],
             summary=result.summary() | {"passed_over": dict(passed_over.most_common(20))},
-            finished_at=timezone.now(),
             error="",
+            **({"status": Upload.Status.DONE, "finished_at": timezone.now()} if stored_something else {}),
         )
         if not done:
             raise ImportSuperseded(f"upload {upload.pk} was taken by another import before it finished")

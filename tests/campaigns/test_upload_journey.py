@@ -82,6 +82,24 @@ def test_a_campaign_named_for_a_retry_shows_only_once_its_import_is_done(client,
     assert not Campaign.objects.get(organization=org_a, name="Winter sale").awaiting_import
 
 
+def test_a_campaign_named_with_an_upload_that_imports_nothing_stays_hidden(client, org_a, manager):
+    """GIVEN an upload naming a new campaign on the page, whose every row is refused (no address)
+    WHEN it is imported
+    THEN it fails with what to do, and the campaign it named is kept for the retry but never shown:
+    no empty campaign on the organisation's pages, never a moment when the upload counts as done."""
+    seen = []
+    data = b"email,status\n" + b"".join(b"person%d at acme,delivered\n" % i for i in range(5))
+    post_upload(client, org_a, data, "broken.csv", campaign="Spring launch")
+    upload = Upload.objects.get(organization=org_a)
+    services.run_import(upload.pk, on_batch=lambda result: seen.append(
+        Upload.objects.values_list("status", flat=True).get(pk=upload.pk)))
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.FAILED and upload.summary["nothing_imported"]
+    assert Campaign.objects.get(organization=org_a, name="Spring launch").awaiting_import
+    assert "Spring launch" not in client.get(reverse("organization", args=[org_a.slug])).content.decode()
+    assert Upload.Status.DONE not in seen
+
+
 def test_the_same_file_uploaded_again_with_a_campaign_replaces_the_failed_upload(client, org_a, manager):
     post_upload(client, org_a, NO_CAMPAIGN, "november.csv")
     run_pending(org_a)
