@@ -142,10 +142,12 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
     claim = upload.summary["claim"]
     path = upload.file.path
     try:
+        touched: set[int] = set()
         if rerun:
-            # What an interrupted earlier run left (its events, the recipients only they named): the run
-            # starts again from the first row, so every count, new addresses included, is exact.
-            _remove_what_only_it_brought(upload, keep_default_campaign=True)
+            # What an interrupted earlier run left, or a finished one imported again with new settings (its
+            # events, the recipients only they named): the run starts again from the first row, so every
+            # count, new addresses included, is exact.
+            touched = _remove_what_only_it_brought(upload, keep_default_campaign=True)
         fmt = upload.requested_format
         if fmt == "auto":
             fmt = ingest.detect_format(path)
@@ -216,6 +218,11 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
         )
         if not done:
             raise ImportSuperseded(f"upload {upload.pk} was taken by another import before it finished")
+    # Campaigns an earlier run of this upload filled and this one did not (imported again with another
+    # campaign or status mapping): removed when left empty, judged again otherwise.
+    others = touched - set(result.campaigns.values()) - {upload.campaign_id}
+    if others and stored_something:
+        after_delete(upload.organization, others)
     upload.refresh_from_db()
     if _fail_when_nothing_imported(upload, path):
         return upload
@@ -416,9 +423,10 @@ def statuses_of(mapping: dict | None) -> dict[str, str] | None:
 def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
           campaign_name: str | None = None, requested_format: str | None = None, original_name: str | None = None,
           user=None) -> None:
-    """Make a failed upload (or one that imported nothing) wait for another import with new settings: a
-    default campaign, a format, a column mapping and the meaning of status values (each kept when None).
-    The caller queues the import (tasks.start_import)."""
+    """Make a failed upload (or one that imported nothing, or one with rows it could not read: see
+    can_import_again) wait for another import with new settings: a default campaign, a format, a column
+    mapping and the meaning of status values (each kept when None). The next import first removes what an
+    earlier one brought. The caller queues the import (tasks.start_import)."""
     changes: dict = {}
     if campaign_name is not None:
         name = campaign_name.strip()[:300]
@@ -468,15 +476,36 @@ _REASONS = (("no campaign", "campaign"), ("unknown status", "status"), ("unknown
             ("no status column", "status"), ("not an email address", "email"), ("invalid email address", "email"))
 
 
+def refused_reasons(upload: Upload) -> Counter:
+    """{what the user can do: "campaign", "status", "email" or "other": rows} among the upload's kept row errors."""
+    reasons: Counter = Counter()
+    for _row, text in upload.row_errors or []:
+        reasons[next((kind for start, kind in _REASONS if start in str(text)), "other")] += 1
+    return reasons
+
+
+# Refused rows a user can make readable on the upload page: name a campaign, say what a status value means.
+FIXABLE_REASONS = frozenset({"campaign", "status"})
+
+
+def can_import_again(upload: Upload) -> bool:
+    """An upload that finished with rows refused for a reason the user can fix on its page (no campaign, a
+    status value not recognised) may be imported again with new settings: the new import replaces what this
+    one brought. Not a webhook batch (no file to read again), not while its analysis runs."""
+    if upload.status != Upload.Status.DONE or not upload.rows_skipped or not upload.file:
+        return False
+    if upload.analysis_claim and upload.analyzed_at is None and not (upload.analysis or {}).get("skipped"):
+        return False  # analysing now: once it is done
+    return bool(FIXABLE_REASONS & set(refused_reasons(upload)))
+
+
 def nothing_imported_message(upload: Upload) -> tuple[str, dict[str, int]]:
     """(one paragraph for the user, {reason: rows among the kept row errors}) for an upload that imported nothing."""
     from django.utils.translation import gettext as _
 
     name = Path(upload.original_name).name
     rows = int((upload.summary or {}).get("rows") or 0)
-    reasons: Counter = Counter()
-    for _row, text in upload.row_errors or []:
-        reasons[next((kind for start, kind in _REASONS if start in str(text)), "other")] += 1
+    reasons = refused_reasons(upload)
     if not rows:
         passed = (upload.summary or {}).get("passed_over") or {}
         if passed:

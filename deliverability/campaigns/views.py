@@ -83,11 +83,13 @@ def _upload_form(request: HttpRequest, size_limit: limits.SizeLimitUploadHandler
 
 @org_view(Access.VIEW)
 def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
-    """Progress and summary; for a manager, a failed upload (or one that imported nothing) comes with the
-    form that imports it again: campaign, format, columns and status values, previewing the first rows."""
+    """Progress and summary; for a manager, a failed upload (or one that imported nothing, or one whose rows
+    were partly skipped for want of a campaign or a known status) comes with the form that imports it again:
+    campaign, format, columns and status values, previewing the first rows."""
     upload = get_for_org(Upload, request.org, pk=upload_id)
     manage = can_manage(request.user, request.org)
-    retryable = manage and upload.status == Upload.Status.FAILED
+    # A failed upload, or a finished one with rows skipped for a reason the user can fix here.
+    retryable = manage and (upload.status == Upload.Status.FAILED or services.can_import_again(upload))
     if request.method == "POST" and not retryable:
         return HttpResponse(status=403)
     form = preview_rows = None

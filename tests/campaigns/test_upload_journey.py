@@ -170,6 +170,64 @@ def test_a_status_in_german_is_mapped_on_the_page_with_guesses_and_a_preview(cli
     assert Event.objects.filter(upload=second).count() == 3
 
 
+# A Catalan export: most statuses are English words, two rows say "retornat-x", which we do not read.
+PARTLY = (b"email,status,timestamp,campaign,response\n"
+          b"ana@acme.com,delivered,2026-11-02T09:00:00Z,Tardor,250 OK\n"
+          b"bob@acme.com,retornat-x,2026-11-02T09:01:00Z,Tardor,550 5.1.1 user unknown\n"
+          b"carla@acme.com,delivered,2026-11-02T09:02:00Z,Tardor,250 OK\n"
+          b"dora@globex.com,retornat-x,2026-11-02T09:03:00Z,Primavera,550 5.7.1 blocked\n")
+
+
+def test_an_upload_with_rows_skipped_for_their_status_can_be_mapped_and_imported_again(client, org_a, manager):
+    """GIVEN an upload that imported two rows and skipped two whose status value we do not read (one of them
+    the only row of its campaign)
+    WHEN the manager opens it THEN the page offers the mapping form beside the summary (a client sees none);
+    WHEN the value is given a meaning and the file imported again
+    THEN the upload holds the four events once each, no row is skipped, and nothing of the first import is left."""
+    post_upload(client, org_a, PARTLY, "tardor.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.DONE and upload.rows_skipped == 2
+    assert services.can_import_again(upload)
+    page = page_of(client, org_a, upload)
+    assert 'id="retry-form"' in page and ">retornat-x<" in page and "Read the skipped rows" in page
+    first_ids = set(Event.objects.filter(upload=upload).values_list("id", flat=True))
+    assert len(first_ids) == 2
+
+    response = client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
+        "campaign": "", "format": "auto", "map_0": "email", "map_1": "event_type", "map_2": "occurred_at",
+        "map_3": "campaign", "map_4": "diagnostic", "status_value_0": "delivered", "status_0": "delivered",
+        "status_value_1": "retornat-x", "status_1": "bounce", "action": "import"})
+    assert response.status_code == 302
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE and upload.rows_skipped == 0, upload.error
+    events = Event.objects.filter(organization=org_a)
+    assert sorted(events.values_list("type", flat=True)) == ["bounce", "bounce", "delivered", "delivered"]
+    assert not set(events.values_list("id", flat=True)) & first_ids  # the first import's rows went
+    assert set(Campaign.objects.filter(organization=org_a).values_list("name", "awaiting_import")) == {
+        ("Tardor", False), ("Primavera", False)}
+    assert Recipient.objects.filter(organization=org_a).count() == 4
+    assert not services.can_import_again(upload)
+    assert 'id="retry-form"' not in page_of(client, org_a, upload)
+
+
+def test_a_finished_upload_without_fixable_skips_offers_no_reimport(client, org_a, manager, viewer_a):
+    """Rows skipped for a bad address (nothing to map) or no rows skipped: no form; a client never gets one."""
+    bad = b"email,status,campaign\nana@acme.com,delivered,X\nnot an address,delivered,X\n"
+    post_upload(client, org_a, bad, "bad.csv")
+    post_upload(client, org_a, PARTLY, "tardor.csv")
+    run_pending(org_a)
+    bad_upload, partly = Upload.objects.filter(organization=org_a).order_by("id")
+    assert bad_upload.rows_skipped == 1 and not services.can_import_again(bad_upload)
+    assert 'id="retry-form"' not in page_of(client, org_a, bad_upload)
+    client.force_login(viewer_a)
+    assert 'id="retry-form"' not in page_of(client, org_a, partly)
+    response = client.post(reverse("upload_detail", args=[org_a.slug, partly.pk]), {"action": "import"})
+    assert response.status_code in (403, 404)
+    assert Upload.objects.get(pk=partly.pk).status == Upload.Status.DONE
+
+
 def test_a_field_chosen_twice_or_no_address_column_is_refused_with_the_reason(client, org_a, manager):
     post_upload(client, org_a, GERMAN, "export.csv", campaign="Herbst")
     run_pending(org_a)
