@@ -191,6 +191,14 @@ def _from_json(value: Any) -> Any:
     return value
 
 
+def active_language() -> str:
+    """The language sentences render in now (a cache key for rendered text); "en" without Django settings."""
+    try:
+        return get_language() or "en"
+    except _NO_DJANGO:
+        return "en"
+
+
 def say(text: str | None, data: Mapping | None = None) -> str:
     """A stored sentence in the active language: from its JSON when stored with one, else the stored
     text as it is (rows stored before sentences were, or text that is not ours)."""

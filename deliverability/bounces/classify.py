@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
-from deliverability.sentences import Sentence
+from deliverability.sentences import Sentence, active_language
 
 from . import rules as rule_families
 from .explain import explain
@@ -290,12 +290,13 @@ def classify(
     stage: str | None = None,
     remote_mta: str | None = None,
 ) -> Classification:
-    """Classify one bounce; cached on every argument the decision reads."""
-    return _classify(diagnostic, status, reply_code, stage.upper() if stage else None, remote_mta)
+    """Classify one bounce; cached on every argument the decision reads, and on the language its
+    explanation is in (a reading cached while a Catalan page rendered must not reach an English one)."""
+    return _classify(diagnostic, status, reply_code, stage.upper() if stage else None, remote_mta, active_language())
 
 
 @lru_cache(maxsize=50_000)
-def _classify(diagnostic, status, reply_code, stage, remote_mta) -> Classification:
+def _classify(diagnostic, status, reply_code, stage, remote_mta, language: str = "en") -> Classification:
     # Replies are short; a longer "diagnostic" is a pasted blob, and only its start is read.
     if isinstance(diagnostic, str):
         text = diagnostic[:MAX_TEXT]

@@ -6,7 +6,9 @@ named placeholder for the answering server, itself a sentence of the catalogue.
 """
 from __future__ import annotations
 
-from deliverability.sentences import Sentence
+from functools import lru_cache
+
+from deliverability.sentences import Sentence, active_language
 
 from .vendors import vendor_name
 
@@ -92,5 +94,12 @@ def explanation(category: str, signature: str | None, vendor: str | None, hard: 
 
 
 def explain(category: str, signature: str | None, vendor: str | None, hard: bool, temporary: bool) -> str:
-    """The explanation in the active language."""
+    """The explanation in the active language (a few hundred distinct ones per language: cached, as an
+    import classifies tens of thousands of distinct replies that share them; issue 14)."""
+    return _explain(category, signature, vendor, hard, temporary, active_language())
+
+
+@lru_cache(maxsize=4096)
+def _explain(category: str, signature: str | None, vendor: str | None, hard: bool, temporary: bool,
+             language: str) -> str:
     return explanation(category, signature, vendor, hard, temporary).render()
