@@ -205,7 +205,7 @@ def _pg_get_or_create_ids(cursor, table: str, key_column: str, extra_column: str
     # under the "C" collation the recipient key has on PostgreSQL (migration 0015).
     rows = sorted(rows)
     with cursor.cursor.copy(f"COPY {staging} (k, x) FROM STDIN") as copy:
-        copy.write("".join([f"{_esc(key)}\t{_esc(extra)}\n" for key, extra in rows]).encode("utf-8", "surrogatepass"))
+        copy.write(_copy_pairs(rows).encode("utf-8", "surrogatepass"))
     scope = "organization_id, " if org_id is not None else ""
     scope_value = f"{int(org_id)}, " if org_id is not None else ""
     scope_filter = f"AND t.organization_id = {int(org_id)}" if org_id is not None else ""
@@ -251,6 +251,16 @@ def _esc(text: str) -> str:
     """A text value in PostgreSQL's COPY text format (backslash, tab and line breaks escaped)."""
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         return text.translate(_COPY_ESCAPES)
+    return text
+
+
+def _copy_pairs(rows: list[tuple[str, str]]) -> str:
+    """(key, extra) pairs as COPY text lines. Addresses, domains and digests almost never hold a character
+    COPY escapes: joined as they are, then checked once over the whole text (one tab and one line break per
+    pair, no backslash or carriage return), and escaped value by value only when that check fails."""
+    text = "".join([f"{key}\t{extra}\n" for key, extra in rows])
+    if "\\" in text or "\r" in text or text.count("\t") != len(rows) or text.count("\n") != len(rows):
+        text = "".join([f"{_esc(key)}\t{_esc(extra)}\n" for key, extra in rows])
     return text
 
 

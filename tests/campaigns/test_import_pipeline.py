@@ -707,3 +707,16 @@ def test_recipient_and_diagnostic_keys_compare_bytes_and_staging_is_in_key_order
         by_index_order = [row[0] for row in cursor.fetchall()]
     assert created == len(pairs) and set(ids) == {email for email, _ in pairs}
     assert staged == sorted(email for email, _ in pairs) == by_index_order
+
+
+@pytest.mark.parametrize("pairs", [
+    [("ana@acme.com", "acme.com"), ("bob@globex.com", "globex.com")],
+    [("k1", "550 5.1.1 line one\nline two"), ("k2", "tab\there")],
+    [("k1", "C:\\path"), ("k2", "carriage\rreturn")],
+    [("plain", "text"), ("k\t2", "")],
+    [],
+])
+def test_staged_pairs_are_escaped_exactly_when_they_need_it(pairs):
+    """The fast join of (key, extra) pairs gives the same COPY text as escaping every value."""
+    expected = "".join(f"{importer._esc(k)}\t{importer._esc(x)}\n" for k, x in pairs)
+    assert importer._copy_pairs(pairs) == expected
