@@ -14,6 +14,7 @@ from deliverability import ingest
 from deliverability.campaigns import services
 from deliverability.campaigns.formats import format_choices
 from deliverability.campaigns.models import Upload
+from deliverability.ingest.values import day_first_in
 
 # What a column may hold, in words (one entry per way of reading: "smtp_response" reads as "diagnostic").
 FIELD_CHOICES = [
@@ -77,6 +78,15 @@ class RetryForm(forms.Form):
         self.fields["format"].choices = format_choices()
         self.fields["format"].initial = upload.requested_format
         self.fields["campaign"].initial = upload.campaign.name if upload.campaign_id else ""
+        read = ((upload.summary or {}).get("dates") or {}).get("dates")
+        if read:  # the file has slash dates: say how to read them
+            example = read.get("example", "")
+            self.fields["dates"] = forms.ChoiceField(
+                label=_("Dates such as %(example)s are written") % {"example": example}, required=False,
+                choices=[("", _("As the file's dates show, else as in the organisation's time zone")),
+                         ("day_first", _("Day first (02/11/2026 is 2 November 2026)")),
+                         ("month_first", _("Month first (02/11/2026 is 11 February 2026)"))],
+                initial=services.date_order_of(upload.column_mapping) or "")
         if survey is None:
             return
         for column in survey.columns:
@@ -166,8 +176,8 @@ def preview(upload: Upload, mapping: dict[str, str] | None, statuses: dict[str, 
             rows: int = 6) -> tuple[list[PreviewRow], str]:
     """The first rows as the import will read them with this mapping, and the file's refusal (or "")."""
     try:
-        items = list(islice(ingest.read_records(upload.file.path, "csv", mapping=mapping, status_values=statuses),
-                            rows))
+        items = list(islice(ingest.read_records(upload.file.path, "csv", mapping=mapping, status_values=statuses,
+                                                day_first=day_first_in(upload.organization.timezone)), rows))
     except ingest.UnsupportedFormat as exc:
         return [], str(exc).replace(upload.sha256, upload.original_name)
     except (OSError, UnicodeError, ValueError):

@@ -25,6 +25,7 @@ from deliverability.campaigns.models import Campaign, Event, Recipient, SavedCol
 from deliverability.campaigns.pipeline import after_delete, after_import
 from deliverability.campaigns.signals import batch_committed
 from deliverability.ingest.records import UnsupportedFormat
+from deliverability.ingest.values import day_first_in
 
 log = logging.getLogger(__name__)
 
@@ -153,10 +154,14 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             fmt = ingest.detect_format(path)
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
         passed_over: Counter = Counter()
+        dates: dict = {}  # how the file's times were read (slash order, zone), for the upload's page
+        order = date_order_of(upload.column_mapping)  # the user's, else the file's values or the zone's custom
+        day_first = order == "day_first" if order else day_first_in(upload.organization.timezone)
         try:
             records = ingest.read_records(path, fmt, mapping=columns_of(upload.column_mapping), skipped=passed_over,
                                           status_values=statuses_of(upload.column_mapping),
-                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES)
+                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
+                                          day_first_forced=bool(order), notes=dates)
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
                 organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
@@ -167,7 +172,8 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             Upload.objects.filter(pk=upload.pk).update(column_mapping=saved.mapping)
             records = ingest.read_records(path, fmt, mapping=columns_of(saved.mapping), skipped=passed_over,
                                           status_values=statuses_of(saved.mapping),
-                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES)
+                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
+                                          day_first_forced=bool(order), notes=dates)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
@@ -212,7 +218,7 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             rows_total=result.rows,
             rows_skipped=result.skipped,
             row_errors=[list(e) for e in result.row_errors],
-            summary=result.summary() | {"passed_over": dict(passed_over.most_common(20))},
+            summary=result.summary() | {"passed_over": dict(passed_over.most_common(20)), "dates": dates},
             error="",
             **({"status": Upload.Status.DONE, "finished_at": timezone.now()} if stored_something else {}),
         )
@@ -410,9 +416,18 @@ def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
 STATUS_VALUES_KEY = " status values"
 
 
+DATE_ORDER_KEY = " date order"  # the user's reading of slash dates: "day_first" or "month_first"
+
+
 def columns_of(mapping: dict | None) -> dict[str, str] | None:
     """The header → field part of a stored mapping (None when there is none)."""
-    return {k: v for k, v in (mapping or {}).items() if k != STATUS_VALUES_KEY} or None
+    return {k: v for k, v in (mapping or {}).items() if k not in (STATUS_VALUES_KEY, DATE_ORDER_KEY)} or None
+
+
+def date_order_of(mapping: dict | None) -> str | None:
+    """The user's reading of slash dates in a stored mapping ("day_first", "month_first"), or None."""
+    order = (mapping or {}).get(DATE_ORDER_KEY)
+    return order if order in ("day_first", "month_first") else None
 
 
 def statuses_of(mapping: dict | None) -> dict[str, str] | None:
@@ -422,7 +437,7 @@ def statuses_of(mapping: dict | None) -> dict[str, str] | None:
 
 def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
           campaign_name: str | None = None, requested_format: str | None = None, original_name: str | None = None,
-          user=None) -> None:
+          user=None, date_order: str | None = None) -> None:
     """Make a failed upload (or one that imported nothing, or one with rows it could not read: see
     can_import_again) wait for another import with new settings: a default campaign, a format, a column
     mapping and the meaning of status values (each kept when None). The next import first removes what an
@@ -446,6 +461,10 @@ def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_value
         stored[STATUS_VALUES_KEY] = status_values
     if not stored.get(STATUS_VALUES_KEY):
         stored.pop(STATUS_VALUES_KEY, None)
+    if date_order is not None:  # "" : as the file's dates and the organisation's zone say
+        stored[DATE_ORDER_KEY] = date_order
+    if stored.get(DATE_ORDER_KEY) not in ("day_first", "month_first"):
+        stored.pop(DATE_ORDER_KEY, None)
     retry_with_mapping(upload, stored)
 
 
@@ -490,12 +509,15 @@ FIXABLE_REASONS = frozenset({"campaign", "status"})
 
 def can_import_again(upload: Upload) -> bool:
     """An upload that finished with rows refused for a reason the user can fix on its page (no campaign, a
-    status value not recognised) may be imported again with new settings: the new import replaces what this
-    one brought. Not a webhook batch (no file to read again), not while its analysis runs."""
-    if upload.status != Upload.Status.DONE or not upload.rows_skipped or not upload.file:
+    status value not recognised), or whose slash dates had to be read in a guessed order, may be imported
+    again with new settings: the new import replaces what this one brought. Not a webhook batch (no file to
+    read again), not while its analysis runs."""
+    if upload.status != Upload.Status.DONE or not upload.file:
         return False
     if upload.analysis_claim and upload.analyzed_at is None and not (upload.analysis or {}).get("skipped"):
         return False  # analysing now: once it is done
+    if ((upload.summary or {}).get("dates") or {}).get("dates", {}).get("decided_by") == "default":
+        return True  # slash dates whose order was a guess: the user may say otherwise
     return bool(FIXABLE_REASONS & set(refused_reasons(upload)))
 
 

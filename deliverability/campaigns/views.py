@@ -2,6 +2,8 @@
 organisation and campaign pages.)"""
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -99,7 +101,8 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
             services.retry(upload, mapping=form.mapping(), status_values=form.status_values(),
                            campaign_name=form.cleaned_data["campaign"] if "campaign" in request.POST else None,
-                           requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user)
+                           requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user,
+                           date_order=form.cleaned_data.get("dates") if "dates" in form.fields else None)
             tasks.start_import(upload)
             messages.info(request, _("Importing %(name)s again with your settings.") % {"name": upload.original_name})
             return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
@@ -111,9 +114,33 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,
         "format_label": format_label(upload.detected_format or upload.requested_format),
         "import_running": upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING),
+        "dates_read": _dates_read(upload),
         "events_by_type": [(retry_form.STATUS_LABELS.get(kind, kind), n)
                            for kind, n in ((upload.summary or {}).get("events_by_type") or {}).items()],
     })
+
+
+def _dates_read(upload: Upload) -> dict | None:
+    """How the import read the file's times (campaigns.services: summary["dates"]), for the page: the order of
+    its slash dates with one of them as read, how that was decided, and whether the times named a zone."""
+    read = (upload.summary or {}).get("dates") or {}
+    if not read:
+        return None
+    note = {"without_zone": bool(read.get("times_without_zone"))}
+    slash = read.get("dates")
+    if slash:
+        day_first = slash.get("order") == "day_first"
+        example = str(slash.get("example", ""))[:20]
+        when = None
+        for fmt in (("%d/%m/%Y", "%d/%m/%y") if day_first else ("%m/%d/%Y", "%m/%d/%y")):
+            try:
+                when = datetime.strptime(example, fmt).date()
+                break
+            except ValueError:
+                continue
+        note.update(example=example, day_first=day_first, date=when, decided_by=slash.get("decided_by"),
+                    zone=upload.organization.timezone)
+    return note
 
 
 def _retry_form(request: HttpRequest, upload: Upload):

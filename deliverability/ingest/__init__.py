@@ -83,11 +83,16 @@ def read_records(
     skipped: Counter | None = None,
     max_unpacked_bytes: int | None = None,
     status_values: dict[str, str] | None = None,
+    day_first: bool = False,
+    day_first_forced: bool = False,
+    notes: dict | None = None,
 ) -> Iterator[Record | RowError]:
     """Stream the records of the file at ``path``; constant memory whatever its size.
 
     ``max_unpacked_bytes``: the most a zip may unpack to (the upload limit; see zipped.read_path).
-    ``status_values``: the user's meaning of a CSV's status values (csv_generic.read)."""
+    ``status_values``: the user's meaning of a CSV's status values (csv_generic.read).
+    ``day_first``, ``notes``: a CSV's slash dates when its values do not tell their order, and what was
+    decided about its dates (csv_generic.read_dates)."""
     path = Path(path)
     if fmt != "auto" and fmt not in FORMATS:
         raise UnsupportedFormat(f"Unknown format {fmt!r}; use auto or one of: {', '.join(FORMATS)}.")
@@ -99,12 +104,14 @@ def read_records(
         fmt = detect_format(path)
     if fmt == "zip":
         return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes,
-                                status_values=status_values)
+                                status_values=status_values, day_first=day_first,
+                                day_first_forced=day_first_forced, notes=notes)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
     handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done
     try:
-        reader = partial(csv_generic.read, status_values=status_values) if fmt == "csv" else STREAM_READERS[fmt]
+        reader = partial(csv_generic.read, status_values=status_values, day_first=day_first,
+                         day_first_forced=day_first_forced, notes=notes) if fmt == "csv" else STREAM_READERS[fmt]
         records = reader(Peeked(handle, path.name), mapping=mapping, skipped=skipped)
     except BaseException:
         handle.close()

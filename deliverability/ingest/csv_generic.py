@@ -17,7 +17,7 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from . import values
 from .records import MAPPABLE_FIELDS, EventType, Record, RowError, UnsupportedFormat
@@ -157,14 +157,118 @@ def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> tup
 
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
-         status_values: dict[str, str] | None = None) -> Iterator[Record | RowError]:
+         status_values: dict[str, str] | None = None, day_first: bool = False, day_first_forced: bool = False,
+         notes: dict | None = None) -> Iterator[Record | RowError]:
     """``status_values``: the user's meaning of status cells we do not know ("zugestellt" → "delivered",
-    "in Warteschlange" → "ignore"), case- and punctuation-insensitive; they win over our vocabulary."""
+    "in Warteschlange" → "ignore"), case- and punctuation-insensitive; they win over our vocabulary.
+    ``day_first``: how to read slash dates (02/11/2026) when the file's own values do not tell (see
+    read_dates), or whatever they tell when ``day_first_forced`` (the user said so). ``notes``: filled with
+    how the times were read, for the upload's page."""
     table = open_csv(peeked, sample_rows=GUESS_ROWS)
     columns, labels = map_columns(table.header, mapping)
     columns = _guess_missing(columns, labels, table, mapping)
     _require(columns, table)
-    return _records(table, columns, labels, _user_statuses(status_values), skipped)
+    slash = read_dates(table, columns.get("occurred_at"), day_first, notes if notes is not None else {},
+                       forced=day_first_forced)
+    return _records(table, columns, labels, _user_statuses(status_values), skipped, slash)
+
+
+# --- Dates: slash order and time zone, decided per file --------------------------------------------
+
+DATE_SCAN_ROWS = 5_000  # rows whose time cells decide the file's slash order (kept, then read as usual)
+_SLASH_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)")
+
+
+def read_dates(table: CsvTable, index: int | None, day_first: bool, notes: dict,
+               forced: bool = False) -> tuple[str, ...] | None:
+    """How this file's time column is read. Its first DATE_SCAN_ROWS rows are read ahead (and replayed):
+    slash dates are read day first when a first number above 12 shows up (13/11/2026), month first when a
+    second one does (11/13/2026), else by ``day_first`` (the organisation's convention); the strptime
+    formats to use are returned (None: the file has no slash dates, everything goes through
+    parse_timestamp); ``forced``: ``day_first`` whatever the values say (the user's choice). ``notes`` says
+    what was decided and whether the times name a zone (naive times are read as UTC)."""
+    if index is None:
+        return None
+    head: list[list[str]] = []
+    error: csv.Error | None = None
+    try:
+        for row in table.rows:
+            head.append(row)
+            if len(head) >= DATE_SCAN_ROWS:
+                break
+    except csv.Error as exc:  # replayed in its place: the reader reports it as usual
+        error = exc
+    table.rows = _Replay(head, error, table.rows)
+    cells = [cell for cell in column_cells(head, index) if cell.strip()]
+    order = slash_order(cells)
+    formats = None
+    if order is not None:
+        decided = order != "unknown" and not forced
+        first = order == "day_first" if decided else day_first
+        example = next(found.group(0).strip() for found in map(_SLASH_DATE.match, cells) if found)
+        notes["dates"] = {"order": "day_first" if first else "month_first",
+                          "decided_by": "user" if forced else "values" if decided else "default", "example": example}
+        formats = values.DAY_FIRST_SLASH if first else values.MONTH_FIRST_SLASH
+    zones = [False if _SLASH_DATE.match(cell) else values.states_zone(cell) for cell in cells[:200]]
+    if False in zones and True not in zones:
+        notes["times_without_zone"] = True
+    return formats
+
+
+def slash_order(cells: list[str]) -> str | None:
+    """"day_first" or "month_first" when the slash dates among ``cells`` show it (a number above 12 on one
+    side only), "unknown" when they do not (every number 12 or less, or both ways), None without any."""
+    day = month = seen = 0
+    for cell in cells:
+        found = _SLASH_DATE.match(cell)
+        if found is None:
+            continue
+        seen += 1
+        first, second = int(found.group(1)), int(found.group(2))
+        day += first > 12 >= second
+        month += second > 12 >= first
+    if not seen:
+        return None
+    if bool(day) != bool(month):
+        return "day_first" if day else "month_first"
+    return "unknown"
+
+
+class _Replay:
+    """Rows read ahead, then an error met while reading them (raised once, where it was met), then the rest."""
+
+    def __init__(self, head: list[list[str]], error: csv.Error | None, rest: Iterator[list[str]]):
+        self.head, self.error, self.rest = head, error, rest
+        self.position = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        if self.position < len(self.head):
+            row = self.head[self.position]
+            self.head[self.position] = None  # type: ignore[call-overload]  # freed as it is read
+            self.position += 1
+            return row
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return next(self.rest)
+
+
+def _slash_time(cell: str, formats: tuple[str, ...]) -> datetime | None:
+    """A time cell of a file with slash dates, read in the file's order (naive: UTC); another shape goes
+    through _event_time; _Refused for a slash date that does not fit the file's order."""
+    text = cell.strip()
+    if not _SLASH_DATE.match(text):
+        return _event_time(cell)
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    order = "day/month" if formats is values.DAY_FIRST_SLASH else "month/day"
+    raise _Refused(f"unreadable date {text[:80]!r} (the file's dates are read {order}/year)")
 
 
 # --- Columns found by their values ---------------------------------------------------------------
@@ -280,12 +384,13 @@ class _Refused(Exception):
 
 
 def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]],
-             user_statuses: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+             user_statuses: dict[str, str] | None = None, skipped: Counter | None = None,
+             slash: tuple[str, ...] | None = None) -> Iterator[Record | RowError]:
     """Each data row as a Record, or a RowError saying why it is not one; a blank line gives nothing.
 
     A line the csv module cannot read is a RowError too, and reading stops after _MAX_CSV_ERRORS of them.
     """
-    read_row = _row_reader(columns, labels, user_statuses or {}, skipped)
+    read_row = _row_reader(columns, labels, user_statuses or {}, skipped, slash)
     row_number = 1  # the header
     unreadable = 0
     while True:
@@ -306,7 +411,8 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
 
 
 def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_statuses: dict[str, str],
-                skipped: Counter | None) -> Callable[[int, list[str]], Record | RowError | None]:
+                skipped: Counter | None, slash: tuple[str, ...] | None = None,
+                ) -> Callable[[int, list[str]], Record | RowError | None]:
     """The reader of one row of this file's layout (None for a blank line).
 
     Column positions and per-file caches are bound once, here. Per row, each cell costs a look-up
@@ -374,8 +480,8 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_sta
                     enhanced = status_enhanced
             if i_time is not None:
                 cell = row[i_time]
-                if cell:
-                    occurred_at = known_timestamp(cell) or _event_time(cell)
+                if cell:  # a file of slash dates: in its own order, never parse_timestamp's shared cache
+                    occurred_at = _slash_time(cell, slash) if slash else (known_timestamp(cell) or _event_time(cell))
         except _Refused as refused:
             return RowError(row_number, str(refused))
         if i_campaign is not None:

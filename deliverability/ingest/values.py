@@ -20,6 +20,25 @@ _CACHE_LIMIT = 50_000
 _UTC = UTC
 # Formats seen in spreadsheet and ESP UI exports that datetime.fromisoformat does not read.
 # Slashed dates are read month-first (US exports); day-first files need ISO or a mapping.
+# Slash dates are read month first by default (the US pattern, and SendGrid's and HubSpot's UI exports);
+# a generic CSV file decides its own order from its values (csv_generic.slash_order), else from the
+# organisation's zone: month first only where that is the local short-date pattern (CLDR short dates:
+# en-US and es-US "M/d/yy", en-PH "M/d/yy"); d/M/y everywhere else that writes slashes (es, ca, fr, en-GB…).
+MONTH_FIRST_SLASH = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
+                     "%m/%d/%y %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%y")
+DAY_FIRST_SLASH = tuple(f.replace("%m/%d/", "%d/%m/") for f in MONTH_FIRST_SLASH)
+_MONTH_FIRST_ZONES = ("US/", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+                      "America/Phoenix", "America/Anchorage", "America/Juneau", "America/Sitka", "America/Metlakatla",
+                      "America/Yakutat", "America/Nome", "America/Adak", "America/Boise", "America/Detroit",
+                      "America/Menominee", "America/Indiana/", "America/Kentucky/", "America/North_Dakota/",
+                      "America/Puerto_Rico", "Pacific/Honolulu", "Asia/Manila")
+
+
+def day_first_in(zone_name: str) -> bool:
+    """Whether people in this time zone write slash dates day first (02/11/2026 = 2 November)."""
+    return not zone_name.startswith(_MONTH_FIRST_ZONES)
+
+
 _FALLBACK_FORMATS = (
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
@@ -90,13 +109,31 @@ def parse_timestamp(value: str | int | float | None) -> datetime | None:
 
 
 def _parse_text_timestamp(text: str) -> datetime:
+    parsed = _parse_text(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+
+
+def states_zone(value: str) -> bool | None:
+    """Whether a time cell says which zone it is in: True for an offset, a zone or epoch seconds (UTC by
+    definition), False for a naive time (read as UTC by parse_timestamp), None when it is not a time."""
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    try:
+        return _parse_text(text).tzinfo is not None
+    except ValueError:
+        return None
+
+
+def _parse_text(text: str) -> datetime:
+    """The time a text names, naive when the text names no zone; ValueError when it is not a time."""
     if len(text) >= 10 and text[4] == "-" and text[7] == "-":  # the common case: ISO 8601
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             pass
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+            return parsed
     first = text[0]
     if first.isdigit() or first == "-":
         # Bare digits are epoch seconds (10 digits today) or milliseconds (13); 8 digits is 20240501.
@@ -107,20 +144,20 @@ def _parse_text_timestamp(text: str) -> datetime:
         except ValueError:
             parsed = None
         if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+            return parsed
     if "," in text[:5] or first.isalpha():
         try:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             parsed = None
         if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+            return parsed
     for fmt in _FALLBACK_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+        return parsed
     raise ValueError(f"unreadable timestamp {text[:40]!r}")
 
 

@@ -34,7 +34,8 @@ _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
               max_total_bytes: int | None = None, status_values: dict[str, str] | None = None,
-              ) -> Iterator[Record | RowError]:
+              day_first: bool = False, day_first_forced: bool = False,
+              notes: dict | None = None) -> Iterator[Record | RowError]:
     """The records of every member. `max_total_bytes`: the most the archive may unpack to (the upload
     limit); an archive declaring more, or more than MAX_ARCHIVE_RATIO times its size, is refused."""
     path = Path(path)
@@ -48,7 +49,7 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
     except BaseException:
         archive.close()
         raise
-    return _members(archive, mapping, skipped, budget, status_values)
+    return _members(archive, mapping, skipped, budget, status_values, day_first, day_first_forced, notes)
 
 
 # Office documents are zip archives too. A workbook (Excel .xlsx: "[Content_Types].xml" and "xl/", ECMA-376
@@ -127,7 +128,8 @@ class _BudgetSpent(Exception):
 
 
 def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int,
-             status_values: dict[str, str] | None = None) -> Iterator[Record | RowError]:
+             status_values: dict[str, str] | None = None, day_first: bool = False,
+             day_first_forced: bool = False, notes: dict | None = None) -> Iterator[Record | RowError]:
     from . import STREAM_READERS
 
     with archive:
@@ -150,7 +152,8 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                         yield RowError(0, f"{name}: archives inside archives are not opened; upload it on its own")
                         continue
                     reader = STREAM_READERS.get(fmt, dsn.read)
-                    extra = {"status_values": status_values} if fmt == "csv" and status_values else {}
+                    extra = {"status_values": status_values, "day_first": day_first,
+                             "day_first_forced": day_first_forced, "notes": notes} if fmt == "csv" else {}
                     for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
                         if isinstance(item, RowError):
                             item = RowError(item.row, f"{name}: {item.message}")

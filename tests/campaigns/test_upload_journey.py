@@ -212,6 +212,40 @@ def test_an_upload_with_rows_skipped_for_their_status_can_be_mapped_and_imported
     assert 'id="retry-form"' not in page_of(client, org_a, upload)
 
 
+SLASHED = (b"email,status,date,campaign\n"
+           b"ana@acme.com,delivered,02/11/2026 09:00,Tardor\n"
+           b"bob@acme.com,bounced,03/11/2026 09:05,Tardor\n")
+
+
+def test_slash_dates_are_read_as_the_organisation_writes_them_and_the_user_can_say_otherwise(client, org_a, manager):
+    """GIVEN an organisation in Barcelona and a file whose dates do not show their order (02/11/2026)
+    WHEN it is imported THEN they are read day first (2 November), the page says so and why, and offers to
+    import it again; WHEN the manager says they are month first THEN the same rows land on 11 February, once."""
+    org_a.timezone = "Europe/Madrid"
+    org_a.save()
+    post_upload(client, org_a, SLASHED, "tardor.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert sorted(e.occurred_at.date().isoformat() for e in Event.objects.filter(upload=upload)) == [
+        "2026-11-02", "2026-11-03"]
+    page = page_of(client, org_a, upload)
+    assert 'id="dates-read"' in page and "02/11/2026 were read day first" in page and "Europe/Madrid" in page
+    assert "name no time zone" in page
+    assert 'id="retry-form"' in page and 'name="dates"' in page
+
+    client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
+        "campaign": "", "format": "auto", "dates": "month_first", "map_0": "email", "map_1": "event_type",
+        "map_2": "occurred_at", "map_3": "campaign", "action": "import"})
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert sorted(e.occurred_at.date().isoformat() for e in Event.objects.filter(organization=org_a)) == [
+        "2026-02-11", "2026-03-11"]
+    page = page_of(client, org_a, upload)
+    assert "read month first" in page and "As chosen when it was imported" in page
+    assert 'id="retry-form"' not in page
+
+
 def test_a_finished_upload_without_fixable_skips_offers_no_reimport(client, org_a, manager, viewer_a):
     """Rows skipped for a bad address (nothing to map) or no rows skipped: no form; a client never gets one."""
     bad = b"email,status,campaign\nana@acme.com,delivered,X\nnot an address,delivered,X\n"

@@ -1,0 +1,112 @@
+"""Slash dates and zone-less times in a generic CSV file (02/11/2026: 2 November in Barcelona, 11 February
+in Boston): the file's order is decided from its own values (a number above 12 on one side), else from the
+organisation's custom, else as the user said; what was decided is reported, never silently guessed."""
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime
+
+import pytest
+
+from deliverability.ingest import RowError, read_records
+from deliverability.ingest.csv_generic import DATE_SCAN_ROWS, _Replay, slash_order
+from deliverability.ingest.values import day_first_in, parse_timestamp
+
+HEADER = "email,status,date,campaign\n"
+
+
+def write(tmp_path, rows: list[str]):
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def read(path, **kwargs):
+    notes: dict = {}
+    items = list(read_records(path, "csv", notes=notes, **kwargs))
+    return items, notes
+
+
+def test_a_day_above_12_anywhere_in_the_first_rows_makes_every_slash_date_day_first(tmp_path):
+    path = write(tmp_path, ["ana@acme.com,delivered,02/11/2026 09:00,Tardor",
+                            "bob@acme.com,delivered,13/11/2026 10:30:15,Tardor"])
+    items, notes = read(path, day_first=False)  # the default says month first: the values win
+    assert [r.occurred_at for r in items] == [datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+                                             datetime(2026, 11, 13, 10, 30, 15, tzinfo=UTC)]
+    assert notes["dates"] == {"order": "day_first", "decided_by": "values", "example": "02/11/2026"}
+    assert notes["times_without_zone"] is True
+
+
+def test_a_second_number_above_12_makes_them_month_first(tmp_path):
+    path = write(tmp_path, ["ana@acme.com,delivered,11/02/2026 9:00 AM,Fall",
+                            "bob@acme.com,delivered,11/13/2026 2:30 PM,Fall"])
+    items, notes = read(path, day_first=True)
+    assert [r.occurred_at for r in items] == [datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+                                             datetime(2026, 11, 13, 14, 30, tzinfo=UTC)]
+    assert notes["dates"]["order"] == "month_first" and notes["dates"]["decided_by"] == "values"
+
+
+@pytest.mark.parametrize(("day_first", "expected"), [(True, datetime(2026, 11, 2, 9, 0, tzinfo=UTC)),
+                                                    (False, datetime(2026, 2, 11, 9, 0, tzinfo=UTC))])
+def test_dates_that_do_not_show_their_order_follow_the_default_and_say_so(tmp_path, day_first, expected):
+    path = write(tmp_path, ["ana@acme.com,delivered,02/11/2026 09:00,Tardor",
+                            "bob@acme.com,delivered,03/11/2026 09:00,Tardor"])
+    items, notes = read(path, day_first=day_first)
+    assert items[0].occurred_at == expected
+    assert notes["dates"]["decided_by"] == "default"
+
+
+def test_the_users_order_wins_and_a_date_that_cannot_be_read_that_way_is_a_row_error(tmp_path):
+    path = write(tmp_path, ["ana@acme.com,delivered,02/11/2026 09:00,Tardor",
+                            "bob@acme.com,delivered,13/11/2026 09:00,Tardor"])
+    items, notes = read(path, day_first=False, day_first_forced=True)
+    assert items[0].occurred_at == datetime(2026, 2, 11, 9, 0, tzinfo=UTC)
+    assert isinstance(items[1], RowError) and "13/11/2026" in items[1].message and "month/day" in items[1].message
+    assert notes["dates"]["decided_by"] == "user"
+
+
+def test_the_process_wide_timestamp_cache_never_decides_a_files_order(tmp_path):
+    assert parse_timestamp("02/11/2026 09:00") == datetime(2026, 2, 11, 9, 0, tzinfo=UTC)  # cached, US order
+    path = write(tmp_path, ["ana@acme.com,delivered,02/11/2026 09:00,Tardor",
+                            "bob@acme.com,delivered,25/11/2026 09:00,Tardor"])
+    items, _ = read(path)
+    assert items[0].occurred_at == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def test_iso_times_with_a_zone_leave_no_note_and_zone_less_ones_are_reported(tmp_path):
+    _, notes = read(write(tmp_path, ["ana@acme.com,delivered,2026-11-02T09:00:00Z,T"]))
+    assert notes == {}
+    _, notes = read(write(tmp_path, ["ana@acme.com,delivered,2026-11-02 09:00:00,T"]))
+    assert notes == {"times_without_zone": True}
+
+
+def test_the_order_is_decided_over_the_first_rows_and_every_row_is_still_read_once_in_order(tmp_path):
+    rows = [f"p{i}@acme.com,delivered,0{1 + i % 9}/11/2026 09:00,T" for i in range(DATE_SCAN_ROWS + 50)]
+    rows[DATE_SCAN_ROWS - 1] = "late@acme.com,delivered,30/11/2026 09:00,T"  # the last row scanned
+    items, notes = read(write(tmp_path, rows), day_first=False)
+    assert [r.row for r in items] == list(range(2, len(rows) + 2))
+    assert notes["dates"]["decided_by"] == "values" and items[0].occurred_at.month == 11
+
+
+def test_a_csv_error_met_while_scanning_is_raised_once_in_its_place_and_reading_goes_on():
+    """The rows read ahead are replayed; an error the csv module raised while reading them comes next,
+    once (the reader turns it into a RowError and iterates again), then the rest of the file."""
+    replay = _Replay([["a"], ["b"]], csv.Error("line 3: bad"), iter([["d"]]))
+    assert [next(replay), next(replay)] == [["a"], ["b"]]
+    with pytest.raises(csv.Error):
+        next(replay)
+    assert list(replay) == [["d"]]
+
+
+def test_slash_order_needs_one_sided_evidence():
+    assert slash_order(["2026-11-02T09:00:00Z"]) is None
+    assert slash_order(["02/11/2026", "03/11/2026"]) == "unknown"
+    assert slash_order(["13/11/2026", "11/13/2026"]) == "unknown"
+    assert slash_order(["13/11/26 09:00"]) == "day_first"
+
+
+@pytest.mark.parametrize(("zone", "day_first"), [("Europe/Madrid", True), ("America/Mexico_City", True),
+                                                 ("America/New_York", False), ("US/Pacific", False),
+                                                 ("America/Indiana/Indianapolis", False), ("UTC", True)])
+def test_the_organisations_zone_gives_the_local_custom(zone, day_first):
+    assert day_first_in(zone) is day_first
