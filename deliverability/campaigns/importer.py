@@ -764,6 +764,7 @@ def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings:
     rejected: list[Record] = []
     add_reading = readings.add
     cache = readings.cache
+    last_moment = last_texts = None
     for rec in batch:
         address = addresses.get(rec.email)
         campaign_id = campaigns.get(rec.campaign)
@@ -779,6 +780,8 @@ def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings:
         if moment is None:
             week = week_text = None
             when = _NULL
+        elif moment == last_moment:  # rows of one send share their second: the texts of the row before
+            when, week, week_text = last_texts
         else:
             if moment.microsecond:
                 when = moment.isoformat()
@@ -796,6 +799,7 @@ def _prepare_batch(digest: _Digest, upload: Upload, lookups: _Lookups, readings:
                 week = monday_of(moment, tz)
                 found = weeks[slot] = (week, week.isoformat())
             week, week_text = found
+            last_moment, last_texts = moment, (when, week, week_text)
         esp_id = rec.esp_event_id
         if esp_id:
             esp_id = _clip(esp_id, 200) or None
