@@ -232,6 +232,7 @@ def test_slash_dates_are_read_as_the_organisation_writes_them_and_the_user_can_s
     assert 'id="dates-read"' in page and "02/11/2026 were read day first" in page and "Europe/Madrid" in page
     assert "name no time zone" in page
     assert 'id="retry-form"' in page and 'name="dates"' in page
+    assert "Read the skipped rows" not in page and "If the dates were read in the wrong order" in page
 
     client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
         "campaign": "", "format": "auto", "dates": "month_first", "map_0": "email", "map_1": "event_type",
