@@ -99,12 +99,26 @@ def organization(request: HttpRequest) -> HttpResponse:
         figs["trend"] = figures.campaign_trend([q.trend_point(r, org.tzinfo) for r in recent])
         figs["vendors"] = figures.vendor_rejections({r["name"]: {**r, "by_verdict": {v: r[v] for v in q.VERDICTS}}
                                                      for r in vendors})
+    endpoints = sharing.webhook_endpoints(org)
+    batches = _endpoint_batches(request, endpoints)
     return render(request, "dashboard/organization.html", {
         "org": org, "figures": figs, "campaigns": [q.campaign_display(r, org.tzinfo) for r in page.rows],
         "next_url": _next_url(request, "after", page.next_cursor), "vendors": vendors[:20],
-        "uploads": sharing.recent_uploads(org, request.role),
+        "uploads": sharing.recent_uploads(org, request.role), "webhook_endpoints": endpoints, **batches,
         "can_manage": can_manage(request.user, org), "trend_count": len(recent),
     })
+
+
+def _endpoint_batches(request: HttpRequest, endpoints: list[dict]) -> dict:
+    """?batches=<endpoint id>: that endpoint's webhook batches, newest first, a page at a time."""
+    wanted = request.GET.get("batches", "")
+    chosen = next((e for e in endpoints if wanted.isdigit() and e["endpoint"] == int(wanted)), None)
+    if chosen is None:
+        return {}
+    page = keyset_page(sharing.endpoint_batches(request.org, chosen["endpoint"]), q.NEWEST_FIRST,
+                       _cursor(request, "batches_after"))
+    return {"batches_of": chosen, "batches": page.rows,
+            "batches_next_url": _next_url(request, "batches_after", page.next_cursor)}
 
 
 # --- Campaign ------------------------------------------------------------------------------
