@@ -9,18 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
-from deliverability.campaigns.models import Campaign
+from deliverability.campaigns.models import Campaign, Event, Upload
 from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
 from .tables import Order
+from .templatetags.labels import label
 
 VERDICTS = figures.VERDICTS
 DOMAIN_KINDS = [*i18n.choices(DomainKind), ("unknown", i18n.gettext_lazy("Not yet known"))]
@@ -311,6 +313,30 @@ def vendor_campaign_point(row: dict, tz) -> dict:
 def vendor_campaign_csv_row(row: dict, tz) -> list:
     p = vendor_campaign_point(row, tz)
     return [p["name"], p["sent"], p["recipients"], p["bounced"], *(p[v] for v in VERDICTS)]
+
+
+def with_latest_verdict(matches: QuerySet, org: Organization) -> QuerySet:
+    """Search matches (rows with "email" and "recipient_id") with the address's latest verdict and its campaign,
+    or, for an address that never bounced, the latest campaign it was sent in: subqueries of the one query
+    (the verdicts by the (organisation, email) index, the events by (recipient, time)), not a query per row."""
+    latest = (RecipientVerdict.objects.filter(organization=org, email=OuterRef("email"))
+              .order_by(F("occurred_at").desc(nulls_last=True), "-id"))
+    sent = (Event.objects.filter(recipient_id=OuterRef("recipient_id"), upload__status=Upload.Status.DONE)
+            .order_by(F("occurred_at").desc(nulls_last=True), "-id"))
+    return matches.annotate(
+        verdict=Subquery(latest.values("verdict")[:1]),
+        campaign_id=Coalesce(Subquery(latest.values("campaign_id")[:1]), Subquery(sent.values("campaign_id")[:1])),
+        campaign_name=Coalesce(Subquery(latest.values("campaign__name")[:1]),
+                               Subquery(sent.values("campaign__name")[:1])))
+
+
+MATCH_HEADER = ("email", "domain", "latest_verdict", "latest_verdict_words", "campaign")
+
+
+def match_csv_row(row: dict) -> list:
+    """A search match: the verdict's key and its words in the reader's language, the campaign."""
+    return [row["email"], row["email"].rpartition("@")[2], row["verdict"] or "",
+            label(row["verdict"]) if row["verdict"] else "", row["campaign_name"] or ""]
 
 
 EVENT_HEADER = ("occurred_at", "campaign", "type", "reply_code", "enhanced_status", "category", "signature",

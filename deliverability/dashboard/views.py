@@ -382,10 +382,10 @@ def search(request: HttpRequest) -> HttpResponse:
             else:  # part of an address: the search table's trigram index
                 found = RecipientSearch.objects.filter(organization=org, email__contains=text)
             # (The search table is filled by each upload's analysis, see RecipientSearch.)
-            found = found.values("email", id=F("recipient_id"))
+            found = q.with_latest_verdict(found.values("email", "recipient_id", id=F("recipient_id")), org)
             if request.GET.get("csv") == "matches":  # every match, not the page on screen
-                return csv_response(f"{org.slug}-search", ("email", "domain"),
-                                    ([r["email"], r["email"].rpartition("@")[2]] for r in iterate(found.order_by("email"))))
+                return csv_response(f"{org.slug}-search", q.MATCH_HEADER,
+                                    (q.match_csv_row(r) for r in iterate(found.order_by("email"))))
             page = keyset_page(found, Order((("email", False),)), _cursor(request, "after"))
             matches = [{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows]
             next_url = _next_url(request, "after", page.next_cursor)
@@ -401,7 +401,7 @@ def search(request: HttpRequest) -> HttpResponse:
             return csv_response(f"{slugify(selected.email)}-history", q.EVENT_HEADER,
                                 (q.event_csv_row(e, org.tzinfo) for e in events))
     elif request.GET.get("csv") == "matches":
-        return csv_response(f"{org.slug}-search", ("email", "domain"), ([m["email"], m["domain"]] for m in matches))
+        return csv_response(f"{org.slug}-search", q.MATCH_HEADER, (q.match_csv_row(m) for m in matches))
     return render(request, "dashboard/search.html", {
         "org": org, "q": text, "matches": matches, "selected": selected, "verdicts": verdicts, "events": events,
         "next_url": next_url, "too_short": too_short, "min_length": SEARCH_MIN, "history_limit": HISTORY_EVENTS,
