@@ -6,16 +6,16 @@ by the (recipient, occurred_at) index.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 
 from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
-from deliverability.campaigns.models import Campaign, Event, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
 from deliverability.verdicts.vocabulary import VerdictKind
@@ -315,19 +315,37 @@ def vendor_campaign_csv_row(row: dict, tz) -> list:
     return [p["name"], p["sent"], p["recipients"], p["bounced"], *(p[v] for v in VERDICTS)]
 
 
-def with_latest_verdict(matches: QuerySet, org: Organization) -> QuerySet:
-    """Search matches (rows with "email" and "recipient_id") with the address's latest verdict and its campaign,
-    or, for an address that never bounced, the latest campaign it was sent in: subqueries of the one query
-    (the verdicts by the (organisation, email) index, the events by (recipient, time)), not a query per row."""
-    latest = (RecipientVerdict.objects.filter(organization=org, email=OuterRef("email"))
-              .order_by(F("occurred_at").desc(nulls_last=True), "-id"))
-    sent = (Event.objects.filter(recipient_id=OuterRef("recipient_id"), upload__status=Upload.Status.DONE)
-            .order_by(F("occurred_at").desc(nulls_last=True), "-id"))
-    return matches.annotate(
-        verdict=Subquery(latest.values("verdict")[:1]),
-        campaign_id=Coalesce(Subquery(latest.values("campaign_id")[:1]), Subquery(sent.values("campaign_id")[:1])),
-        campaign_name=Coalesce(Subquery(latest.values("campaign__name")[:1]),
-                               Subquery(sent.values("campaign__name")[:1])))
+def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
+    """Search matches (dicts with "email" and the recipient's "id") given the address's latest verdict and its
+    campaign, or, for an address that never bounced, the latest campaign it was sent in: three queries for a
+    page or a download's chunk of matches, not one per match (the verdicts by the (organisation, email) index,
+    the last event of each address that never bounced by (recipient, time), the campaigns' names)."""
+    latest: dict[str, tuple[str, int]] = {}
+    for email, verdict, campaign_id in (
+            RecipientVerdict.objects.filter(organization=org, email__in=[m["email"] for m in matches])
+            .order_by("email", F("occurred_at").desc(nulls_last=True), "-id")
+            .values_list("email", "verdict", "campaign_id")):
+        latest.setdefault(email, (verdict, campaign_id))  # the first of each address is its latest
+    never = [m["id"] for m in matches if m["email"] not in latest]
+    sent: dict[int, int | None] = {}
+    if never:
+        last = (Event.objects.filter(recipient_id=OuterRef("pk"), upload__status=Upload.Status.DONE)
+                .order_by(F("occurred_at").desc(nulls_last=True), "-id").values("campaign_id")[:1])
+        sent = dict(Recipient.objects.filter(pk__in=never).annotate(campaign=Subquery(last))
+                    .values_list("pk", "campaign"))
+    campaign_ids = {c for _, c in latest.values()} | {c for c in sent.values() if c}
+    names = dict(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "name")) if campaign_ids else {}
+    for match in matches:
+        verdict, campaign_id = latest.get(match["email"], ("", sent.get(match["id"])))
+        match.update(verdict=verdict, campaign_id=campaign_id, campaign_name=names.get(campaign_id, ""))
+    return matches
+
+
+def match_csv_rows(found: Iterable[dict], org: Organization, chunk: int = 2000) -> Iterator[list]:
+    """The matches CSV's rows, the verdicts read a chunk of matches at a time."""
+    rows = iter(found)
+    while batch := [dict(row) for row in islice(rows, chunk)]:
+        yield from (match_csv_row(m) for m in with_latest_verdicts(batch, org))
 
 
 MATCH_HEADER = ("email", "domain", "latest_verdict", "latest_verdict_words", "campaign")

@@ -382,12 +382,13 @@ def search(request: HttpRequest) -> HttpResponse:
             else:  # part of an address: the search table's trigram index
                 found = RecipientSearch.objects.filter(organization=org, email__contains=text)
             # (The search table is filled by each upload's analysis, see RecipientSearch.)
-            found = q.with_latest_verdict(found.values("email", "recipient_id", id=F("recipient_id")), org)
+            found = found.values("email", id=F("recipient_id"))
             if request.GET.get("csv") == "matches":  # every match, not the page on screen
                 return csv_response(f"{org.slug}-search", q.MATCH_HEADER,
-                                    (q.match_csv_row(r) for r in iterate(found.order_by("email"))))
+                                    q.match_csv_rows(iterate(found.order_by("email")), org))
             page = keyset_page(found, Order((("email", False),)), _cursor(request, "after"))
-            matches = [{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows]
+            matches = q.with_latest_verdicts([{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows],
+                                             org)
             next_url = _next_url(request, "after", page.next_cursor)
             if len(matches) == 1 and not page.next_cursor and not request.GET.get("after"):
                 selected = recipients.get(pk=matches[0]["id"])

@@ -80,3 +80,18 @@ def test_the_verdicts_cost_no_query_per_match(client, org_a, viewer_a, history):
         html = client.get(url, {"q": "@northwind-freight.com"}).content.decode()
     assert html.count("Sender issue") >= 12
     assert len(fifteen.captured_queries) == len(three.captured_queries)
+
+
+def test_the_download_reads_the_verdicts_a_chunk_of_matches_at_a_time_with_the_same_rows(org_a, history):
+    from django.db.models import F
+
+    from deliverability.dashboard import queries as q
+
+    for index in range(9):
+        add_verdict(history["october"], f"more{index}@northwind-freight.com", "sender_issue")
+    _searchable(org_a)
+    found = RecipientSearch.objects.filter(organization=org_a).values("email", id=F("recipient_id")).order_by("email")
+    whole = list(q.match_csv_rows(found, org_a))
+    assert len(whole) == found.count() == 12
+    assert list(q.match_csv_rows(found, org_a, chunk=5)) == whole  # a chunk boundary changes nothing
+    assert [r[2] for r in whole].count("sender_issue") == 9
