@@ -11,20 +11,26 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from deliverability.accounts.language import organization_language
+
 from .models import WeeklySnapshot
+from .templatetags.sender_tags import sender_changes
 
 
 def subscribers(snapshot: WeeklySnapshot):
-    """Active users subscribed to the organisation who may still see it (staff, or a member)."""
+    """Active users subscribed to the organisation who may still see it (staff, or a member), each with the
+    language they chose (`chosen_language`, "" when none) read in the same query."""
     org_id = snapshot.organization_id
     return (get_user_model().objects.filter(digest_subscriptions__organization_id=org_id, is_active=True)
             .exclude(email="").filter(Q(is_staff=True) | Q(memberships__organization_id=org_id))
+            .annotate(chosen_language=Coalesce("profile__language", Value("")))
             .distinct().order_by("pk"))
 
 
@@ -57,16 +63,21 @@ def subject(snapshot: WeeklySnapshot) -> str:
     return " ".join(text.split())  # no line breaks from an organisation's name can reach the header
 
 
-def build_message(snapshot: WeeklySnapshot, to, language: str | None = None) -> EmailMultiAlternatives:
+def build_message(snapshot: WeeklySnapshot, to, language: str | None = None,
+                  sender_news: list | None = None) -> EmailMultiAlternatives:
     """One subscriber's digest, in their language (`to` a user: their choice, else the organisation's,
-    else English; `to` an address: `language`, else the organisation's, else English)."""
+    else English; `to` an address: `language`, else the organisation's, else English). `sender_news`: the
+    week's sender changes when the caller read them already (one read for every subscriber)."""
     from deliverability.accounts.language import recipient_language
 
     if isinstance(to, str):
         address, language = to, language or recipient_language(None, snapshot.organization)
     else:
         address, language = to.email, language or recipient_language(to, snapshot.organization)
-    context = {"org": snapshot.organization, "snapshot": snapshot, "p": snapshot.payload, "url": week_url(snapshot)}
+    if sender_news is None:
+        sender_news = sender_changes(snapshot.organization, snapshot.payload.get("week"))
+    context = {"org": snapshot.organization, "snapshot": snapshot, "p": snapshot.payload, "url": week_url(snapshot),
+               "sender_news": sender_news}
     with translation.override(language):
         text = render_to_string("dashboard/email/weekly_digest.txt", context)
         html = render_to_string("dashboard/email/weekly_digest.html", context)
@@ -83,7 +94,12 @@ def send_digest(snapshot: WeeklySnapshot, now: datetime) -> int:
         return 0
     if not WeeklySnapshot.objects.filter(pk=snapshot.pk, digest_sent_at__isnull=True).update(digest_sent_at=now):
         return 0  # another run claimed (and sent) it
-    messages = [build_message(snapshot, user) for user in subscribers(snapshot)]
+    # Each subscriber's language from the subscribers' query (not a profile read per subscriber), the week's
+    # sender changes read once.
+    fallback = organization_language(snapshot.organization)
+    news = sender_changes(snapshot.organization, snapshot.payload.get("week"))
+    messages = [build_message(snapshot, user.email, user.chosen_language or fallback, news)
+                for user in subscribers(snapshot)]
     if messages:
         get_connection().send_messages(messages)
     WeeklySnapshot.objects.filter(pk=snapshot.pk).update(digest_recipients=len(messages))

@@ -6,21 +6,23 @@ by the (recipient, occurred_at) index.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
-from deliverability.campaigns.models import Campaign
+from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
 from .tables import Order
+from .templatetags.labels import label
 
 VERDICTS = figures.VERDICTS
 DOMAIN_KINDS = [*i18n.choices(DomainKind), ("unknown", i18n.gettext_lazy("Not yet known"))]
@@ -311,6 +313,48 @@ def vendor_campaign_point(row: dict, tz) -> dict:
 def vendor_campaign_csv_row(row: dict, tz) -> list:
     p = vendor_campaign_point(row, tz)
     return [p["name"], p["sent"], p["recipients"], p["bounced"], *(p[v] for v in VERDICTS)]
+
+
+def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
+    """Search matches (dicts with "email" and the recipient's "id") given the address's latest verdict and its
+    campaign, or, for an address that never bounced, the latest campaign it was sent in: three queries for a
+    page or a download's chunk of matches, not one per match (the verdicts by the (organisation, email) index,
+    the last event of each address that never bounced by (recipient, time), the campaigns' names)."""
+    latest: dict[str, tuple[str, int]] = {}
+    for email, verdict, campaign_id in (
+            RecipientVerdict.objects.filter(organization=org, email__in=[m["email"] for m in matches])
+            .order_by("email", F("occurred_at").desc(nulls_last=True), "-id")
+            .values_list("email", "verdict", "campaign_id")):
+        latest.setdefault(email, (verdict, campaign_id))  # the first of each address is its latest
+    never = [m["id"] for m in matches if m["email"] not in latest]
+    sent: dict[int, int | None] = {}
+    if never:
+        last = (Event.objects.filter(recipient_id=OuterRef("pk"), upload__status=Upload.Status.DONE)
+                .order_by(F("occurred_at").desc(nulls_last=True), "-id").values("campaign_id")[:1])
+        sent = dict(Recipient.objects.filter(pk__in=never).annotate(campaign=Subquery(last))
+                    .values_list("pk", "campaign"))
+    campaign_ids = {c for _, c in latest.values()} | {c for c in sent.values() if c}
+    names = dict(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "name")) if campaign_ids else {}
+    for match in matches:
+        verdict, campaign_id = latest.get(match["email"], ("", sent.get(match["id"])))
+        match.update(verdict=verdict, campaign_id=campaign_id, campaign_name=names.get(campaign_id, ""))
+    return matches
+
+
+def match_csv_rows(found: Iterable[dict], org: Organization, chunk: int = 2000) -> Iterator[list]:
+    """The matches CSV's rows, the verdicts read a chunk of matches at a time."""
+    rows = iter(found)
+    while batch := [dict(row) for row in islice(rows, chunk)]:
+        yield from (match_csv_row(m) for m in with_latest_verdicts(batch, org))
+
+
+MATCH_HEADER = ("email", "domain", "latest_verdict", "latest_verdict_words", "campaign")
+
+
+def match_csv_row(row: dict) -> list:
+    """A search match: the verdict's key and its words in the reader's language, the campaign."""
+    return [row["email"], row["email"].rpartition("@")[2], row["verdict"] or "",
+            label(row["verdict"]) if row["verdict"] else "", row["campaign_name"] or ""]
 
 
 EVENT_HEADER = ("occurred_at", "campaign", "type", "reply_code", "enhanced_status", "category", "signature",

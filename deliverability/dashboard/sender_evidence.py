@@ -50,10 +50,10 @@ def sender_evidence(org: Organization) -> dict:
     events = Event.objects.filter(organization=org, week__gte=since, upload__status=Upload.Status.DONE)  # finished imports
     codes = {row["enhanced_status"]: row["n"] for row in events.filter(
         type__in=NOT_DELIVERED, enhanced_status__in=_DOTTED).values("enhanced_status").annotate(n=Count("id"))}
-    for marker in _TEXT:
-        count = events.filter(type__in=NOT_DELIVERED, diagnostic__text__contains=marker).count()
-        if count:
-            codes[marker] = count
+    # The markers found in the reply text ([TSS04], S3150): all counted in one query.
+    found = events.filter(type__in=NOT_DELIVERED, diagnostic__isnull=False).aggregate(
+        **{f"m{index}": Count("id", filter=Q(diagnostic__text__contains=marker)) for index, marker in enumerate(_TEXT)})
+    codes.update((marker, found[f"m{index}"]) for index, marker in enumerate(_TEXT) if found[f"m{index}"])
     totals = events.aggregate(complaints=Count("id", filter=Q(type="complaint")),
                               delivered=Count("id", filter=Q(type="delivered")))
     result = {"codes": codes, "complaints": (totals["complaints"], totals["delivered"]), "since": since,

@@ -59,6 +59,8 @@ CSV_COLUMNS = (
     pgettext_lazy("CSV column", "invalid_recipient"),
     pgettext_lazy("CSV column", "item"),
     pgettext_lazy("CSV column", "kind"),
+    pgettext_lazy("CSV column", "latest_verdict"),
+    pgettext_lazy("CSV column", "latest_verdict_words"),
     pgettext_lazy("CSV column", "occurred_at"),
     pgettext_lazy("CSV column", "organization"),
     pgettext_lazy("CSV column", "outcome"),

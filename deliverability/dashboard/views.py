@@ -99,12 +99,26 @@ def organization(request: HttpRequest) -> HttpResponse:
         figs["trend"] = figures.campaign_trend([q.trend_point(r, org.tzinfo) for r in recent])
         figs["vendors"] = figures.vendor_rejections({r["name"]: {**r, "by_verdict": {v: r[v] for v in q.VERDICTS}}
                                                      for r in vendors})
+    endpoints = sharing.webhook_endpoints(org)
+    batches = _endpoint_batches(request, endpoints)
     return render(request, "dashboard/organization.html", {
         "org": org, "figures": figs, "campaigns": [q.campaign_display(r, org.tzinfo) for r in page.rows],
         "next_url": _next_url(request, "after", page.next_cursor), "vendors": vendors[:20],
-        "uploads": sharing.recent_uploads(org, request.role),
+        "uploads": sharing.recent_uploads(org, request.role), "webhook_endpoints": endpoints, **batches,
         "can_manage": can_manage(request.user, org), "trend_count": len(recent),
     })
+
+
+def _endpoint_batches(request: HttpRequest, endpoints: list[dict]) -> dict:
+    """?batches=<endpoint id>: that endpoint's webhook batches, newest first, a page at a time."""
+    wanted = request.GET.get("batches", "")
+    chosen = next((e for e in endpoints if wanted.isdigit() and e["endpoint"] == int(wanted)), None)
+    if chosen is None:
+        return {}
+    page = keyset_page(sharing.endpoint_batches(request.org, chosen["endpoint"]), q.NEWEST_FIRST,
+                       _cursor(request, "batches_after"))
+    return {"batches_of": chosen, "batches": page.rows,
+            "batches_next_url": _next_url(request, "batches_after", page.next_cursor)}
 
 
 # --- Campaign ------------------------------------------------------------------------------
@@ -370,10 +384,11 @@ def search(request: HttpRequest) -> HttpResponse:
             # (The search table is filled by each upload's analysis, see RecipientSearch.)
             found = found.values("email", id=F("recipient_id"))
             if request.GET.get("csv") == "matches":  # every match, not the page on screen
-                return csv_response(f"{org.slug}-search", ("email", "domain"),
-                                    ([r["email"], r["email"].rpartition("@")[2]] for r in iterate(found.order_by("email"))))
+                return csv_response(f"{org.slug}-search", q.MATCH_HEADER,
+                                    q.match_csv_rows(iterate(found.order_by("email")), org))
             page = keyset_page(found, Order((("email", False),)), _cursor(request, "after"))
-            matches = [{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows]
+            matches = q.with_latest_verdicts([{**row, "domain": row["email"].rpartition("@")[2]} for row in page.rows],
+                                             org)
             next_url = _next_url(request, "after", page.next_cursor)
             if len(matches) == 1 and not page.next_cursor and not request.GET.get("after"):
                 selected = recipients.get(pk=matches[0]["id"])
@@ -387,7 +402,7 @@ def search(request: HttpRequest) -> HttpResponse:
             return csv_response(f"{slugify(selected.email)}-history", q.EVENT_HEADER,
                                 (q.event_csv_row(e, org.tzinfo) for e in events))
     elif request.GET.get("csv") == "matches":
-        return csv_response(f"{org.slug}-search", ("email", "domain"), ([m["email"], m["domain"]] for m in matches))
+        return csv_response(f"{org.slug}-search", q.MATCH_HEADER, (q.match_csv_row(m) for m in matches))
     return render(request, "dashboard/search.html", {
         "org": org, "q": text, "matches": matches, "selected": selected, "verdicts": verdicts, "events": events,
         "next_url": next_url, "too_short": too_short, "min_length": SEARCH_MIN, "history_limit": HISTORY_EVENTS,

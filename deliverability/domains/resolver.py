@@ -112,12 +112,63 @@ def make_resolver(config: ResolverConfig) -> dns.asyncresolver.Resolver:
     return resolver
 
 
-class _Failure(Exception):
+class DnsFailure(Exception):
+    """A question that got no usable answer: NXDOMAIN, SERVFAIL (or REFUSED, or a network error), TIMEOUT."""
+
     def __init__(self, status: str, detail: str = "", negative_ttl: int | None = None):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.negative_ttl = negative_ttl  # NXDOMAIN: from the SOA in the authority section
+
+
+async def ask(resolver: dns.asyncresolver.Resolver, config: ResolverConfig, name: str,
+              rdtype: dns.rdatatype.RdataType | str) -> dns.resolver.Answer:
+    """One question as the project asks it (no search list, no exception for an empty answer: its rrset is
+    None), its failures as DnsFailure. Shared by the MX resolution here and the sender checks."""
+    rdtype = dns.rdatatype.RdataType.make(rdtype)
+    try:
+        return await resolver.resolve(name, rdtype, tcp=config.tcp, raise_on_no_answer=False, search=False)
+    except dns.resolver.NXDOMAIN as exc:
+        raise DnsFailure(NXDOMAIN, negative_ttl=_nxdomain_ttl(exc)) from None
+    except dns.resolver.NoNameservers as exc:
+        text = str(exc)
+        detail = "REFUSED" if "REFUSED" in text else "SERVFAIL" if "SERVFAIL" in text else text[:200]
+        raise DnsFailure(SERVFAIL, detail) from None
+    except dns.exception.Timeout:
+        raise DnsFailure(TIMEOUT, f"{dns.rdatatype.to_text(rdtype)} query for {name} timed out") from None
+    except dns.exception.DNSException as exc:
+        raise DnsFailure(SERVFAIL, f"{type(exc).__name__}: {exc}"[:200]) from None
+
+
+def clamp_ttl(config: ResolverConfig, ttl: int) -> int:
+    """A TTL kept within the configuration's bounds."""
+    return max(config.min_ttl, min(config.max_ttl, int(ttl)))
+
+
+class OnceInFlight:
+    """One run of an awaitable per key at a time: callers asking for a key already being worked on wait
+    for that run's result (or exception) instead of asking again."""
+
+    def __init__(self) -> None:
+        self._inflight: dict = {}
+
+    async def run(self, key, make: Callable[[], Awaitable]):
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await make()
+            future.set_result(result)
+            return result
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: a key nobody else waited for logs no warning
+            raise
+        finally:
+            self._inflight.pop(key, None)
 
 
 class MxResolver:
@@ -128,7 +179,7 @@ class MxResolver:
         self._resolver = make_resolver(self.config)
         # host -> (has_address: bool | None (unknown), is_cname, expires_at)
         self._hosts: dict[str, tuple[bool | None, bool, float]] = {}
-        self._host_inflight: dict[str, asyncio.Future] = {}
+        self._host_inflight = OnceInFlight()
         self.unreachable = False  # resolve_many gave up on a resolver that answered nothing
 
     # -- public ------------------------------------------------------------------------------
@@ -182,26 +233,13 @@ class MxResolver:
 
     # -- one domain --------------------------------------------------------------------------
     async def _query(self, name: str, rdtype: dns.rdatatype.RdataType) -> dns.resolver.Answer:
-        try:
-            return await self._resolver.resolve(
-                name, rdtype, tcp=self.config.tcp, raise_on_no_answer=False, search=False
-            )
-        except dns.resolver.NXDOMAIN as exc:
-            raise _Failure(NXDOMAIN, negative_ttl=_nxdomain_ttl(exc)) from None
-        except dns.resolver.NoNameservers as exc:
-            text = str(exc)
-            detail = "REFUSED" if "REFUSED" in text else "SERVFAIL" if "SERVFAIL" in text else text[:200]
-            raise _Failure(SERVFAIL, detail) from None
-        except dns.exception.Timeout:
-            raise _Failure(TIMEOUT, f"{dns.rdatatype.to_text(rdtype)} query timed out") from None
-        except dns.exception.DNSException as exc:
-            raise _Failure(SERVFAIL, f"{type(exc).__name__}: {exc}"[:200]) from None
+        return await ask(self._resolver, self.config, name, rdtype)
 
     async def _resolve(self, domain: str) -> DomainAnswer:
         cfg = self.config
         try:
             answer = await self._query(domain, dns.rdatatype.MX)
-        except _Failure as failure:
+        except DnsFailure as failure:
             if failure.status in TRANSIENT_STATUSES:
                 ttl = cfg.error_ttl
             else:
@@ -234,9 +272,9 @@ class MxResolver:
         )
         addresses: list[str] = []
         ttls: list[int] = []
-        failures: list[_Failure] = []
+        failures: list[DnsFailure] = []
         for outcome in outcomes:
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, DnsFailure):
                 failures.append(outcome)
             elif isinstance(outcome, BaseException):
                 raise outcome
@@ -255,7 +293,7 @@ class MxResolver:
 
         try:
             answer = await self._query(domain, dns.rdatatype.TXT)
-        except _Failure:
+        except DnsFailure:
             return []
         if answer.rrset is None:
             return []
@@ -287,28 +325,19 @@ class MxResolver:
         cached = self._hosts.get(host)
         if cached is not None and cached[2] > time.monotonic():
             return cached[0], cached[1]
-        pending = self._host_inflight.get(host)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._host_inflight[host] = future
-        try:
+
+        async def look_up() -> tuple[bool | None, bool]:
             state, ttl = await self._lookup_host(host)
             self._hosts[host] = (state[0], state[1], time.monotonic() + ttl)
-            future.set_result(state)
             return state
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved
-            raise
-        finally:
-            self._host_inflight.pop(host, None)
+
+        return await self._host_inflight.run(host, look_up)
 
     async def _lookup_host(self, host: str) -> tuple[tuple[bool | None, bool], int]:
         for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
             try:
                 answer = await self._query(host, rdtype)
-            except _Failure as failure:
+            except DnsFailure as failure:
                 if failure.status == NXDOMAIN:
                     return (False, False), self.config.error_ttl
                 return (None, False), self.config.error_ttl
@@ -319,7 +348,7 @@ class MxResolver:
 
     # -- TTLs --------------------------------------------------------------------------------
     def _clamp(self, ttl: int) -> int:
-        return max(self.config.min_ttl, min(self.config.max_ttl, int(ttl)))
+        return clamp_ttl(self.config, ttl)
 
     def _negative_ttl(self, answer: dns.resolver.Answer) -> int:
         return self._clamp(_soa_negative_ttl(answer.response) or self.config.error_ttl)

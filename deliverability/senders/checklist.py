@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from deliverability.choices import gettext_noop  # marks a string for extraction; translated where it is shown
 
-PASS, WARN, FAIL, UNKNOWN = "pass", "warn", "fail", "unknown"
+from .checks import FAIL, PASS, UNKNOWN, WARN, worst
+
 COMPLAINT_TARGET = 0.001  # Gmail: keep the spam rate below 0.10 %
 COMPLAINT_LIMIT = 0.003  # Gmail: never reach 0.30 %
 
@@ -93,11 +94,7 @@ class ProviderChecklist:
 
     @property
     def status(self) -> str:
-        statuses = {i.status for i in self.items}
-        for status in (FAIL, UNKNOWN, WARN):
-            if status in statuses:
-                return status
-        return PASS
+        return worst(i.status for i in self.items)
 
 
 def _problems(section: dict) -> list[dict]:
@@ -106,13 +103,12 @@ def _problems(section: dict) -> list[dict]:
 
 def _from_findings(findings: list[dict], check_status: str | None, ok_text: str) -> tuple[str, list[str]]:
     evidence = [f["detail"] for f in findings]
-    if any(f["severity"] == FAIL for f in findings):
-        return FAIL, evidence
-    if check_status == UNKNOWN or check_status is None:
-        return UNKNOWN, evidence or ["the DNS answer did not arrive (timeout): unknown"]
-    if findings:
-        return WARN, evidence
-    return PASS, [ok_text]
+    state = worst([f["severity"] for f in findings] + ([UNKNOWN] if check_status in (UNKNOWN, None) else []))
+    if state == PASS:
+        return PASS, [ok_text]
+    if state == UNKNOWN and not evidence:
+        return UNKNOWN, ["the DNS answer did not arrive (timeout): unknown"]
+    return state, evidence
 
 
 def _judge(requirement: str, domain: dict | None, ips: list[dict], complaints: tuple[int, int] | None):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import dns.reversename
@@ -85,12 +86,16 @@ class Finding:
         return {"code": self.code, "severity": self.severity, "detail": self.detail}
 
 
+def worst(states: Iterable[str]) -> str:
+    """The one state of several (a check's findings, a report's parts, a provider's requirements): fail,
+    else unknown (a DNS answer was missing), else warn, else pass. Anything else (e.g. "missing") counts
+    for nothing."""
+    present = set(states)
+    return next((state for state in (FAIL, UNKNOWN, WARN) if state in present), PASS)
+
+
 def _status(findings: list[Finding], unknown: bool) -> str:
-    if any(f.severity == FAIL for f in findings):
-        return FAIL
-    if unknown:
-        return UNKNOWN
-    return WARN if findings else PASS
+    return worst([f.severity for f in findings] + ([UNKNOWN] if unknown else []))
 
 
 # --- SPF ---------------------------------------------------------------------------------------

@@ -15,17 +15,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import dns.exception
 import dns.rdatatype
-import dns.resolver
 
-from deliverability.domains.resolver import ResolverConfig, make_resolver
+from deliverability.domains.resolver import (
+    NXDOMAIN,
+    OK,
+    SERVFAIL,
+    TIMEOUT,
+    DnsFailure,
+    OnceInFlight,
+    ResolverConfig,
+    ask,
+    clamp_ttl,
+    make_resolver,
+)
 
-OK = "ok"
-NXDOMAIN = "nxdomain"
 NODATA = "nodata"
-TIMEOUT = "timeout"
-SERVFAIL = "servfail"
 TRANSIENT = frozenset({TIMEOUT, SERVFAIL})
 
 
@@ -71,7 +76,7 @@ class SenderDns:
         self.config = config
         self._resolver = make_resolver(config)
         self._memory: dict[tuple[str, str], tuple[Lookup, float]] = {}
-        self._inflight: dict[tuple[str, str], asyncio.Future] = {}
+        self._inflight = OnceInFlight()
         self._shared = cache
         self._zone_interval = 1.0 / zone_rate if zone_rate > 0 else 0.0
         self._zone_next: dict[str, float] = {}
@@ -84,21 +89,7 @@ class SenderDns:
         cached = self._memory.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            lookup = await self._fetch(key[0], rdtype, zone)
-            future.set_result(lookup)
-            return lookup
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()
-            raise
-        finally:
-            self._inflight.pop(key, None)
+        return await self._inflight.run(key, lambda: self._fetch(key[0], rdtype, zone))
 
     async def _fetch(self, name: str, rdtype: str, zone: str | None) -> Lookup:
         shared_key = f"senders:dns:{rdtype}:{name}"
@@ -138,25 +129,16 @@ class SenderDns:
     async def _ask(self, name: str, rdtype: str) -> Lookup:
         cfg = self.config
         try:
-            answer = await self._resolver.resolve(name, rdtype, tcp=cfg.tcp, raise_on_no_answer=False, search=False)
-        except dns.resolver.NXDOMAIN:
-            return Lookup(name, rdtype, NXDOMAIN, ttl=self._clamp(cfg.error_ttl))
-        except dns.resolver.NoNameservers as exc:
-            text = str(exc)
-            detail = "REFUSED" if "REFUSED" in text else "SERVFAIL" if "SERVFAIL" in text else text[:200]
-            return Lookup(name, rdtype, SERVFAIL, detail=detail)
-        except (dns.exception.Timeout, dns.resolver.LifetimeTimeout):
-            return Lookup(name, rdtype, TIMEOUT, detail=f"{rdtype} query for {name} timed out")
-        except dns.exception.DNSException as exc:
-            return Lookup(name, rdtype, SERVFAIL, detail=f"{type(exc).__name__}: {exc}"[:200])
+            answer = await ask(self._resolver, cfg, name, rdtype)
+        except DnsFailure as failure:
+            if failure.status == NXDOMAIN:
+                return Lookup(name, rdtype, NXDOMAIN, ttl=clamp_ttl(cfg, cfg.error_ttl))
+            return Lookup(name, rdtype, failure.status, detail=failure.detail)
         canonical = answer.canonical_name.to_text(omit_final_dot=True).lower()
         if answer.rrset is None:
-            return Lookup(name, rdtype, NODATA, ttl=self._clamp(cfg.error_ttl), canonical=canonical)
+            return Lookup(name, rdtype, NODATA, ttl=clamp_ttl(cfg, cfg.error_ttl), canonical=canonical)
         records = [_rdata_text(rd) for rd in answer.rrset]
-        return Lookup(name, rdtype, OK, records, self._clamp(answer.rrset.ttl), canonical=canonical)
-
-    def _clamp(self, ttl: int) -> int:
-        return max(self.config.min_ttl, min(self.config.max_ttl, int(ttl)))
+        return Lookup(name, rdtype, OK, records, clamp_ttl(cfg, answer.rrset.ttl), canonical=canonical)
 
 
 def _rdata_text(rd) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from deliverability.accounts.models import Organization
 
 from . import conf
-from .checks import FAIL, PASS, UNKNOWN, WARN, DomainReport, DomainTarget, IpReport, run_checks
+from .checks import UNKNOWN, DomainReport, DomainTarget, IpReport, run_checks, worst
 from .esps import suggested_selectors
 from .models import ListingPeriod, SenderChange, SenderCheck, SenderProfile, SendingDomain, SendingIp, Subject
 
@@ -38,11 +38,8 @@ def targets_for(org: Organization, profile: SenderProfile) -> tuple[list[DomainT
 
 
 def overall(findings: list[dict], parts: list[str]) -> str:
-    if any(f["severity"] == FAIL for f in findings):
-        return FAIL
-    if UNKNOWN in parts:
-        return UNKNOWN
-    return WARN if findings else PASS
+    """A report's state: its findings' severities, and unknown when one of its parts is."""
+    return worst([f["severity"] for f in findings] + [UNKNOWN for part in parts if part == UNKNOWN])
 
 
 def check_organization(org: Organization, *, now: datetime | None = None, nameservers=None) -> list[SenderCheck]:

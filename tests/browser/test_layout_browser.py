@@ -1,7 +1,9 @@
 """Issue 19 items 11-12 in a real browser: every page of the permission matrix (tests/test_permissions.py,
 its URL list and its world, plus the demo campaign imported and analysed for realistic widths) at
 1400 px and at 390 px: no horizontal overflow; the staff navigation is the same on every page and
-fits one line at 1400 px; a screenshot of each page at each width is kept in test-artifacts/layout/."""
+fits one line at 1400 px; at 390 px it is folded into a "Menu" on the brand's line (a <details>, no
+JavaScript) that opens in a click without overflowing; a screenshot of each page at each width is kept in
+test-artifacts/layout/ (and at 390 px with the menu open)."""
 from __future__ import annotations
 
 import pytest
@@ -32,6 +34,30 @@ OVERFLOW_JS = """() => {
     }
   }
   return {overflow: doc.scrollWidth - limit, culprits: culprits.slice(0, 6)};
+}"""
+
+
+# At 390 px: the folded navigation. What is wrong with it, or "".
+FOLDED_NAV_JS = """() => {
+  const bar = document.querySelector('header.topbar');
+  const brand = bar.querySelector('.brand'), summary = bar.querySelector('details.nav-menu > summary');
+  if (!summary || !summary.checkVisibility()) return 'no Menu button';
+  const b = brand.getBoundingClientRect(), s = summary.getBoundingClientRect();
+  if (Math.abs((b.top + b.bottom) / 2 - (s.top + s.bottom) / 2) > 4) return 'the Menu button wrapped under the brand';
+  if (s.right > window.innerWidth + 1) return 'the Menu button overflows (right=' + Math.round(s.right) + ')';
+  const line = parseFloat(getComputedStyle(document.body).lineHeight) || 22;
+  const height = bar.getBoundingClientRect().height;
+  if (height > 2.2 * line) return 'the bar wraps (' + Math.round(height) + ' px high)';
+  const shown = [...bar.querySelectorAll('nav a, nav button')].filter(el => el.checkVisibility());
+  if (shown.length) return shown.length + ' navigation links shown before the menu is opened';
+  return '';
+}"""
+# Once opened: every link shown, inside the screen.
+OPENED_NAV_JS = """() => {
+  const links = [...document.querySelectorAll('header.topbar nav a, header.topbar nav button')];
+  const hidden = links.filter(el => !el.checkVisibility()).length;
+  const outside = links.filter(el => el.getBoundingClientRect().right > window.innerWidth + 1).length;
+  return hidden || outside ? `${hidden} links hidden, ${outside} past the right edge of ${links.length}` : '';
 }"""
 
 
@@ -110,7 +136,21 @@ def test_no_page_overflows_sideways_and_the_staff_navigation_holds(live_server, 
                     line = tab.evaluate("() => parseFloat(getComputedStyle(document.body).lineHeight) || 22")
                     if height > 1.6 * line:
                         failures.append(f"1400px staff {url}: the navigation wraps ({height:.0f} px high)")
+                if who != "anonymous" and width == 390:
+                    problem = tab.evaluate(FOLDED_NAV_JS)
+                    if problem:
+                        failures.append(f"390px {who} {url}: {problem}")
+                elif who == "staff" and width == 1400 and tab.locator("details.nav-menu > summary").is_visible():
+                    failures.append(f"1400px staff {url}: the Menu button shows at desktop width")
                 tab.screenshot(path=str(folder / f"{width}-{who}-{name.replace(':', '-')}.png"), full_page=True)
+                if who != "anonymous" and width == 390 and not any(url in f for f in failures):
+                    tab.locator("details.nav-menu > summary").click()
+                    problem = tab.evaluate(OPENED_NAV_JS)
+                    overflow = tab.evaluate(OVERFLOW_JS)["overflow"]
+                    if problem or overflow > SLACK_PX:
+                        failures.append(f"390px {who} {url} menu open: {problem} overflow {overflow} px")
+                    if name in ("organization", "home"):
+                        tab.screenshot(path=str(folder / f"{width}-{who}-{name}-menu.png"))
                 tab.close()
         finally:
             for context in contexts.values():

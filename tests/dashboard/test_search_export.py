@@ -33,7 +33,7 @@ def test_matches_csv_has_every_match_of_the_organisation(client, viewer_a, org_a
     page = client.get(url, {"q": query})
     assert page.content.decode().count("@bulk.example</a>") <= 50  # the page shows one page ...
     rows = _rows(client.get(url, {"q": query, "csv": "matches"}))
-    assert rows[0] == ["email", "domain"]
+    assert rows[0] == ["email", "domain", "latest_verdict", "latest_verdict_words", "campaign"]
     assert len(rows) - 1 == MATCHES  # ... the download holds them all
-    assert rows[1] == ["person000@bulk.example", "bulk.example"]
+    assert rows[1] == ["person000@bulk.example", "bulk.example", "", "", ""]  # no verdict, no campaign
     assert "person999@bulk.example" not in {r[0] for r in rows}

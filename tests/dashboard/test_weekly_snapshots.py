@@ -302,3 +302,42 @@ def test_staff_weekly_page_lists_every_organisation_in_its_own_week(client, staf
     assert f'href="/o/{org_b.slug}/weekly/2026-10-26/"' in page
     response = client.get(reverse("staff_weekly_week", args=[WEEK.isoformat()]) + "?csv=organizations")
     assert "Borealis Foods" in b"".join(response.streaming_content).decode()
+
+
+def test_the_digest_reads_every_subscribers_language_in_one_query(org_a, weeks, subscribed):
+    """Each subscriber's language (profile, else the organisation's) without a profile read per subscriber, and
+    the week's sender changes read once: the queries do not grow with the subscribers."""
+    from django.test.utils import CaptureQueriesContext
+
+    from deliverability.accounts.models import Profile
+    from deliverability.dashboard import digest
+
+    snapshots.weekly_tick(MONDAY_MORNING)  # built and mailed to the two subscribers
+    snap = WeeklySnapshot.objects.get(organization=org_a)
+    english = [m.subject for m in mail.outbox]
+
+    def mail_again() -> int:
+        mail.outbox.clear()
+        WeeklySnapshot.objects.filter(pk=snap.pk).update(digest_sent_at=None)
+        snap.refresh_from_db()
+        with CaptureQueriesContext(connection) as queries:
+            digest.send_digest(snap, MONDAY_MORNING)
+        return len(queries.captured_queries)
+
+    two = mail_again()
+    extra = []
+    for index, language in enumerate(("ca", "es", "")):
+        user = make_user(f"reader-{index}")
+        make_membership(user, org_a, "viewer")
+        DigestSubscription.objects.create(user=user, organization=org_a)
+        if language:
+            Profile.objects.create(user=user, language=language)
+        extra.append((user.email, language))
+    Profile.objects.update_or_create(user=subscribed[0], defaults={"language": "ca"})
+    assert mail_again() == two
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert len(subjects) == 5
+    by_language = {language: subjects[email] for email, language in extra}
+    assert by_language[""] in english  # no choice, no organisation language: English
+    assert len({by_language["ca"], by_language["es"], by_language[""]}) == 3
+    assert subjects[subscribed[0].email] == by_language["ca"]

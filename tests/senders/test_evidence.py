@@ -76,3 +76,26 @@ def test_the_page_names_bounce_ips_missing_from_the_settings(db, client):
     client.force_login(viewer)
     page = client.get(reverse("sender_health", args=[org.slug])).content.decode()
     assert "IPs named as the sender in your bounces" in page and "203.0.113.45 (1 bounce)" in page
+
+
+def test_the_text_markers_are_counted_in_one_query_however_many(db, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from deliverability.dashboard import sender_evidence as module
+
+    org = make_org("Acme", "acme")
+    _events(org, [("deferred", "4.7.0", "421 4.7.0 [TSS04] Messages temporarily deferred"),
+                  ("bounce", "5.7.1", "550 5.7.1 [XYZ1] custom marker"), ("bounce", "5.7.1", "550 [XYZ1] again")])
+
+    def measured() -> tuple[dict, int]:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            codes = sender_evidence(org)["codes"]
+        return codes, len(queries.captured_queries)
+
+    codes, few = measured()
+    assert codes == {"[TSS04]": 1}
+    monkeypatch.setattr(module, "_TEXT", (*module._TEXT, "[XYZ1]", "[XYZ2]", "[XYZ3]"))
+    codes, more = measured()
+    assert codes == {"[TSS04]": 1, "[XYZ1]": 2} and more == few

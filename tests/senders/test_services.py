@@ -127,13 +127,19 @@ def test_weekly_digest_mentions_the_weeks_new_sender_problems(org, sender_dns):
     check_organization(org, now=TUESDAY, nameservers=[sender_dns.nameserver])
     payload = {"week": "2026-11-30", "week_end": "2026-12-06", "current": {"campaigns": 0, "recipients": 0},
                "headline": []}
-    context = {"org": org, "p": payload, "url": "http://example.test/w"}
+    from deliverability.dashboard.templatetags.sender_tags import sender_changes
+
+    def news(week: str) -> list:  # the digest reads the week's changes once for every subscriber's message
+        return sender_changes(org, week)
+
+    context = {"org": org, "p": payload, "url": "http://example.test/w", "sender_news": news(payload["week"])}
     text = render_to_string("dashboard/email/weekly_digest.txt", context)
     assert "Sender health this week:" in text
     assert "- dmarc-none.com: new problem dmarc_policy_none" in text
     assert "- 192.0.2.20: listed on zen.spamhaus.org" in text
     assert "dmarc_policy_none" in render_to_string("dashboard/email/weekly_digest.html", context)
-    earlier = render_to_string("dashboard/email/weekly_digest.txt", {**context, "p": {**payload, "week": "2026-11-23"}})
+    earlier = render_to_string("dashboard/email/weekly_digest.txt", {**context, "p": {**payload, "week": "2026-11-23"},
+                                                                      "sender_news": news("2026-11-23")})
     assert "Sender health" not in earlier
 
 

@@ -62,3 +62,51 @@ def test_delete_removes_the_endpoint_of_this_organisation_only(client, org_a, or
     client.force_login(manager_a)
     assert client.post(reverse("integration_delete", args=[org_a.slug, theirs.pk])).status_code == 404
     assert WebhookEndpoint.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_creation_message_is_shown_once(client, org_a, manager_a):
+    client.force_login(manager_a)
+    response = client.post(reverse("integrations", args=[org_a.slug]), {"esp": "postmark", "name": "pm"}, follow=True)
+    html = response.content.decode()
+    assert html.count("Endpoint created: paste its URL into Postmark.") == 1, html
+    assert "Endpoint created · " in html  # the audit line, apart from the message
+
+
+def test_the_form_asks_only_what_a_user_knows_not_the_trusted_sns_certificate(client, org_a, manager_a):
+    client.force_login(manager_a)
+    page = reverse("integrations", args=[org_a.slug])
+    html = client.get(page).content.decode()
+    assert 'name="topic_arns"' in html and 'name="sns_certificate"' not in html
+    # posted anyway, it is not saved: a signature is checked against the certificate SNS names
+    client.post(page, {"esp": "ses", "name": "ses", "topic_arns": "arn:aws:sns:eu-west-1:1:t",
+                       "sns_certificate": "-----BEGIN CERTIFICATE-----"})
+    assert WebhookEndpoint.objects.get(organization=org_a).sns_certificate == ""
+
+
+def _pending_payloads(endpoint, count):
+    from deliverability.webhooks.models import WebhookPayload
+
+    for index in range(count):
+        WebhookPayload.objects.create(endpoint=endpoint, organization=endpoint.organization, body="[]",
+                                      body_sha256=f"{endpoint.pk}-{index}")
+
+
+def test_the_waiting_requests_are_counted_in_one_query_whatever_the_number_of_endpoints(client, org_a, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff)
+    page = reverse("integrations", args=[org_a.slug])
+    first = WebhookEndpoint.objects.create(organization=org_a, esp="postmark", name="one")
+    _pending_payloads(first, 2)
+    client.get(page)  # the session and caches warm
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(page).content.decode()
+    assert "2 requests waiting for import" in html
+    for index, waiting in enumerate((1, 3, 0)):
+        _pending_payloads(WebhookEndpoint.objects.create(organization=org_a, esp="postmark", name=f"more {index}"),
+                          waiting)
+    with CaptureQueriesContext(connection) as four:
+        html = client.get(page).content.decode()
+    assert "1 request waiting for import" in html and "3 requests waiting for import" in html
+    assert len(four.captured_queries) == len(one.captured_queries), [q["sql"] for q in four.captured_queries]

@@ -109,3 +109,51 @@ def test_mailjet_and_sparkpost_replays_use_the_endpoints_basic_auth(tmp_path):
     [sp] = replay(tmp_path, "sparkpost", [{"msys": {"track_event": {
         "type": "open", "event_id": "sp-1", "rcpt_to": "bob@acme.example", "timestamp": "1793613605"}}}])
     assert [(e["type"], e["esp_event_id"]) for e in sp["events"]] == [("open", "sp-1")]
+
+
+def _replay_stored(**options) -> list[dict]:
+    out = io.StringIO()
+    call_command("replay_webhook", no_enrich=True, stdout=out, stderr=io.StringIO(), **options)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_endpoint_replays_only_that_endpoints_stored_requests_and_stores_each_event_once(tmp_path):
+    from deliverability.campaigns.models import Event
+    from deliverability.webhooks.models import WebhookPayload
+
+    change = {"RecordType": "SubscriptionChange", "MessageID": "pm-1", "Recipient": "ana@acme.example",
+              "ChangedAt": "2026-11-02T10:00:05Z", "SuppressSending": True, "SuppressionReason": "HardBounce"}
+    replay(tmp_path, "postmark", change)
+    endpoint = WebhookEndpoint.objects.get(name="replay")
+    other = WebhookEndpoint.objects.create(organization=endpoint.organization, esp="postmark", name="other")
+    waiting = WebhookPayload.objects.create(endpoint=other, organization=endpoint.organization,
+                                            body=json.dumps({**change, "MessageID": "pm-2"}), body_sha256="x")
+    Event.objects.all().delete()  # as if the first import had read nothing (a reader since fixed)
+
+    lines = _replay_stored(org="replayed", endpoint="replay")
+    stored = WebhookPayload.objects.get(endpoint=endpoint)
+    assert [(line["request"], [e["esp_event_id"] for e in line["events"]]) for line in lines] == [
+        (stored.pk, [Event.objects.get().esp_event_id])]
+    assert stored.status == "imported"
+    waiting.refresh_from_db()
+    assert waiting.status == "pending" and Event.objects.count() == 1  # the other endpoint's request untouched
+
+    again = _replay_stored(org="replayed", endpoint=str(endpoint.pk), esp="postmark")  # by id: the same events
+    assert again[0]["events"] == lines[0]["events"] and Event.objects.count() == 1
+
+
+def test_an_unknown_endpoint_or_organisation_is_a_clear_error_and_creates_nothing(tmp_path):
+    replay(tmp_path, "postmark", {"RecordType": "Delivery", "MessageID": "pm-3", "Recipient": "ana@acme.example",
+                                  "DeliveredAt": "2026-11-02T10:00:05Z"})
+    with pytest.raises(CommandError, match=r"no endpoint is named 'nope' in replayed; its endpoints: 'replay' \(postmark"):
+        _replay_stored(org="replayed", endpoint="nope")
+    with pytest.raises(CommandError, match="no endpoint is named 'replay' in replayed for ses"):
+        _replay_stored(org="replayed", endpoint="replay", esp="ses")
+    with pytest.raises(CommandError, match="no organisation 'elsewhere'"):
+        _replay_stored(org="elsewhere", endpoint="replay")
+    with pytest.raises(CommandError, match="not both"):
+        call_command("replay_webhook", "x.json", org="replayed", endpoint="replay", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="give --esp and at least one FILE"):
+        call_command("replay_webhook", "x.json", org="replayed", stdout=io.StringIO())
+    assert not Organization.objects.filter(slug="elsewhere").exists()
+    assert WebhookEndpoint.objects.count() == 1

@@ -1,6 +1,7 @@
 """Post captured ESP webhook bodies through the real endpoint, signed as the ESP would sign them.
 
-    manage.py replay_webhook --org SLUG --esp {sendgrid,mailgun,postmark,ses} FILE…
+    manage.py replay_webhook --org SLUG --esp {sendgrid,mailgun,postmark,ses,…} FILE…
+    manage.py replay_webhook --org SLUG --endpoint NAME [--esp ESP]
 
 Each FILE holds one request body. The organisation and its replay endpoint are created when missing; each
 request is made valid as the ESP makes it: a fresh Mailgun signature block (timestamp, token, HMAC with the
@@ -9,6 +10,12 @@ the replay endpoint's test certificate and its TopicArn allow-listed, a SendGrid
 replay endpoint's key pair, Postmark basic auth. What is pending is imported, then one compact JSON object
 per file is printed on standard output:
     {"file": "<path as given>", "status": "<HTTP status>", "events": [{"type", "recipient", "occurred_at", "esp_event_id"}]}
+
+With --endpoint instead of files, the requests that endpoint of the organisation stored (kept
+WEBHOOK_PAYLOAD_DAYS days) are imported again, and only those: after a reader was fixed, say. Events
+already stored are not stored twice. One line per stored request, oldest first:
+    {"request": <id>, "received_at": "<ISO time>", "events": [...]}
+An unknown organisation or endpoint is an error naming the organisation's endpoints; nothing is created.
 """
 from __future__ import annotations
 
@@ -119,28 +126,43 @@ def _sns_envelope(endpoint: WebhookEndpoint, payload: dict, body: bytes) -> dict
     return verify.sign_sns(message, endpoint.replay_keys["sns_private"])
 
 
+def _hold_scheduling(endpoint: WebhookEndpoint) -> None:
+    """This command imports what it replays itself (with or without analysis): the hook's own scheduling is
+    held meanwhile (it queues nothing while an import is due)."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(import_due_at=timezone.now() + timedelta(hours=1))
+
+
 class Command(BaseCommand):
     help = "Post captured ESP webhook bodies (one per file) through the real endpoint; one JSON line per file."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument("files", nargs="*", metavar="FILE")
         parser.add_argument("--org", required=True, metavar="SLUG")
-        parser.add_argument("--esp", required=True, choices=[e.value for e in Esp])
+        parser.add_argument("--esp", choices=[e.value for e in Esp], help="required with FILEs")
+        parser.add_argument("--endpoint", metavar="NAME",
+                            help="instead of FILEs: import again the requests this endpoint (name or id) stored")
         parser.add_argument("--no-enrich", action="store_true", help="import without DNS enrichment and verdicts")
 
-    def handle(self, *args, files, org, esp, no_enrich, **options):
+    def handle(self, *args, files, org, esp, endpoint, no_enrich, **options):
+        if endpoint is not None:
+            if files:
+                raise CommandError("give FILEs or --endpoint, not both")
+            return self._replay_stored(org, esp, endpoint, analyse=not no_enrich)
+        if not files or not esp:
+            raise CommandError("give --esp and at least one FILE (or --endpoint NAME to replay stored requests)")
         organization, created = Organization.objects.get_or_create(slug=slugify(org)[:80] or "replay",
                                                                    defaults={"name": org[:200]})
         if created:
             self.stderr.write(f"created organisation {organization.slug}")
         endpoint = replay_endpoint(organization, esp)
+        self._post_files(endpoint, files, analyse=not no_enrich)
+
+    def _post_files(self, endpoint: WebhookEndpoint, files: list[str], analyse: bool) -> None:
         match = resolve(reverse("webhook", args=[endpoint.esp, endpoint.token]))
         factory = RequestFactory()
         posted: list[tuple[str, str, int | None]] = []
         unreadable = 0
-        # This command imports what it posts itself (below, with or without analysis): the hook's own
-        # scheduling is held meanwhile (it queues nothing while an import is due).
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(import_due_at=timezone.now() + timedelta(hours=1))
+        _hold_scheduling(endpoint)
         # Nothing here reaches the internet: no SNS subscription is confirmed by fetching its URL.
         with override_settings(WEBHOOK_SNS_AUTO_CONFIRM=False):
             for name in files:
@@ -160,7 +182,7 @@ class Command(BaseCommand):
                     "pk", flat=True).first()
                 posted.append((name, str(response.status_code), payload_id if response.status_code == 200 else None))
         try:
-            self._import(endpoint, [p for _, _, p in posted if p], analyse=not no_enrich)
+            self._import(endpoint, [p for _, _, p in posted if p], analyse=analyse)
         finally:
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(import_due_at=None)
         for name, status, payload_id in posted:
@@ -168,6 +190,36 @@ class Command(BaseCommand):
                                          separators=(",", ":"), ensure_ascii=False))
         if unreadable:
             raise CommandError(f"{unreadable} file(s) could not be read")
+
+    def _replay_stored(self, slug: str, esp: str | None, name: str, analyse: bool) -> None:
+        organization = Organization.objects.filter(slug=slug).first()
+        if organization is None:
+            raise CommandError(f"no organisation {slug!r}")
+        endpoints = WebhookEndpoint.objects.filter(organization=organization)
+        if esp:
+            endpoints = endpoints.filter(esp=esp)
+        found = list(endpoints.filter(pk=int(name)) if name.isdigit() else []) or list(endpoints.filter(name=name))
+        if len(found) != 1:
+            known = ", ".join(f"{e.name!r} ({e.esp}, id {e.pk})" for e in endpoints) or "none"
+            problem = "several endpoints are" if found else "no endpoint is"
+            raise CommandError(f"{problem} named {name!r} in {organization.slug}"
+                               f"{' for ' + esp if esp else ''}; its endpoints: {known}"
+                               + ("; add --esp or give the id" if found else ""))
+        endpoint = found[0]
+        stored = WebhookPayload.objects.filter(endpoint=endpoint, status__in=(
+            WebhookPayload.Status.IMPORTED, WebhookPayload.Status.FAILED, WebhookPayload.Status.PENDING))
+        ids = list(stored.order_by("pk").values_list("pk", flat=True))
+        _hold_scheduling(endpoint)
+        try:
+            WebhookPayload.objects.filter(pk__in=ids).update(status=WebhookPayload.Status.PENDING, claim="", error="")
+            self._import(endpoint, ids, analyse=analyse)
+        finally:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(import_due_at=None)
+        self.stderr.write(f"{len(ids)} stored request(s) of {endpoint} imported again")
+        for pk, received in WebhookPayload.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "received_at"):
+            self.stdout.write(json.dumps({"request": pk, "received_at": received.isoformat(),
+                                          "events": self._events(endpoint, pk)}, separators=(",", ":"),
+                                         ensure_ascii=False))
 
     def _import(self, endpoint: WebhookEndpoint, payload_ids: list[int], analyse: bool) -> None:
         if not uses_broker():
