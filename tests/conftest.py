@@ -51,6 +51,14 @@ def fresh_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Each test its own cache keyspace: ids are reused after a test's rollback, so a value one test cached
+    under "…:<organisation id>" reached the next test's organisation of the same id. A per-test key prefix
+    (Django drops its cache connections when CACHES changes), not a flush: the cache may be the broker's Redis."""
+    settings.CACHES = {name: {**conf, "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"} for name, conf in settings.CACHES.items()}
+
+
+@pytest.fixture(autouse=True)
 def language_reset():
     """A page request leaves its reader's language active in the thread (LocaleMiddleware activates it and
     nothing deactivates it): each test starts in the default language, as a worker's task does (issue 23)."""

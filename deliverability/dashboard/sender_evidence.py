@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from deliverability.accounts.models import Organization
@@ -42,7 +42,11 @@ def _window_start(org: Organization):
 
 def sender_evidence(org: Organization) -> dict:
     """{'codes': {marker: count}, 'complaints': (complaints, delivered), 'since': date}."""
-    key = f"senders:evidence:{org.pk}"
+    # Keyed on the organisation's finished uploads (how many, the last to finish): an import, a re-import or
+    # a deletion shows at once instead of after CACHE_SECONDS (one small query on the upload table).
+    done = Upload.objects.filter(organization=org, status=Upload.Status.DONE).aggregate(n=Count("id"),
+                                                                                        last=Max("finished_at"))
+    key = f"senders:evidence:{org.pk}:{done['n']}:{done['last'].timestamp() if done['last'] else 0}"
     cached = cache.get(key)
     if cached is not None:
         return cached

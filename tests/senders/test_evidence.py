@@ -99,3 +99,15 @@ def test_the_text_markers_are_counted_in_one_query_however_many(db, monkeypatch)
     monkeypatch.setattr(module, "_TEXT", (*module._TEXT, "[XYZ1]", "[XYZ2]", "[XYZ3]"))
     codes, more = measured()
     assert codes == {"[TSS04]": 1, "[XYZ1]": 2} and more == few
+
+
+def test_a_finished_or_deleted_upload_shows_in_the_evidence_at_once(db):
+    """The evidence is cached, keyed on the organisation's finished uploads: a new one (or one deleted) is
+    seen on the next read, not after the cache's ten minutes."""
+    org = make_org("Acme", "acme")
+    _events(org, [("delivered", "", ""), ("delivered", "", "")])
+    assert sender_evidence(org)["complaints"] == (0, 2)
+    _events(org, [("complaint", "", "")], weeks_ago=1)
+    assert sender_evidence(org)["complaints"] == (1, 2)
+    Upload.objects.filter(organization=org, events__type="complaint").delete()
+    assert sender_evidence(org)["complaints"] == (0, 2)
