@@ -173,11 +173,14 @@ def survey_of(upload: Upload, mapping: dict | None = None, statuses: dict | None
 
 
 def preview(upload: Upload, mapping: dict[str, str] | None, statuses: dict[str, str] | None, campaign: str,
-            rows: int = 6) -> tuple[list[PreviewRow], str]:
-    """The first rows as the import will read them with this mapping, and the file's refusal (or "")."""
+            rows: int = 6, date_order: str | None = None) -> tuple[list[PreviewRow], str]:
+    """The first rows as the import will read them with this mapping (and ``date_order``, "day_first" or
+    "month_first", when the user chose one), and the file's refusal (or "")."""
+    chosen = date_order if date_order in ("day_first", "month_first") else None
+    day_first = chosen == "day_first" if chosen else day_first_in(upload.organization.timezone)
     try:
         items = list(islice(ingest.read_records(upload.file.path, "csv", mapping=mapping, status_values=statuses,
-                                                day_first=day_first_in(upload.organization.timezone)), rows))
+                                                day_first=day_first, day_first_forced=bool(chosen)), rows))
     except ingest.UnsupportedFormat as exc:
         return [], str(exc).replace(upload.sha256, upload.original_name)
     except (OSError, UnicodeError, ValueError):

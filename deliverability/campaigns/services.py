@@ -142,13 +142,14 @@ def run_import(upload_id: int, claim: str | None = None, on_batch=None, *, analy
 def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upload:
     claim = upload.summary["claim"]
     path = upload.file.path
+    touched: tuple[set[int], list[int]] = (set(), [])
     try:
-        touched: set[int] = set()
         if rerun:
-            # What an interrupted earlier run left, or a finished one imported again with new settings (its
-            # events, the recipients only they named): the run starts again from the first row, so every
-            # count, new addresses included, is exact.
-            touched = _remove_what_only_it_brought(upload, keep_default_campaign=True)
+            # What an interrupted earlier run left, or a finished one imported again with new settings: its
+            # events go first, and the run starts again from the first row, so every count is exact. Its
+            # addresses stay until the run is over (settle_rerun): those it names again keep their ids, and
+            # with them their verdicts' manual overrides.
+            touched = _remove_events(upload)
         fmt = upload.requested_format
         if fmt == "auto":
             fmt = ingest.detect_format(path)
@@ -199,11 +200,13 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
     except UnsupportedFormat as exc:
         # The reader names the stored copy (its hash): the user knows the file by the name they gave it.
         _fail(upload, str(exc).replace(Path(path).name, Path(upload.original_name).name), extra=_mapping_request(exc))
+        _settle_rerun(upload, *touched, kept=None)
         upload.refresh_from_db()
         return upload
     except Exception:  # a broken file must never break the worker: record it, keep the trace in the log
         log.exception("import of upload %s failed", upload.pk)
         _fail(upload, "The import stopped on an unexpected problem with this file; nothing from it is shown.")
+        _settle_rerun(upload, *touched, kept=None)
         upload.refresh_from_db()
         return upload
     # An import that stored nothing is never done, not even for a moment, and shows no campaign: it
@@ -224,14 +227,11 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
         )
         if not done:
             raise ImportSuperseded(f"upload {upload.pk} was taken by another import before it finished")
-    # Campaigns an earlier run of this upload filled and this one did not (imported again with another
-    # campaign or status mapping): removed when left empty, judged again otherwise.
-    others = touched - set(result.campaigns.values()) - {upload.campaign_id}
-    if others and stored_something:
-        after_delete(upload.organization, others)
     upload.refresh_from_db()
     if _fail_when_nothing_imported(upload, path):
+        _settle_rerun(upload, *touched, kept=None)
         return upload
+    _settle_rerun(upload, *touched, kept=set(result.campaigns.values()))
     if analyse:
         after_import(upload)
     return upload
@@ -381,34 +381,77 @@ def _remove_what_only_it_brought(upload: Upload, keep_default_campaign: bool = F
     """Delete the upload's events, and the recipients that no other upload's event names (with their
     search rows and verdicts); returns the campaigns it touched (the caller removes those left empty
     and has the others judged again). Diagnostic texts are shared across organisations and stay."""
-    events = Event.objects.filter(upload=upload)
-    campaign_ids = set(events.values_list("campaign_id", flat=True).distinct())
+    campaign_ids, recipient_ids = _remove_events(upload, drop_orphans=True)
     if upload.campaign_id and not keep_default_campaign:
         campaign_ids.add(upload.campaign_id)
+    return campaign_ids
+
+
+def _remove_events(upload: Upload, drop_orphans: bool = False) -> tuple[set[int], list[int]]:
+    """Delete the upload's events (and, with ``drop_orphans``, the recipients no event names any more), in
+    steps of DELETE_CHUNK recipients; returns (the campaigns, the recipients) they named."""
+    events = Event.objects.filter(upload=upload)
+    campaign_ids = set(events.values_list("campaign_id", flat=True).distinct())
     recipient_ids = sorted(set(events.values_list("recipient_id", flat=True).distinct()))
     for start in range(0, len(recipient_ids), DELETE_CHUNK):
         chunk = recipient_ids[start:start + DELETE_CHUNK]
         with transaction.atomic():
             Event.objects.filter(upload=upload, recipient_id__in=chunk).delete()
-            still_used = Event.objects.filter(recipient_id__in=chunk).values("recipient_id")
-            Recipient.objects.filter(pk__in=chunk).exclude(pk__in=still_used).delete()
+            if drop_orphans:
+                _drop_orphans(chunk)
     events.delete()  # rows written after the ids were read (none, unless an import still runs)
-    return campaign_ids
+    return campaign_ids, recipient_ids
 
 
-def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> None:
+def _drop_orphans(recipient_ids: list[int]) -> None:
+    """Delete the recipients among ``recipient_ids`` that no event names (with their verdicts)."""
+    still_used = Event.objects.filter(recipient_id__in=recipient_ids).values("recipient_id")
+    Recipient.objects.filter(pk__in=recipient_ids).exclude(pk__in=still_used).delete()
+
+
+def _settle_rerun(upload: Upload, campaign_ids: set[int], recipient_ids: list[int], kept: set[int] | None) -> None:
+    """After a rerun (``_remove_events`` first): the addresses an earlier run brought that no event names now
+    go; the campaigns it filled that this run did not (``kept``: the run's campaigns; None: it failed or
+    stored nothing) are removed when left empty and judged again otherwise. The upload's own campaign, when
+    the run failed and left it empty, stays for the retry but out of sight."""
+    for start in range(0, len(recipient_ids), DELETE_CHUNK):
+        with transaction.atomic():
+            _drop_orphans(recipient_ids[start:start + DELETE_CHUNK])
+    if kept is None:
+        gone = campaign_ids - {upload.campaign_id}
+        if upload.campaign_id:
+            Campaign.objects.filter(pk=upload.campaign_id).exclude(
+                Exists(Event.objects.filter(campaign_id=OuterRef("pk")))).update(awaiting_import=True)
+    else:
+        gone = campaign_ids - kept
+    if gone:
+        after_delete(upload.organization, gone)
+
+
+def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> bool:
     """Make the upload wait for another import with the user's column mapping, and remember the mapping
-    for this layout; the caller queues the import (tasks.start_import)."""
+    for this layout; the caller queues the import (tasks.start_import). False when the upload could not be
+    taken (its analysis started meanwhile, or it is importing)."""
     headers = upload.summary.get("headers") or []
     if headers and columns_of(mapping):
         SavedColumnMapping.objects.update_or_create(
             organization=upload.organization, headers_key=SavedColumnMapping.key_for(headers),
-            defaults={"headers": headers, "mapping": mapping},
+            # the date order is this file's: the next file of the layout decides its own from its dates
+            defaults={"headers": headers, "mapping": {k: v for k, v in mapping.items() if k != DATE_ORDER_KEY}},
         )
-    Upload.objects.filter(pk=upload.pk).update(
+    # Only a failed upload, or a finished one whose analysis is not running (it would judge events being
+    # removed): compare and set, as the analysis claims an upload.
+    taken = Upload.objects.filter(_RETRYABLE, pk=upload.pk).update(
         column_mapping=mapping, status=Upload.Status.PENDING, error="", summary={}, rows_done=0, queued_at=None
     )
     upload.refresh_from_db()
+    return bool(taken)
+
+
+# An upload whose analysis has been claimed and has not finished (verdicts.analysis: claim_analysis).
+_ANALYSING = ~Q(analysis_claim="") & Q(analyzed_at__isnull=True)
+# What may be imported again: a failed upload, or a finished one whose analysis is not running.
+_RETRYABLE = Q(status=Upload.Status.FAILED) | (Q(status=Upload.Status.DONE) & ~_ANALYSING)
 
 
 # Status meanings ride in the column mapping's JSON (Upload.column_mapping, SavedColumnMapping.mapping) under a
@@ -437,11 +480,13 @@ def statuses_of(mapping: dict | None) -> dict[str, str] | None:
 
 def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
           campaign_name: str | None = None, requested_format: str | None = None, original_name: str | None = None,
-          user=None, date_order: str | None = None) -> None:
+          user=None, date_order: str | None = None) -> bool:
     """Make a failed upload (or one that imported nothing, or one with rows it could not read: see
     can_import_again) wait for another import with new settings: a default campaign, a format, a column
     mapping and the meaning of status values (each kept when None). The next import first removes what an
     earlier one brought. The caller queues the import (tasks.start_import)."""
+    if not Upload.objects.filter(_RETRYABLE, pk=upload.pk).exists():
+        return False  # importing, or its analysis started meanwhile: nothing changes
     changes: dict = {}
     if campaign_name is not None:
         name = campaign_name.strip()[:300]
@@ -465,7 +510,7 @@ def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_value
         stored[DATE_ORDER_KEY] = date_order
     if stored.get(DATE_ORDER_KEY) not in ("day_first", "month_first"):
         stored.pop(DATE_ORDER_KEY, None)
-    retry_with_mapping(upload, stored)
+    return retry_with_mapping(upload, stored)
 
 
 def _fail_when_nothing_imported(upload: Upload, path: str) -> bool:
@@ -516,9 +561,12 @@ def can_import_again(upload: Upload) -> bool:
         return False
     if upload.analysis_claim and upload.analyzed_at is None and not (upload.analysis or {}).get("skipped"):
         return False  # analysing now: once it is done
-    if ((upload.summary or {}).get("dates") or {}).get("dates", {}).get("decided_by") == "default":
-        return True  # slash dates whose order was a guess: the user may say otherwise
-    return bool(FIXABLE_REASONS & set(refused_reasons(upload)))
+    if (upload.summary or {}).get("events") and not Event.objects.filter(upload=upload).exists():
+        return False  # its events were purged by the retention period: importing again would bring them back
+    if ((upload.summary or {}).get("dates") or {}).get("dates", {}).get("decided_by") in ("default", "user"):
+        return True  # slash dates whose order was a guess or a choice: the user may say otherwise
+    fixable = FIXABLE_REASONS if upload.detected_format == "csv" else {"campaign"}  # values are mapped in CSVs only
+    return bool(fixable & set(refused_reasons(upload)))
 
 
 def nothing_imported_message(upload: Upload) -> tuple[str, dict[str, int]]:

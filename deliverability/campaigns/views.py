@@ -99,10 +99,15 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     if retryable:
         form, preview_rows, preview_problem = _retry_form(request, upload)
         if request.method == "POST" and request.POST.get("action") != "preview" and form.is_valid():
-            services.retry(upload, mapping=form.mapping(), status_values=form.status_values(),
-                           campaign_name=form.cleaned_data["campaign"] if "campaign" in request.POST else None,
-                           requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user,
-                           date_order=form.cleaned_data.get("dates") if "dates" in form.fields else None)
+            taken = services.retry(
+                upload, mapping=form.mapping(), status_values=form.status_values(),
+                campaign_name=form.cleaned_data["campaign"] if "campaign" in request.POST else None,
+                requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user,
+                date_order=form.cleaned_data.get("dates") if "dates" in form.fields else None)
+            if not taken:  # its analysis started meanwhile
+                messages.warning(request, _("%(name)s is being analysed: import it again once that is done.")
+                                 % {"name": upload.original_name})
+                return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
             tasks.start_import(upload)
             messages.info(request, _("Importing %(name)s again with your settings.") % {"name": upload.original_name})
             return redirect("upload_detail", org_slug=request.org.slug, upload_id=upload.pk)
@@ -138,8 +143,9 @@ def _dates_read(upload: Upload) -> dict | None:
                 break
             except ValueError:
                 continue
-        note.update(example=example, day_first=day_first, date=when, decided_by=slash.get("decided_by"),
-                    zone=upload.organization.timezone)
+        if when is not None:  # an example read in the order decided (one that is not was refused, not read)
+            note.update(example=example, day_first=day_first, date=when, decided_by=slash.get("decided_by"),
+                        zone=upload.organization.timezone)
     return note
 
 
@@ -171,7 +177,10 @@ def _retry_form(request: HttpRequest, upload: Upload):
     if layout is None:
         return form, None, ""
     campaign = form["campaign"].value() or ""
-    rows, problem = retry_form.preview(upload, mapping, statuses, campaign)
+    order = form["dates"].value() if "dates" in form.fields else None  # posted, else the stored choice
+    rows, problem = retry_form.preview(upload, mapping, statuses, campaign,
+                                       date_order=order if order is not None else services.date_order_of(
+                                           upload.column_mapping))
     return form, rows, problem
 
 

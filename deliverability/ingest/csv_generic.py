@@ -176,43 +176,82 @@ def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter
 # --- Dates: slash order and time zone, decided per file --------------------------------------------
 
 DATE_SCAN_ROWS = 5_000  # rows whose time cells decide the file's slash order (kept, then read as usual)
+DATE_SCAN_CHARS = 8_000_000  # …and no more characters than this (cells may be long: memory stays bounded)
+_DATE_SCAN_ERRORS = 100
 _SLASH_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)")
 
 
 def read_dates(table: CsvTable, index: int | None, day_first: bool, notes: dict,
-               forced: bool = False) -> tuple[str, ...] | None:
-    """How this file's time column is read. Its first DATE_SCAN_ROWS rows are read ahead (and replayed):
-    slash dates are read day first when a first number above 12 shows up (13/11/2026), month first when a
-    second one does (11/13/2026), else by ``day_first`` (the organisation's convention); the strptime
-    formats to use are returned (None: the file has no slash dates, everything goes through
-    parse_timestamp); ``forced``: ``day_first`` whatever the values say (the user's choice). ``notes`` says
-    what was decided and whether the times name a zone (naive times are read as UTC)."""
+               forced: bool = False) -> _SlashDates | None:
+    """How this file's time column is read. Its first rows (DATE_SCAN_ROWS, DATE_SCAN_CHARS) are read ahead
+    and replayed: slash dates are read day first when a first number above 12 shows up (13/11/2026), month
+    first when a second one does (11/13/2026), else by ``day_first`` (the organisation's convention), which
+    ``forced`` makes win over the values (the user's choice). Returns the reader of slash-date cells (None
+    without a time column); ``notes`` says what was decided (as soon as a slash date is met, in the scanned
+    rows or later) and whether the scanned times name a zone (naive times are read as UTC)."""
     if index is None:
         return None
-    head: list[list[str]] = []
-    error: csv.Error | None = None
-    try:
-        for row in table.rows:
-            head.append(row)
-            if len(head) >= DATE_SCAN_ROWS:
+    head: list = []  # rows, and csv.Errors where the reader met them
+    chars = errors = 0
+    rows = table.rows
+    while len(head) < DATE_SCAN_ROWS and chars < DATE_SCAN_CHARS:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # replayed in its place: the reader reports it as usual; the scan goes on
+            head.append(exc)
+            errors += 1
+            if errors >= _DATE_SCAN_ERRORS:
                 break
-    except csv.Error as exc:  # replayed in its place: the reader reports it as usual
-        error = exc
-    table.rows = _Replay(head, error, table.rows)
-    cells = [cell for cell in column_cells(head, index) if cell.strip()]
+            continue
+        head.append(row)
+        chars += sum(map(len, row))
+    table.rows = _Replay(head, rows)
+    cells = [row[index] for row in head if type(row) is list and index < len(row) and row[index].strip()]
     order = slash_order(cells)
-    formats = None
-    if order is not None:
-        decided = order != "unknown" and not forced
-        first = order == "day_first" if decided else day_first
-        example = next(found.group(0).strip() for found in map(_SLASH_DATE.match, cells) if found)
-        notes["dates"] = {"order": "day_first" if first else "month_first",
-                          "decided_by": "user" if forced else "values" if decided else "default", "example": example}
-        formats = values.DAY_FIRST_SLASH if first else values.MONTH_FIRST_SLASH
+    decided = order in ("day_first", "month_first") and not forced
+    first = order == "day_first" if decided else day_first
+    slash = _SlashDates(values.DAY_FIRST_SLASH if first else values.MONTH_FIRST_SLASH, notes,
+                        "user" if forced else "values" if decided else "default")
+    for cell in cells:
+        if "/" in cell and _SLASH_DATE.match(cell):
+            slash.note(cell)
+            break
     zones = [False if _SLASH_DATE.match(cell) else values.states_zone(cell) for cell in cells[:200]]
     if False in zones and True not in zones:
         notes["times_without_zone"] = True
-    return formats
+    return slash
+
+
+class _SlashDates:
+    """Reads the time cells of one file that hold a slash (see read_dates) in the file's order."""
+
+    def __init__(self, formats: tuple[str, ...], notes: dict, decided_by: str):
+        self.formats, self.notes, self.decided_by = formats, notes, decided_by
+
+    def note(self, cell: str) -> None:
+        """The first slash date met: what was decided, with it as the example."""
+        if "dates" not in self.notes:
+            found = _SLASH_DATE.match(cell)
+            self.notes["dates"] = {"order": "day_first" if self.formats is values.DAY_FIRST_SLASH else "month_first",
+                                   "decided_by": self.decided_by, "example": found.group(0).strip() if found else ""}
+
+    def __call__(self, cell: str) -> datetime | None:
+        """A cell holding a "/": a slash date read in the file's order (naive: UTC), another shape through
+        _event_time; _Refused for a slash date that does not fit the file's order."""
+        text = cell.strip()
+        if not _SLASH_DATE.match(text):
+            return _event_time(cell)
+        if "dates" not in self.notes:
+            self.note(text)
+        for fmt in self.formats:
+            try:
+                return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+            except ValueError:
+                continue
+        order = "day/month" if self.formats is values.DAY_FIRST_SLASH else "month/day"
+        raise _Refused(f"unreadable date {text[:80]!r} (the file's dates are read {order}/year)")
 
 
 def slash_order(cells: list[str]) -> str | None:
@@ -235,10 +274,10 @@ def slash_order(cells: list[str]) -> str | None:
 
 
 class _Replay:
-    """Rows read ahead, then an error met while reading them (raised once, where it was met), then the rest."""
+    """Rows read ahead (with the csv.Errors met among them, raised once each in their place), then the rest."""
 
-    def __init__(self, head: list[list[str]], error: csv.Error | None, rest: Iterator[list[str]]):
-        self.head, self.error, self.rest = head, error, rest
+    def __init__(self, head: list, rest: Iterator[list[str]]):
+        self.head, self.rest = head, rest
         self.position = 0
 
     def __iter__(self):
@@ -246,29 +285,13 @@ class _Replay:
 
     def __next__(self) -> list[str]:
         if self.position < len(self.head):
-            row = self.head[self.position]
-            self.head[self.position] = None  # type: ignore[call-overload]  # freed as it is read
+            item = self.head[self.position]
+            self.head[self.position] = None  # freed as it is read
             self.position += 1
-            return row
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
+            if type(item) is not list:
+                raise item
+            return item
         return next(self.rest)
-
-
-def _slash_time(cell: str, formats: tuple[str, ...]) -> datetime | None:
-    """A time cell of a file with slash dates, read in the file's order (naive: UTC); another shape goes
-    through _event_time; _Refused for a slash date that does not fit the file's order."""
-    text = cell.strip()
-    if not _SLASH_DATE.match(text):
-        return _event_time(cell)
-    for fmt in formats:
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    order = "day/month" if formats is values.DAY_FIRST_SLASH else "month/day"
-    raise _Refused(f"unreadable date {text[:80]!r} (the file's dates are read {order}/year)")
 
 
 # --- Columns found by their values ---------------------------------------------------------------
@@ -385,7 +408,7 @@ class _Refused(Exception):
 
 def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]],
              user_statuses: dict[str, str] | None = None, skipped: Counter | None = None,
-             slash: tuple[str, ...] | None = None) -> Iterator[Record | RowError]:
+             slash: _SlashDates | None = None) -> Iterator[Record | RowError]:
     """Each data row as a Record, or a RowError saying why it is not one; a blank line gives nothing.
 
     A line the csv module cannot read is a RowError too, and reading stops after _MAX_CSV_ERRORS of them.
@@ -411,7 +434,7 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
 
 
 def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_statuses: dict[str, str],
-                skipped: Counter | None, slash: tuple[str, ...] | None = None,
+                skipped: Counter | None, slash: _SlashDates | None = None,
                 ) -> Callable[[int, list[str]], Record | RowError | None]:
     """The reader of one row of this file's layout (None for a blank line).
 
@@ -480,8 +503,9 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_sta
                     enhanced = status_enhanced
             if i_time is not None:
                 cell = row[i_time]
-                if cell:  # a file of slash dates: in its own order, never parse_timestamp's shared cache
-                    occurred_at = _slash_time(cell, slash) if slash else (known_timestamp(cell) or _event_time(cell))
+                if cell:  # slash dates in the file's own order, never through parse_timestamp's shared cache
+                    occurred_at = slash(cell) if slash is not None and "/" in cell else (
+                        known_timestamp(cell) or _event_time(cell))
         except _Refused as refused:
             return RowError(row_number, str(refused))
         if i_campaign is not None:

@@ -35,7 +35,10 @@ _MONTH_FIRST_ZONES = ("US/", "America/New_York", "America/Chicago", "America/Den
 
 
 def day_first_in(zone_name: str) -> bool:
-    """Whether people in this time zone write slash dates day first (02/11/2026 = 2 November)."""
+    """Whether people in this time zone write slash dates day first (02/11/2026 = 2 November). UTC and the
+    Etc/ zones say nothing about where people are: month first there, as parse_timestamp reads them."""
+    if zone_name in ("UTC", "GMT", "Etc/UTC", "Etc/GMT", "Universal", "Zulu") or zone_name.startswith("Etc/"):
+        return False
     return not zone_name.startswith(_MONTH_FIRST_ZONES)
 
 

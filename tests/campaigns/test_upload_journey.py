@@ -212,6 +212,94 @@ def test_an_upload_with_rows_skipped_for_their_status_can_be_mapped_and_imported
     assert 'id="retry-form"' not in page_of(client, org_a, upload)
 
 
+def _reimport(client, org, upload, **fields):
+    data = {"campaign": "", "format": "auto", "action": "import"} | fields
+    response = client.post(reverse("upload_detail", args=[org.slug, upload.pk]), data)
+    run_pending(org)
+    upload.refresh_from_db()
+    return response
+
+
+def test_an_import_again_that_stores_nothing_leaves_no_empty_campaign_behind(client, org_a, manager):
+    """GIVEN a finished upload that filled two campaigns WHEN it is imported again with every status left
+    out THEN it fails with what to do, and neither campaign is left empty on the pages, nor any address."""
+    post_upload(client, org_a, PARTLY, "tardor.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    _reimport(client, org_a, upload, map_0="email", map_1="event_type", map_2="occurred_at", map_3="campaign",
+              map_4="diagnostic", status_value_0="delivered", status_0="ignore", status_value_1="retornat-x",
+              status_1="ignore")
+    assert upload.status == Upload.Status.FAILED
+    assert not Campaign.objects.filter(organization=org_a, awaiting_import=False).exists()
+    assert not Event.objects.filter(organization=org_a).exists()
+    assert not Recipient.objects.filter(organization=org_a).exists()
+
+
+OWN_CAMPAIGN = (b"email,status,grup\n"
+                b"ana@acme.com,delivered,Newsletter\n"
+                b"bob@acme.com,retornat-x,Newsletter\n"
+                b"carla@acme.com,delivered,Launch\n")
+
+
+def test_the_campaign_named_on_the_page_goes_when_an_import_again_no_longer_fills_it(client, org_a, manager):
+    """GIVEN an upload whose rows went to the campaign named on the page ("Autumn"; its "grup" column unread)
+    WHEN it is imported again with that column read as the campaign THEN its rows go to those campaigns and
+    "Autumn", left empty, is gone."""
+    post_upload(client, org_a, OWN_CAMPAIGN, "own.csv", campaign="Autumn")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.DONE and upload.rows_skipped == 1
+    assert set(Event.objects.values_list("campaign__name", flat=True)) == {"Autumn"}
+    _reimport(client, org_a, upload, campaign="Autumn", map_0="email", map_1="event_type", map_2="campaign",
+              status_value_0="delivered", status_0="delivered", status_value_1="retornat-x", status_1="bounce")
+    assert upload.status == Upload.Status.DONE and upload.rows_skipped == 0, upload.error
+    assert set(Campaign.objects.filter(organization=org_a).values_list("name", flat=True)) == {"Newsletter", "Launch"}
+
+
+KEPT = (b"email,status,timestamp,campaign,response\n"
+        b"carla@acme.com,bounced,2026-11-02T09:00:00Z,Tardor,550 5.1.1 user unknown\n"
+        b"dora@acme.com,retornat-x,2026-11-02T09:01:00Z,Tardor,550 5.7.1 blocked\n")
+
+
+def test_a_manual_verdict_survives_importing_the_file_again(client, org_a, manager, staff):
+    """GIVEN a verdict a staff member overrode WHEN its upload is imported again (its other rows mapped)
+    THEN the address keeps its id and the override stands."""
+    from deliverability.verdicts.analysis import analyze_upload
+    from deliverability.verdicts.models import RecipientVerdict
+    from deliverability.verdicts.services import set_override
+
+    post_upload(client, org_a, KEPT, "kept.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    analyze_upload(upload.pk)  # the test's transaction holds back the analysis the import announced
+    carla = RecipientVerdict.objects.get(campaign__organization=org_a, email="carla@acme.com")
+    set_override(carla, "filter_rejection", staff, note="checked by phone")
+    _reimport(client, org_a, upload, map_0="email", map_1="event_type", map_2="occurred_at", map_3="campaign",
+              map_4="diagnostic", status_value_0="bounced", status_0="bounce", status_value_1="retornat-x",
+              status_1="bounce")
+    assert upload.status == Upload.Status.DONE and upload.rows_skipped == 0, upload.error
+    analyze_upload(upload.pk)
+    again = RecipientVerdict.objects.get(campaign__organization=org_a, email="carla@acme.com")
+    assert again.recipient_id == carla.recipient_id
+    assert (again.override_verdict, again.override_note) == ("filter_rejection", "checked by phone")
+    assert RecipientVerdict.objects.filter(campaign__organization=org_a, email="dora@acme.com").exists()
+
+
+def test_no_import_again_while_the_upload_is_analysed_or_after_its_events_were_purged(client, org_a, manager):
+    post_upload(client, org_a, PARTLY, "tardor.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    Upload.objects.filter(pk=upload.pk).update(analysis_claim="someone", analyzed_at=None)
+    upload.refresh_from_db()
+    assert not services.can_import_again(upload)
+    assert services.retry(upload, status_values={"retornat-x": "bounce"}) is False
+    assert Upload.objects.get(pk=upload.pk).status == Upload.Status.DONE
+    Upload.objects.filter(pk=upload.pk).update(analysis_claim="", analyzed_at=upload.created_at)
+    Event.objects.filter(upload=upload).delete()  # what a retention purge does to an old campaign
+    upload.refresh_from_db()
+    assert not services.can_import_again(upload)
+
+
 SLASHED = (b"email,status,date,campaign\n"
            b"ana@acme.com,delivered,02/11/2026 09:00,Tardor\n"
            b"bob@acme.com,bounced,03/11/2026 09:05,Tardor\n")
@@ -234,6 +322,10 @@ def test_slash_dates_are_read_as_the_organisation_writes_them_and_the_user_can_s
     assert 'id="retry-form"' in page and 'name="dates"' in page
     assert "Read the skipped rows" not in page and "If the dates were read in the wrong order" in page
 
+    preview = client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
+        "campaign": "", "format": "auto", "dates": "month_first", "map_0": "email", "map_1": "event_type",
+        "map_2": "occurred_at", "map_3": "campaign", "action": "preview"}).content.decode()
+    assert "2026-02-11" in preview and "2026-11-02" not in preview  # the preview reads them as chosen
     client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
         "campaign": "", "format": "auto", "dates": "month_first", "map_0": "email", "map_1": "event_type",
         "map_2": "occurred_at", "map_3": "campaign", "action": "import"})
@@ -244,7 +336,7 @@ def test_slash_dates_are_read_as_the_organisation_writes_them_and_the_user_can_s
         "2026-02-11", "2026-03-11"]
     page = page_of(client, org_a, upload)
     assert "read month first" in page and "As chosen when it was imported" in page
-    assert 'id="retry-form"' not in page
+    assert '<option value="month_first" selected>' in page  # the choice shown, and still open to change
 
 
 def test_a_finished_upload_without_fixable_skips_offers_no_reimport(client, org_a, manager, viewer_a):

@@ -3,13 +3,12 @@ in Boston): the file's order is decided from its own values (a number above 12 o
 organisation's custom, else as the user said; what was decided is reported, never silently guessed."""
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime
 
 import pytest
 
-from deliverability.ingest import RowError, read_records
-from deliverability.ingest.csv_generic import DATE_SCAN_ROWS, _Replay, slash_order
+from deliverability.ingest import RowError, csv_generic, read_records
+from deliverability.ingest.csv_generic import DATE_SCAN_ROWS, slash_order
 from deliverability.ingest.values import day_first_in, parse_timestamp
 
 HEADER = "email,status,date,campaign\n"
@@ -88,14 +87,43 @@ def test_the_order_is_decided_over_the_first_rows_and_every_row_is_still_read_on
     assert notes["dates"]["decided_by"] == "values" and items[0].occurred_at.month == 11
 
 
-def test_a_csv_error_met_while_scanning_is_raised_once_in_its_place_and_reading_goes_on():
-    """The rows read ahead are replayed; an error the csv module raised while reading them comes next,
-    once (the reader turns it into a RowError and iterates again), then the rest of the file."""
-    replay = _Replay([["a"], ["b"]], csv.Error("line 3: bad"), iter([["d"]]))
-    assert [next(replay), next(replay)] == [["a"], ["b"]]
-    with pytest.raises(csv.Error):
-        next(replay)
-    assert list(replay) == [["d"]]
+def test_unreadable_csv_lines_among_the_scanned_rows_are_reported_in_place_and_the_scan_goes_on(tmp_path):
+    """A line the csv module refuses (here: a field over its size limit) among the rows read ahead is a
+    RowError in its place; the rows after it still count towards the order and are all read."""
+    import csv as csv_module
+
+    limit = csv_module.field_size_limit()
+    csv_module.field_size_limit(100)
+    try:
+        path = write(tmp_path, ["ana@acme.com,delivered,02/11/2026 09:00,T",
+                                "bob@acme.com,\"" + "x" * 200 + "\",03/11/2026 09:00,T",
+                                "carla@acme.com,delivered,13/11/2026 09:00,T",
+                                "dora@acme.com,delivered,04/11/2026 09:00,T"])
+        items, notes = read(path, day_first=False)
+    finally:
+        csv_module.field_size_limit(limit)
+    assert [type(i).__name__ for i in items] == ["Record", "RowError", "Record", "Record"]
+    assert notes["dates"]["decided_by"] == "values"
+    assert [i.occurred_at.day for i in items if not isinstance(i, RowError)] == [2, 13, 4]
+
+
+def test_slash_dates_first_met_after_the_scanned_rows_follow_the_default_and_are_noted(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_generic, "DATE_SCAN_ROWS", 3)
+    rows = [f"p{i}@acme.com,delivered,2026-11-0{i + 1}T09:00:00Z,T" for i in range(3)]
+    rows += ["late@acme.com,delivered,02/11/2026 09:00,T"]
+    assert parse_timestamp("02/11/2026 09:00").month == 2  # the shared cache holds the US reading
+    items, notes = read(write(tmp_path, rows), day_first=True)
+    assert items[-1].occurred_at == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert notes["dates"] == {"order": "day_first", "decided_by": "default", "example": "02/11/2026"}
+
+
+def test_the_read_ahead_is_bounded_by_characters_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_generic, "DATE_SCAN_CHARS", 200)
+    rows = [f"p{i}@acme.com,delivered,0{1 + i % 9}/11/2026 09:00,{'T' * 60}" for i in range(50)]
+    rows.append("z@acme.com,delivered,13/11/2026 09:00,T")  # far beyond 200 characters: not scanned
+    items, notes = read(write(tmp_path, rows), day_first=False)
+    assert notes["dates"]["decided_by"] == "default" and len(items) == 51
+    assert isinstance(items[-1], RowError) and "month/day" in items[-1].message
 
 
 def test_slash_order_needs_one_sided_evidence():
@@ -107,6 +135,7 @@ def test_slash_order_needs_one_sided_evidence():
 
 @pytest.mark.parametrize(("zone", "day_first"), [("Europe/Madrid", True), ("America/Mexico_City", True),
                                                  ("America/New_York", False), ("US/Pacific", False),
-                                                 ("America/Indiana/Indianapolis", False), ("UTC", True)])
+                                                 ("America/Indiana/Indianapolis", False), ("UTC", False),
+                                                 ("Etc/GMT+2", False), ("Europe/London", True)])
 def test_the_organisations_zone_gives_the_local_custom(zone, day_first):
     assert day_first_in(zone) is day_first
