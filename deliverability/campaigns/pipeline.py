@@ -24,3 +24,10 @@ def after_delete(org: Organization, campaign_ids: set[int]) -> None:
     ).delete()
     remaining = set(Campaign.objects.filter(id__in=campaign_ids).values_list("id", flat=True))
     campaigns_changed.send(sender=Campaign, organization_id=org.pk, campaign_ids=sorted(remaining))
+
+
+def show_campaigns(campaign_ids) -> None:
+    """Campaigns an import creates stay out of the pages until it is done (Campaign.awaiting_import): these are."""
+    ids = set(campaign_ids) - {None}
+    if ids:
+        Campaign.objects.filter(pk__in=ids, awaiting_import=True).update(awaiting_import=False)

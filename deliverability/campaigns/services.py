@@ -22,7 +22,7 @@ from deliverability import ingest
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult, import_records
 from deliverability.campaigns.models import Campaign, Event, Recipient, SavedColumnMapping, Upload
-from deliverability.campaigns.pipeline import after_delete, after_import
+from deliverability.campaigns.pipeline import after_delete, after_import, show_campaigns
 from deliverability.campaigns.signals import batch_committed
 from deliverability.ingest.records import UnsupportedFormat
 from deliverability.ingest.values import day_first_in
@@ -214,8 +214,7 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
     stored_something = bool(result.events or result.duplicates)
     with transaction.atomic():
         if stored_something:  # campaigns this import made become visible with it
-            Campaign.objects.filter(pk__in={*result.campaigns.values(), upload.campaign_id} - {None},
-                                    awaiting_import=True).update(awaiting_import=False)
+            show_campaigns({*result.campaigns.values(), upload.campaign_id})
         done = Upload.objects.filter(pk=upload.pk, summary__claim=claim).update(
             rows_done=result.rows,
             rows_total=result.rows,

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.importer import ImportResult, import_records
-from deliverability.campaigns.models import Campaign, Upload
-from deliverability.campaigns.pipeline import after_import
+from deliverability.campaigns.models import Upload
+from deliverability.campaigns.pipeline import after_import, show_campaigns
 from deliverability.campaigns.services import delete_upload
 from deliverability.ingest import STREAM_READERS, Record, RowError
 from deliverability.ingest.textio import Peeked
@@ -321,7 +321,7 @@ def import_pending(endpoint_id: int, limit: int | None = None, *, analyse: bool 
 
 def _finish(endpoint, upload: Upload, result: ImportResult, skipped: Counter, claimed, analyse: bool) -> None:
     now = timezone.now()
-    _show_campaigns(set(result.campaigns.values()))
+    show_campaigns(result.campaigns.values())
     keep = result.events > 0
     if keep:
         Upload.objects.filter(pk=upload.pk).update(
@@ -339,12 +339,6 @@ def _finish(endpoint, upload: Upload, result: ImportResult, skipped: Counter, cl
     upload.refresh_from_db()
     if analyse:
         after_import(upload)
-
-
-def _show_campaigns(campaign_ids: set[int]) -> None:
-    """Campaigns an import creates stay hidden until it is done (Campaign.awaiting_import): this one is."""
-    if campaign_ids:
-        Campaign.objects.filter(pk__in=campaign_ids, awaiting_import=True).update(awaiting_import=False)
 
 
 def recover_stuck(now=None) -> int:
