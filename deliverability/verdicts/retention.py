@@ -20,6 +20,7 @@ from deliverability.accounts import audit
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.models import Campaign, Event, Recipient
 from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
+from deliverability.verdicts import recovery
 
 
 @dataclass
@@ -60,6 +61,8 @@ def purge_organization(org: Organization, now: datetime | None = None) -> Purged
                    .exclude(Q(pk__in=Event.objects.filter(organization=org).values("recipient_id")))
                    .exclude(Q(pk__in=RecipientVerdict.objects.filter(organization=org).values("recipient_id"))))
         result.recipients = orphans.delete()[1].get("campaigns.Recipient", 0)
+        # The purged complaints no longer keep addresses of other campaigns off their ESP files.
+        recovery.mark_stale(org.pk)
     result.campaigns = len(campaign_ids)
     if result.events or result.verdicts or result.recipients:
         audit.record(audit.Action.RETENTION, organization=org,

@@ -32,6 +32,7 @@ from deliverability.verdicts.facts import (
     vendor_patterns,
 )
 from deliverability.verdicts.judge import Verdict, apply_override, judge
+from deliverability.verdicts.recovery import store_plan
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +234,8 @@ def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
         store_vendor_rollups(campaign.pk)
         if campaign.sent_at is None and ordered and ordered[0].occurred_at:
             Campaign.objects.filter(pk=campaign.pk).update(sent_at=ordered[0].occurred_at)
+        # Last: the plan's history queries turn sequential scans off for the rest of the transaction.
+        store_plan(campaign)
     return row
 
 
