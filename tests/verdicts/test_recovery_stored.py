@@ -166,3 +166,28 @@ def test_the_page_reads_a_fixed_number_of_queries(client, manager, org_a, q4, dj
     client.get(url)
     with django_assert_max_num_queries(10):
         assert "SendGrid: 31 addresses" in client.get(url).content.decode()
+
+
+def test_the_backfill_command_stores_what_the_analysis_would(org_a, q4):
+    from django.core.management import call_command
+
+    from deliverability.verdicts.models import CampaignSignatureStat, CampaignVendorStat
+
+    def vendor_rows():
+        return (sorted(CampaignVendorStat.objects.filter(campaign=q4).values_list(
+                    "vendor", "domain", "recipients", "delivered", "bounced", "sender_issue", "invalid_recipient")),
+                sorted(CampaignSignatureStat.objects.filter(campaign=q4).values_list(
+                    "vendor", "category", "signature", "bounced", "example")))
+    by_analysis = vendor_rows()
+    assert by_analysis[0] and by_analysis[1]
+    CampaignVendorStat.objects.all().delete()
+    CampaignSignatureStat.objects.all().delete()
+    CampaignRecovery.objects.all().delete()
+    RecoveryEntry.objects.all().delete()
+    out = io.StringIO()
+    call_command("store_campaign_rollups", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith("1 campaign(s) stored")
+    assert vendor_rows() == by_analysis
+    assert_current(org_a)
+    call_command("store_campaign_rollups", stdout=out, stderr=io.StringIO())  # nothing missing: nothing done
+    assert "0 campaign(s) stored" in out.getvalue()
