@@ -19,8 +19,8 @@ from django.utils import timezone
 from deliverability.accounts import audit
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.models import Campaign, Event, Recipient
-from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
 from deliverability.verdicts import recovery
+from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
 
 
 @dataclass

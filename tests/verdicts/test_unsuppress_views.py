@@ -9,8 +9,8 @@ import pytest
 
 from deliverability.accounts.models import AuditEvent
 from deliverability.campaigns import services
-from deliverability.verdicts import services as verdict_services
 from deliverability.campaigns.models import Campaign
+from deliverability.verdicts import services as verdict_services
 from deliverability.verdicts.analysis import analyze_upload
 from deliverability.verdicts.models import RecipientVerdict
 from tests.factories import make_membership, make_user
