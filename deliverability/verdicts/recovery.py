@@ -203,12 +203,13 @@ def _changed_uploads(before: dict, now: dict, organization_id: int) -> set[int] 
 
 
 def _campaigns_touched(upload_id: int, organization_id: int) -> set[int]:
-    """Campaigns whose plan an upload's events can change: those it has suppression, complaint or
-    unsubscribe events in, and those where one of these events' addresses has a verdict."""
-    relevant = Event.objects.filter(upload_id=upload_id, type__in=RELEVANT_TYPES)
-    touched = set(relevant.values_list("campaign_id", flat=True).distinct())
-    touched |= set(RecipientVerdict.objects.filter(organization_id=organization_id,
-                                                   recipient_id__in=relevant.values("recipient_id"))
+    """Campaigns whose plan an upload's events can change: those it has events of the types a plan reads in
+    (its own events), and those where an address with a complaint, unsubscribe, drop or suppression in it
+    has a verdict (the history rule 2 reads in every campaign)."""
+    upload_events = Event.objects.filter(upload_id=upload_id)
+    touched = set(upload_events.filter(type__in=RELEVANT_TYPES).values_list("campaign_id", flat=True).distinct())
+    history = upload_events.filter(type__in=HISTORY_TYPES).values("recipient_id")
+    touched |= set(RecipientVerdict.objects.filter(organization_id=organization_id, recipient_id__in=history)
                    .values_list("campaign_id", flat=True).distinct())
     return touched
 

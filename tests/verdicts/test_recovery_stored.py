@@ -141,6 +141,12 @@ def test_an_unrelated_upload_restamps_the_plan_without_computing_it(org_a, q4, m
     _import(org_a, [sg("zed@elsewhere.example", "delivered", 1, campaign="Other", response="250 OK")], "other.json")
     assert CampaignRecovery.objects.get(campaign=q4).computed_at == before  # not computed again…
     assert_current(org_a)  # …and current
+    # A bounce of one of Q4's addresses in another campaign: rule 2 reads only complaints, unsubscribes, drops
+    # and suppressions elsewhere, so Q4's plan is not computed again either.
+    _import(org_a, [sg("ana@northwind-freight.com", "bounce", 30, campaign="December", sg_event_id="december-1", **BLOCKED)],
+            "december.json")
+    assert CampaignRecovery.objects.get(campaign=q4).computed_at == before
+    assert_current(org_a)
 
 
 def test_a_stale_plan_of_a_large_campaign_is_never_shown(client, manager, org_a, q4, monkeypatch):
