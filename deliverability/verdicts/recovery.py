@@ -126,11 +126,15 @@ def inputs_stamp(organization_id: int) -> dict:
 
 
 def store_plan(campaign: Campaign) -> dict:
-    """Compute the campaign's plan and store its summary and lines; returns the summary."""
-    stamp = inputs_stamp(campaign.organization_id)  # before reading: a change meanwhile leaves it stale
-    plan = campaign_recovery_plan(campaign)
-    summary = summarise(plan)
+    """Compute the campaign's plan and store its summary and lines; returns the summary.
+
+    Under the campaign's row lock, as ``judge_campaign`` (which calls this inside its own): a plan computed
+    here from verdicts a judgement is replacing can never be written after that judgement's plan."""
     with transaction.atomic():
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        stamp = inputs_stamp(campaign.organization_id)  # before reading: a change meanwhile leaves it stale
+        plan = campaign_recovery_plan(campaign)
+        summary = summarise(plan)
         RecoveryEntry.objects.filter(campaign=campaign).delete()
         _insert_entries(campaign, plan)
         CampaignRecovery.objects.update_or_create(campaign=campaign, defaults={"summary": summary, "inputs": stamp})
