@@ -8,6 +8,8 @@ import io
 import json
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deliverability.verdicts.models import CampaignSignatureStat, CampaignVendorStat, RecipientVerdict
@@ -75,3 +77,18 @@ def test_rollups_follow_the_verdicts_and_stay_in_their_organisation(client, view
     url = reverse("org_vendor", args=[org_a.slug, "proofpoint"])
     assert "secret.person" not in str(_csv(client.get(url + "?csv=signatures")))
     assert "Borealis" not in str(_csv(client.get(url + "?csv=campaigns")))
+
+
+def test_the_vendor_page_reads_the_same_number_of_queries_whatever_the_bounces(
+        client, viewer_a, org_a, diagnosed, django_assert_num_queries):
+    client.force_login(viewer_a)
+    url = reverse("org_vendor", args=[org_a.slug, "proofpoint"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    for i in range(40):  # more bounces, signatures and domains at the vendor: more rollup rows, no more queries
+        add_verdict(diagnosed["november"], f"r{i}@d{i % 7}.example", "filter_rejection", vendor="proofpoint",
+                    category="policy", signature=f"sig_{i % 5}")
+    store_vendor_rollups(diagnosed["november"].pk)
+    with django_assert_num_queries(len(before)):
+        assert client.get(url).status_code == 200
