@@ -64,6 +64,8 @@ def purge_organization(org: Organization, now: datetime | None = None) -> Purged
         # The purged complaints no longer keep addresses of other campaigns off their ESP files.
         recovery.mark_stale(org.pk)
     result.campaigns = len(campaign_ids)
+    if result.events or result.verdicts:
+        recovery.refresh_plans(org.pk)  # the plans marked stale above, computed again now rather than on a visit
     if result.events or result.verdicts or result.recipients:
         audit.record(audit.Action.RETENTION, organization=org,
                      summary=f"Retention ({org.retention_days} days): purged {result.events} events", **asdict(result))

@@ -115,7 +115,19 @@ def test_an_override_and_an_erasure_store_the_plan_again(client, manager, staff,
     assert blocks_file(client, q4) == []
 
 
-def test_a_deleted_upload_and_a_retention_purge_make_other_plans_stale_until_refreshed(org_a, q4):
+class _Recorder:
+    """Runs the real refresh_plans, noting whether the plans were stale when the purge asked for it."""
+
+    def __init__(self, wrapped):
+        self.wrapped, self.stale_when_called = wrapped, None
+
+    def __call__(self, organization_id):
+        self.stale_when_called = not any(recovery.stored_plan(c)[1] for c in Campaign.objects.filter(
+            organization_id=organization_id))
+        return self.wrapped(organization_id)
+
+
+def test_a_deleted_upload_and_a_retention_purge_make_other_plans_stale_until_refreshed(org_a, q4, monkeypatch):
     october = [{"email": "ana@northwind-freight.com", "event": "spamreport", "timestamp": 1761980400,
                 "sg_event_id": "october-spam", "campaign": "October"}]
     upload = _import(org_a, october, "october.json")
@@ -130,9 +142,10 @@ def test_a_deleted_upload_and_a_retention_purge_make_other_plans_stale_until_ref
     # A retention purge deletes events outside any upload: every plan of the organisation is stale.
     org_a.retention_days = 1
     org_a.save()
+    refresh = _Recorder(recovery.refresh_plans)
+    monkeypatch.setattr(recovery, "refresh_plans", refresh)
     purge_organization(org_a, now=timezone.now() + timedelta(days=400))
-    assert not recovery.stored_plan(q4)[1]
-    tasks.refresh_recovery_plans(org_a.pk)
+    assert refresh.stale_when_called  # the purge marked every plan stale, then had them computed again
     assert_current(org_a)
 
 
