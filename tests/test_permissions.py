@@ -12,6 +12,7 @@ from deliverability.accounts.tenancy import Access
 from deliverability.campaigns.models import Recipient, Upload
 from deliverability.domains.models import Domain
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignNote, RecipientVerdict
+from deliverability.verdicts.services import store_vendor_rollups
 from tests.factories import PASSWORD, make_campaign, make_membership, make_org, make_user
 
 USERS = ["anonymous", "staff", "manager_a", "viewer_a", "viewer_b"]
@@ -56,6 +57,7 @@ def world(db):
     CampaignDiagnosis.objects.create(campaign=campaign, recipients=1, bounced=1, by_verdict={"filter_rejection": 1},
                                      by_vendor={"Proofpoint": {"vendor_id": "proofpoint", "bounced": 1, "recipients": 1,
                                                                "by_verdict": {"filter_rejection": 1}}})
+    store_vendor_rollups(campaign.pk)  # the vendor page's rollups, as the analysis builds them from the rows above
     note = CampaignNote.objects.create(campaign=campaign, body="Most refusals came from one gateway.")
     return {"org_a": org_a, "org_b": org_b, "users": users, "campaign": campaign, "upload": upload,
             "recipient": recipient, "note": note}

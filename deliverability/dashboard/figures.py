@@ -304,8 +304,9 @@ def vendor_rejections(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS
 # --- Domain and vendor pages ----------------------------------------------------------------
 
 
-def per_campaign_outcomes(rows: Sequence[Mapping], title: str) -> dict:
-    """Per campaign (oldest first): delivered and bounced recipients, bounces split by verdict.
+def per_campaign_outcomes(rows: Sequence[Mapping], title: str, with_delivered: bool = True) -> dict:
+    """Per campaign (oldest first): delivered and bounced recipients, bounces split by verdict; without
+    the delivered bar when `with_delivered` is false (bounces alone, on their own scale).
 
     `rows`: [{"name", "sent", "delivered", <verdict>: n …}]."""
     no_date = _("no date")
@@ -315,7 +316,7 @@ def per_campaign_outcomes(rows: Sequence[Mapping], title: str) -> dict:
         "type": "bar", "name": delivered, "x": xs, "y": [r.get("delivered") or 0 for r in rows],
         "marker": {"color": OUTCOME_COLOURS["delivered"]},
         "hovertemplate": f"%{{x}}<br>{delivered}: %{{y:,}}<extra></extra>",
-    }]
+    }] if with_delivered else []
     for verdict in VERDICTS:
         ys = [r.get(verdict) or 0 for r in rows]
         if any(ys):
@@ -324,7 +325,8 @@ def per_campaign_outcomes(rows: Sequence[Mapping], title: str) -> dict:
                 "marker": {"color": VERDICT_COLOURS[verdict]},
                 "hovertemplate": f"%{{x}}<br>{_verdict_label(verdict)}: %{{y:,}}<extra></extra>",
             })
-    layout = _layout(_(title), x_title=_("Campaign (send date)"), y_title=_("Recipients"), barmode="stack")
+    layout = _layout(_(title), x_title=_("Campaign (send date)"),
+                     y_title=_("Recipients") if with_delivered else _("Bounced recipients"), barmode="stack")
     _category_axis(layout, xs)
     return _figure(data, layout)
 

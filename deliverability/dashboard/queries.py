@@ -301,13 +301,10 @@ VENDOR_CAMPAIGN_HEADER = ("campaign", "sent", "recipients_at_vendor", "bounced_a
 
 
 def vendor_campaign_point(row: dict, tz) -> dict:
-    entry = row["entry"]
-    by_verdict = entry.get("by_verdict") or {}
-    recipients = entry.get("recipients") or 0
-    bounced = entry.get("bounced") or 0
+    """A campaign's CampaignVendorStat sums (with campaign name/date) for the vendor page and its chart."""
     return {"id": row["campaign_id"], "name": row["campaign__name"], "sent": _day(row["campaign__sent_at"], tz),
-            "recipients": recipients, "bounced": bounced, "delivered": max(0, recipients - bounced),
-            **{v: by_verdict.get(v, 0) or 0 for v in VERDICTS}}
+            "recipients": row["recipients"] or 0, "bounced": row["bounced"] or 0, "delivered": row["delivered"] or 0,
+            **{v: row[v] or 0 for v in VERDICTS}}
 
 
 def vendor_campaign_csv_row(row: dict, tz) -> list:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from deliverability.campaigns.models import Event, Upload
 from deliverability.campaigns.services import index_for_search
 from deliverability.domains.services import enrich_domains
+from deliverability.verdicts.recovery import refresh_plans
 from deliverability.verdicts.services import judge_campaign
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def analyze_upload(upload_id: int, nameservers: list[str] | None = None, claim: 
     notes = {"domains": len(names), "unresolved": summary.unresolved,  # DNS unknown: the verdicts say so
              "resolver_unreachable": summary.resolver_unreachable}
     Upload.objects.filter(pk=upload.pk).update(analyzed_at=timezone.now(), analysis=notes)
+    # This upload's complaints and suppressions can change other campaigns' un-suppression plans too.
+    refresh_plans(upload.organization_id)
     return {**notes, "resolved": summary.resolved, "campaigns": judged}
 
 

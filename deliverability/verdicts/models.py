@@ -138,3 +138,92 @@ class CampaignNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on campaign {self.campaign_id}"
+
+
+class CampaignVendorStat(models.Model):
+    """One row per (campaign, answering vendor, recipient domain): the vendor page's chart, domains table and
+    campaigns table all sum these rows, so they agree. Recipients are counted under the vendor that answered
+    for them (``RecipientFacts.answering_vendor``: the bounce text or remote MTA when it names one, else the
+    domain's MX); ``bounced`` and the verdict counters are over bounced recipients only (the verdict columns
+    add up to ``bounced``). Rebuilt with the campaign's verdicts (``services.store_vendor_rollups``)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="vendor_stats")
+    vendor = models.CharField(max_length=40)
+    domain = models.CharField(max_length=253)
+    recipients = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    # …and one counter per verdict, named after it (added below the class from VerdictKind).
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "vendor", "domain"], name="one_vendor_stat")]
+        indexes = [models.Index(fields=["vendor", "campaign"], name="vendorstat_vendor_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} / {self.domain} in campaign {self.campaign_id}"
+
+
+for _verdict in VerdictKind:
+    CampaignVendorStat.add_to_class(_verdict.value, models.PositiveIntegerField(default=0))
+
+
+class CampaignSignatureStat(models.Model):
+    """Bounces per (campaign, answering vendor, category, signature), with the example text the vendor page
+    shows (the greatest diagnostic, as ``Max`` picks it): the page sums a few rows per campaign instead of
+    aggregating every verdict. Rebuilt with the campaign's verdicts (``services.store_vendor_rollups``)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="signature_stats")
+    vendor = models.CharField(max_length=40)
+    category = models.CharField(max_length=24, blank=True)
+    signature = models.CharField(max_length=40, blank=True)
+    bounced = models.PositiveIntegerField(default=0)
+    example = models.TextField(blank=True)  # untrusted: escape everywhere
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "vendor", "category", "signature"],
+                                               name="one_signature_stat")]
+        indexes = [models.Index(fields=["vendor", "campaign"], name="signaturestat_vendor_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.signature} in campaign {self.campaign_id}"
+
+
+class CampaignRecovery(models.Model):
+    """The ESP un-suppression plan of a campaign as its page shows it (``summary``: counts per ESP, list,
+    file, missing and excluded reason), stored by the analysis with one ``RecoveryEntry`` per address and
+    list (the files stream from those).
+
+    ``inputs`` is the organisation's uploads as they were when the plan was computed
+    (``recovery.inputs_stamp``): the plan reads the campaign's events and verdicts and the complaint /
+    unsubscribe history of its addresses in every other campaign, which another upload can change. A plan
+    whose ``inputs`` differ from the uploads now is stale: the page says so instead of showing it."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="recovery")
+    summary = models.JSONField(default=dict)
+    inputs = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Recovery plan of campaign {self.campaign_id}"
+
+
+class RecoveryEntry(models.Model):
+    """One line of a campaign's un-suppression plan: an address on one ESP list (``list``, with the ESP's id
+    for it), or an address that cannot go in the ESP's file (``list`` empty, ``missing`` the reason code).
+    ``position`` is the plan's order (list, address, id; then the missing lines), so a file streams in the
+    order the pure builders use, whatever the database's collation."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    esp = models.CharField(max_length=12)
+    position = models.PositiveIntegerField()
+    list = models.CharField(max_length=20, blank=True)
+    email = models.CharField(max_length=320)
+    esp_id = models.CharField(max_length=40, blank=True)
+    detail = models.TextField(blank=True)  # what the ESP said: untrusted text
+    missing = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["campaign", "esp", "position"], name="recovery_entry_order")]
+
+    def __str__(self) -> str:
+        return f"{self.esp} {self.list or self.missing} in campaign {self.campaign_id}"

@@ -13,3 +13,5 @@ def on_upload_imported(sender, upload_id: int, **kwargs) -> None:
 def on_campaigns_changed(sender, organization_id: int, campaign_ids, **kwargs) -> None:
     if campaign_ids:
         dispatch(tasks.judge_campaigns, list(campaign_ids))
+    # The deleted events may have been other campaigns' complaints: their un-suppression plans too.
+    dispatch(tasks.refresh_recovery_plans, organization_id)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from deliverability.accounts import audit
 from deliverability.accounts.models import Organization
 from deliverability.campaigns.models import Campaign, Event, Recipient
+from deliverability.verdicts import recovery
 from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
 
 
@@ -60,7 +61,11 @@ def purge_organization(org: Organization, now: datetime | None = None) -> Purged
                    .exclude(Q(pk__in=Event.objects.filter(organization=org).values("recipient_id")))
                    .exclude(Q(pk__in=RecipientVerdict.objects.filter(organization=org).values("recipient_id"))))
         result.recipients = orphans.delete()[1].get("campaigns.Recipient", 0)
+        # The purged complaints no longer keep addresses of other campaigns off their ESP files.
+        recovery.mark_stale(org.pk)
     result.campaigns = len(campaign_ids)
+    if result.events or result.verdicts:
+        recovery.refresh_plans(org.pk)  # the plans marked stale above, computed again now rather than on a visit
     if result.events or result.verdicts or result.recipients:
         audit.record(audit.Action.RETENTION, organization=org,
                      summary=f"Retention ({org.retention_days} days): purged {result.events} events", **asdict(result))

@@ -32,6 +32,7 @@ from deliverability.verdicts.facts import (
     vendor_patterns,
 )
 from deliverability.verdicts.judge import Verdict, apply_override, judge
+from deliverability.verdicts.recovery import store_plan
 
 log = logging.getLogger(__name__)
 
@@ -230,8 +231,11 @@ def _judge_locked(campaign: Campaign) -> stored.CampaignDiagnosis | None:
         })
         _store_domain_stats(campaign, all_facts, verdicts, domains)
         _store_timeline(campaign, minutes)
+        store_vendor_rollups(campaign.pk)
         if campaign.sent_at is None and ordered and ordered[0].occurred_at:
             Campaign.objects.filter(pk=campaign.pk).update(sent_at=ordered[0].occurred_at)
+        # Last: the plan's history queries turn sequential scans off for the rest of the transaction.
+        store_plan(campaign)
     return row
 
 
@@ -280,6 +284,44 @@ def _store_domain_stats(campaign, all_facts, verdicts, domains) -> None:
         [stored.CampaignDomainStat(campaign=campaign, domain=name, **entry) for name, entry in stats.items()],
         batch_size=2000,
     )
+
+
+def store_vendor_rollups(campaign_id: int) -> None:
+    """The vendor page's rollups of one campaign (CampaignVendorStat, CampaignSignatureStat), from its stored
+    verdicts and domain rows: the analysis calls it after writing them, the backfill command for campaigns
+    judged before these rollups existed, so both build them the same way.
+
+    A delivered recipient's answering vendor is its domain's MX vendor (no bounce text names another), which
+    the domain row keeps; every other recipient has a verdict row carrying its answering vendor."""
+    verdicts = stored.RecipientVerdict.objects.filter(campaign_id=campaign_id).exclude(vendor="")
+    per_domain: dict[tuple[str, str], dict] = {}
+
+    def entry(vendor: str, domain: str) -> dict:
+        return per_domain.setdefault((vendor, domain), {"recipients": 0, "delivered": 0, "bounced": 0,
+                                                        **dict.fromkeys(VERDICT_NAMES, 0)})
+
+    for vendor, domain, delivered in (stored.CampaignDomainStat.objects.filter(campaign_id=campaign_id, delivered__gt=0)
+                                      .exclude(vendor="").values_list("vendor", "domain", "delivered")):
+        row = entry(vendor, domain)
+        row["recipients"] += delivered
+        row["delivered"] += delivered
+    for row in verdicts.values("vendor", "domain", "outcome", "verdict").annotate(n=Count("id")).order_by():
+        counts = entry(row["vendor"], row["domain"])
+        counts["recipients"] += row["n"]
+        if row["outcome"] == "bounce":
+            counts["bounced"] += row["n"]
+            counts[row["verdict"]] += row["n"]
+    signatures = (verdicts.filter(outcome="bounce").values("vendor", "category", "signature")
+                  .annotate(n=Count("id"), example=Max("diagnostic")).order_by())
+    stored.CampaignVendorStat.objects.filter(campaign_id=campaign_id).delete()
+    stored.CampaignVendorStat.objects.bulk_create(
+        [stored.CampaignVendorStat(campaign_id=campaign_id, vendor=vendor, domain=domain, **counts)
+         for (vendor, domain), counts in sorted(per_domain.items())], batch_size=2000)
+    stored.CampaignSignatureStat.objects.filter(campaign_id=campaign_id).delete()
+    stored.CampaignSignatureStat.objects.bulk_create(
+        [stored.CampaignSignatureStat(campaign_id=campaign_id, vendor=r["vendor"], category=r["category"],
+                                      signature=r["signature"], bounced=r["n"], example=r["example"] or "")
+         for r in signatures], batch_size=2000)
 
 
 def _store_timeline(campaign, minutes: Counter) -> None:

@@ -21,3 +21,28 @@ def purge_expired_events() -> dict:
     from deliverability.verdicts.retention import purge_all
 
     return purge_all()
+
+
+@shared_task(queue="reports", acks_late=True, time_limit=1800)
+def refresh_recovery_plans(organization_id: int) -> dict:
+    """After an upload's deletion (its campaigns judged again): the organisation's other un-suppression plans."""
+    from deliverability.verdicts.recovery import refresh_plans
+
+    return dict(refresh_plans(organization_id))
+
+
+@shared_task(queue="reports", acks_late=True, time_limit=1800)
+def store_recovery_plan(campaign_id: int) -> bool:
+    """A stale un-suppression plan a page asked for (the page says it is being computed meanwhile)."""
+    from django.core.cache import cache
+
+    from deliverability.campaigns.models import Campaign
+    from deliverability.verdicts.recovery import refresh_key, store_plan
+
+    try:
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        if campaign is not None:
+            store_plan(campaign)
+        return campaign is not None
+    finally:
+        cache.delete(refresh_key(campaign_id))

@@ -25,8 +25,9 @@ import json
 import re
 import shlex
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
@@ -333,6 +334,18 @@ def plan_recovery(candidates: Iterable[Candidate]) -> RecoveryPlan:
 
 
 # --- The files -----------------------------------------------------------------------------------
+# Each builder streams its file, line by line, from a FileSource: the ESP's entries on the file's lists in the
+# plan's order (list, address, ESP id), its missing lines (address, code), and the counts the heads name. The
+# source is a plan in memory (``ExportFile.build``) or the plan the analysis stored (verdicts.recovery), so a
+# 200,000-address file starts at once.
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    entries: Iterable[Entry]  # on the file's lists only, sorted by (list, email, esp_id)
+    missing: Iterable[tuple[str, str]]  # (email, MISSING_* code), sorted
+    count: int  # distinct addresses the file carries
+    missing_count: int  # the ESP's missing lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,18 +353,39 @@ class ExportFile:
     name: str  # the download's file name, after the campaign's
     content_type: str
     lists: tuple[str, ...]  # the ESP lists it covers
-    build: Callable[[EspPlan], str]
+    stream: Callable[[FileSource], Iterator[str]]
+
+    def source(self, plan: EspPlan) -> FileSource:
+        return FileSource(entries=[e for e in plan.entries if e.list in self.lists], missing=plan.missing,
+                          count=file_count(plan, self), missing_count=len(plan.missing))
+
+    def build(self, plan: EspPlan) -> str:
+        """The whole file from a plan in memory."""
+        return "".join(self.stream(self.source(plan)))
 
 
-def _csv(header: Sequence[str] | None, rows: Iterable[Sequence[object]]) -> str:
-    """CSV text; every cell through the formula guard (``exports.safe_cell``)."""
+def _csv(header: Sequence[str] | None, rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """CSV lines; every cell through the formula guard (``exports.safe_cell``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    if header:
-        writer.writerow(header)
+    for row in ([header] if header else []):
+        writer.writerow(row)
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
-    return out.getvalue()
+        if out.tell() > 8192:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _distinct_emails(entries: Iterable[Entry]) -> Iterator[str]:
+    """The addresses of entries sorted by address (one list), each once."""
+    last = None
+    for entry in entries:
+        if entry.email != last:
+            last = entry.email
+            yield entry.email
 
 
 def formula_guarded(email: str) -> bool:
@@ -359,18 +393,24 @@ def formula_guarded(email: str) -> bool:
     return safe_cell(email) != email
 
 
-def _sendgrid_body(list_name: str) -> Callable[[EspPlan], str]:
-    def build(plan: EspPlan) -> str:
-        # The request body of DELETE /v3/suppression/bounces and DELETE /v3/suppression/blocks:
-        # {"emails": [...]} (never "delete_all", which empties the whole list).
-        # Source: twilio.com/docs/sendgrid/api-reference/bounces-api/delete-bounces, blocks-api/delete-blocks.
-        return json.dumps({"emails": plan.emails(list_name)}, indent=2, ensure_ascii=False) + "\n"
-    return build
+def _sendgrid_body(source: FileSource) -> Iterator[str]:
+    # The request body of DELETE /v3/suppression/bounces and DELETE /v3/suppression/blocks:
+    # {"emails": [...]} (never "delete_all", which empties the whole list), as json.dumps(indent=2) writes it.
+    # Source: twilio.com/docs/sendgrid/api-reference/bounces-api/delete-bounces, blocks-api/delete-blocks.
+    emails = _distinct_emails(source.entries)
+    first = next(emails, None)
+    if first is None:
+        yield '{\n  "emails": []\n}\n'
+        return
+    yield '{\n  "emails": [\n    ' + json.dumps(first, ensure_ascii=False)
+    for email in emails:
+        yield ",\n    " + json.dumps(email, ensure_ascii=False)
+    yield "\n  ]\n}\n"
 
 
-def _sendgrid_csv(plan: EspPlan) -> str:
+def _sendgrid_csv(source: FileSource) -> Iterator[str]:
     # One address per row for the suppression pages' "remove" actions, with the list it is on.
-    return _csv(("email", "list"), ((e.email, e.list) for e in plan.entries))
+    return _csv(("email", "list"), ((e.email, e.list) for e in source.entries))
 
 
 def _script_head(title: str, lines: Sequence[str], count: int) -> list[str]:
@@ -380,97 +420,101 @@ def _script_head(title: str, lines: Sequence[str], count: int) -> list[str]:
     return head
 
 
-def _mailgun_script(plan: EspPlan) -> str:
+def _lines(head: Sequence[str], body: Iterable[str]) -> Iterator[str]:
+    """A script: the head's lines, then one line per body item, each ending in a newline."""
+    yield "\n".join(head) + "\n"
+    for line in body:
+        yield line + "\n"
+
+
+def _mailgun_script(source: FileSource) -> Iterator[str]:
     # DELETE /v3/<domain>/bounces/<address>: "Clears a given bounce event. The delivery to the
     # deleted email address resumes until it bounces again." Bounce lists are per sending domain.
     # Source: mailgun/documentation source/api-suppressions.rst ("Delete a single bounce").
-    emails = plan.emails("bounces")
-    lines = _script_head("Mailgun: delete these addresses from the domain's bounce list.", [
+    head = _script_head("Mailgun: delete these addresses from the domain's bounce list.", [
         "Needs MAILGUN_API_KEY and MAILGUN_DOMAIN (the sending domain; run once per domain).",
         "MAILGUN_API_BASE defaults to https://api.mailgun.net (EU accounts: https://api.eu.mailgun.net).",
         "HTTP 404 for an address means it was not on the list.",
-    ], len(emails))
-    lines += [': "${MAILGUN_API_KEY:?set MAILGUN_API_KEY}" "${MAILGUN_DOMAIN:?set MAILGUN_DOMAIN}"',
-              'MAILGUN_API_BASE="${MAILGUN_API_BASE:-https://api.mailgun.net}"', ""]
-    for email in emails:
+    ], source.count)
+    head += [': "${MAILGUN_API_KEY:?set MAILGUN_API_KEY}" "${MAILGUN_DOMAIN:?set MAILGUN_DOMAIN}"',
+             'MAILGUN_API_BASE="${MAILGUN_API_BASE:-https://api.mailgun.net}"', ""]
+
+    def line(email: str) -> str:
         path = shlex.quote(quote(email, safe="@"))
-        lines.append(f"printf '%s ' {shlex.quote(email)}; curl -sS -o /dev/null -w '%{{http_code}}\\n' -X DELETE"
-                     f' --user "api:${{MAILGUN_API_KEY}}" "${{MAILGUN_API_BASE}}/v3/${{MAILGUN_DOMAIN}}/bounces/"{path}')
-    return "\n".join(lines) + "\n"
+        return (f"printf '%s ' {shlex.quote(email)}; curl -sS -o /dev/null -w '%{{http_code}}\\n' -X DELETE"
+                f' --user "api:${{MAILGUN_API_KEY}}" "${{MAILGUN_API_BASE}}/v3/${{MAILGUN_DOMAIN}}/bounces/"{path}')
+    return _lines(head, (line(email) for email in _distinct_emails(source.entries)))
 
 
-def _mailgun_csv(plan: EspPlan) -> str:
-    return _csv(("address",), ((email,) for email in plan.emails("bounces")))
+def _mailgun_csv(source: FileSource) -> Iterator[str]:
+    return _csv(("address",), ((email,) for email in _distinct_emails(source.entries)))
 
 
-def _postmark_script(plan: EspPlan) -> str:
+def _postmark_script(source: FileSource) -> Iterator[str]:
     # PUT /bounces/{bounceid}/activate with the server token (X-Postmark-Server-Token): reactivates
     # the address Postmark deactivated on that bounce. Source: ActiveCampaign/postmark.js
     # (activateBounce → PUT /bounces/{id}/activate); postmarker docs (bounce.activate()).
-    entries = [e for e in plan.entries if e.list == "reactivate"]
-    lines = _script_head("Postmark: reactivate the addresses deactivated by these bounces.", [
+    head = _script_head("Postmark: reactivate the addresses deactivated by these bounces.", [
         "Needs POSTMARK_SERVER_TOKEN (the server the bounces belong to).",
-        *([f"{len(plan.missing)} more address(es) cannot be reactivated from here: see the export page."]
-          if plan.missing else []),
-    ], len({e.email for e in entries}))
-    lines += [': "${POSTMARK_SERVER_TOKEN:?set POSTMARK_SERVER_TOKEN}"', ""]
-    for entry in entries:
-        lines.append(f"printf '%s ' {shlex.quote(entry.email)}; curl -sS -o /dev/null -w '%{{http_code}}\\n' -X PUT"
-                     ' -H "Accept: application/json" -H "X-Postmark-Server-Token: ${POSTMARK_SERVER_TOKEN}"'
-                     f" https://api.postmarkapp.com/bounces/{entry.esp_id}/activate")
-    return "\n".join(lines) + "\n"
+        *([f"{source.missing_count} more address(es) cannot be reactivated from here: see the export page."]
+          if source.missing_count else []),
+    ], source.count)
+    head += [': "${POSTMARK_SERVER_TOKEN:?set POSTMARK_SERVER_TOKEN}"', ""]
+    return _lines(head, (
+        f"printf '%s ' {shlex.quote(entry.email)}; curl -sS -o /dev/null -w '%{{http_code}}\\n' -X PUT"
+        ' -H "Accept: application/json" -H "X-Postmark-Server-Token: ${POSTMARK_SERVER_TOKEN}"'
+        f" https://api.postmarkapp.com/bounces/{entry.esp_id}/activate" for entry in source.entries))
 
 
-def _postmark_csv(plan: EspPlan) -> str:
-    rows = [(e.email, e.esp_id, e.detail, "reactivate") for e in plan.entries]
-    rows += [(email, "", "", code) for email, code in plan.missing]
+def _postmark_csv(source: FileSource) -> Iterator[str]:
+    rows = chain(((e.email, e.esp_id, e.detail, "reactivate") for e in source.entries),
+                 ((email, "", "", code) for email, code in source.missing))
     return _csv(("email", "bounce_id", "bounce_type", "action"), rows)
 
 
-def _ses_script(plan: EspPlan) -> str:
+def _ses_script(source: FileSource) -> Iterator[str]:
     # aws sesv2 delete-suppressed-destination --email-address <value>: "Removes an email address
     # from the suppression list for your account." The list is per AWS account and Region.
     # Source: docs.aws.amazon.com/cli/latest/reference/sesv2/delete-suppressed-destination.html.
-    emails = plan.emails("suppression_list")
-    lines = _script_head("Amazon SES: remove these addresses from the account-level suppression list.", [
+    head = _script_head("Amazon SES: remove these addresses from the account-level suppression list.", [
         "Runs with the AWS CLI's credentials and Region (add --region to each line for another one).",
         "NotFoundException for an address means it was not on the list; the script goes on.",
-    ], len(emails))
-    lines += [f"aws sesv2 delete-suppressed-destination --email-address {shlex.quote(email)}" for email in emails]
-    return "\n".join(lines) + "\n"
+    ], source.count)
+    return _lines(head, (f"aws sesv2 delete-suppressed-destination --email-address {shlex.quote(email)}"
+                         for email in _distinct_emails(source.entries)))
 
 
 SES_BULK_DELETE_LIMIT = 10_000
 
 
-def _ses_csv(plan: EspPlan) -> str:
+def _ses_csv(source: FileSource) -> Iterator[str]:
     # The bulk form: one address per line, no header (the docs' "CSV format example for removing
     # addresses"; adding takes "address,reason"), put in S3 and given to CreateImportJob with
     # SuppressionListImportAction DELETE; at most 10,000 addresses per S3 object and call (boto3
     # sesv2 create_import_job; docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list.html,
     # "Removing email addresses in bulk", read in a mirror of that page).
-    return _csv(None, ((email,) for email in plan.emails("suppression_list")))
+    return _csv(None, ((email,) for email in _distinct_emails(source.entries)))
 
 
-def _mailchimp_csv(plan: EspPlan) -> str:
+def _mailchimp_csv(source: FileSource) -> Iterator[str]:
     # An audience import: Mailchimp matches the "Email Address" column (the header of its own
     # audience exports, formats.md §1.7); import as Subscribed with "update existing contacts".
     # Mailchimp may keep some cleaned: "cleaned addresses … you can't edit them" (mailchimp.com/help/
     # about-cleaned-contacts), and the API refuses a member "in a compliance state due to unsubscribe,
     # bounce, or compliance review" (mailchimp/wordpress#93); the page says so.
-    return _csv(("Email Address",), ((email,) for email in plan.emails("cleaned")))
+    return _csv(("Email Address",), ((email,) for email in _distinct_emails(source.entries)))
 
 
-def _hubspot_csv(plan: EspPlan) -> str:
+def _hubspot_csv(source: FileSource) -> Iterator[str]:
     # HubSpot has no bulk unbounce: the CSV lists the contacts to unbounce one by one in HubSpot
     # (contact record → Unbounce; knowledge.hubspot.com "Send emails to contacts who previously bounced").
-    return _csv(("Email", "Bounce category"), ((e.email, e.detail) for e in plan.entries))
+    return _csv(("Email", "Bounce category"), ((e.email, e.detail) for e in source.entries))
 
 
 FILES: dict[str, tuple[ExportFile, ...]] = {
     SENDGRID: (
-        ExportFile("sendgrid-bounces-delete.json", "application/json", ("bounces",), _sendgrid_body("bounces")),
-        ExportFile("sendgrid-blocks-delete.json", "application/json", ("blocks",), _sendgrid_body("blocks")),
+        ExportFile("sendgrid-bounces-delete.json", "application/json", ("bounces",), _sendgrid_body),
+        ExportFile("sendgrid-blocks-delete.json", "application/json", ("blocks",), _sendgrid_body),
         ExportFile("sendgrid-suppressions.csv", "text/csv", ("bounces", "blocks"), _sendgrid_csv),
     ),
     MAILGUN: (
@@ -490,6 +534,9 @@ FILES: dict[str, tuple[ExportFile, ...]] = {
 }
 
 
+ALL_LISTS: tuple[str, ...] = tuple(dict.fromkeys(name for files in FILES.values() for f in files for name in f.lists))
+
+
 def export_file(esp: str, name: str) -> ExportFile | None:
     return next((f for f in FILES.get(esp, ()) if f.name == name), None)
 
@@ -497,3 +544,23 @@ def export_file(esp: str, name: str) -> ExportFile | None:
 def file_count(plan: EspPlan, export: ExportFile) -> int:
     """Addresses the file carries."""
     return len({e.email for e in plan.entries if e.list in export.lists})
+
+
+def summarise(plan: RecoveryPlan) -> dict:
+    """What the un-suppression page shows of a plan, as JSON (codes, not words; the analysis stores it):
+    per ESP with anything to lift or to explain, its addresses, addresses per ESP list, per file and per
+    missing reason, and how many the CSV formula guard changes; the total, the addresses whose files named
+    no ESP, and the suppressed addresses left out per reason."""
+    esps = {}
+    for esp in ESPS:
+        esp_plan = plan.esps[esp]
+        if not esp_plan.count and not esp_plan.missing:
+            continue
+        missing: dict[str, int] = {}
+        for _email, code in esp_plan.missing:
+            missing[code] = missing.get(code, 0) + 1
+        esps[esp] = {"count": esp_plan.count, "lists": esp_plan.lists,
+                     "files": {f.name: file_count(esp_plan, f) for f in FILES[esp]}, "missing": missing,
+                     "guarded": sum(1 for email in esp_plan.emails() if formula_guarded(email))}
+    return {"esps": esps, "total": plan.total, "without_esp": plan.without_esp,
+            "excluded": dict(sorted(plan.excluded.items()))}

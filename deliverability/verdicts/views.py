@@ -7,7 +7,7 @@ import re
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext, gettext_lazy
@@ -17,7 +17,7 @@ from deliverability.accounts.forms import EraseForm
 from deliverability.accounts.models import Organization
 from deliverability.accounts.tenancy import Access, get_for_org, login_view, org_view, staff_view
 from deliverability.campaigns.models import Campaign, Recipient
-from deliverability.verdicts import services, unsuppress
+from deliverability.verdicts import recovery, services, unsuppress
 from deliverability.verdicts.erasure import erase_address
 from deliverability.verdicts.explanations import (
     VENDOR_CATEGORY_EXPLANATIONS,
@@ -27,7 +27,6 @@ from deliverability.verdicts.explanations import (
 from deliverability.verdicts.explanations import glossary as glossary_in_language
 from deliverability.verdicts.guidance import vendor_guidance
 from deliverability.verdicts.models import VERDICT_CHOICES, CampaignDomainStat, CampaignNote, RecipientVerdict
-from deliverability.verdicts.recovery import campaign_recovery_plan
 
 _DOMAIN = re.compile(r"^[a-z0-9.-]{1,253}$")
 _IPS = re.compile(r"^[0-9a-fA-F:./, ]{1,300}$")
@@ -231,37 +230,42 @@ EXCLUDED_REASONS = {
 }
 
 
-@org_view(Access.MANAGE)
-def recovery_exports(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """The page before any download: per ESP, what its file will do and how many addresses."""
-    camp = get_for_org(Campaign, request.org, pk=campaign_id)
-    plan = campaign_recovery_plan(camp)
+def _recovery_page_context(summary: dict) -> dict:
+    """The page's words around a stored summary (``unsuppress.summarise``)."""
     esps = []
     for esp in unsuppress.ESPS:
-        esp_plan = plan.esps[esp]
-        if not esp_plan.count and not esp_plan.missing:
+        entry = summary["esps"].get(esp)
+        if entry is None:
             continue
-        missing = {}
-        for _email, code in esp_plan.missing:
-            missing[code] = missing.get(code, 0) + 1
         esps.append({
-            "id": esp, "name": unsuppress.ESP_NAMES[esp], "action": ESP_ACTIONS[esp], "count": esp_plan.count,
-            "lists": [(LIST_NAMES.get(name, name), n) for name, n in esp_plan.lists.items()],
-            "files": [{"name": f.name, "count": unsuppress.file_count(esp_plan, f)} for f in unsuppress.FILES[esp]],
-            "missing": [(MISSING_REASONS[code], n) for code, n in missing.items()],
-            "guarded": sum(1 for email in esp_plan.emails() if unsuppress.formula_guarded(email)),
+            "id": esp, "name": unsuppress.ESP_NAMES[esp], "action": ESP_ACTIONS[esp], "count": entry["count"],
+            "lists": [(LIST_NAMES.get(name, name), n) for name, n in entry["lists"].items()],
+            "files": [{"name": f.name, "count": entry["files"].get(f.name, 0)} for f in unsuppress.FILES[esp]],
+            "missing": [(MISSING_REASONS[code], n) for code, n in entry["missing"].items()],
+            "guarded": entry["guarded"],
             "bulk_limit": unsuppress.SES_BULK_DELETE_LIMIT
-            if esp == unsuppress.SES and esp_plan.count > unsuppress.SES_BULK_DELETE_LIMIT else None,
+            if esp == unsuppress.SES and entry["count"] > unsuppress.SES_BULK_DELETE_LIMIT else None,
         })
-    return render(request, "verdicts/recovery_exports.html", {
-        "org": request.org, "campaign": camp, "esps": esps, "total": plan.total, "without_esp": plan.without_esp,
-        "excluded": [(EXCLUDED_REASONS[code], n) for code, n in sorted(plan.excluded.items())],
-    })
+    return {"esps": esps, "total": summary["total"], "without_esp": summary["without_esp"],
+            "excluded": [(EXCLUDED_REASONS[code], n) for code, n in sorted(summary["excluded"].items())]}
+
+
+@org_view(Access.MANAGE)
+def recovery_exports(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The page before any download: per ESP, what its file will do and how many addresses (the plan the
+    analysis stored; while it is being computed again, the page says so and shows no figure)."""
+    camp = get_for_org(Campaign, request.org, pk=campaign_id)
+    summary, _fresh = recovery.current_summary(camp)
+    context = {"org": request.org, "campaign": camp, "computing": summary is None}
+    if summary is not None:
+        context |= _recovery_page_context(summary)
+    return render(request, "verdicts/recovery_exports.html", context)
 
 
 @org_view(Access.MANAGE)
 def recovery_export_download(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """One ESP file (?esp=…&file=…), audit-logged; without them, the page that explains the files."""
+    """One ESP file (?esp=…&file=…), audit-logged, streamed from the stored plan; without them, the page that
+    explains the files (also while the plan is being computed again)."""
     camp = get_for_org(Campaign, request.org, pk=campaign_id)
     esp, name = request.GET.get("esp", ""), request.GET.get("file", "")
     if not esp and not name:
@@ -269,9 +273,17 @@ def recovery_export_download(request: HttpRequest, campaign_id: int) -> HttpResp
     export = unsuppress.export_file(esp, name)
     if export is None:
         raise Http404("No such export file")
-    esp_plan = campaign_recovery_plan(camp).esps[esp]
-    count = unsuppress.file_count(esp_plan, export)
-    response = HttpResponse(export.build(esp_plan), content_type=f"{export.content_type}; charset=utf-8")
+    summary, _fresh = recovery.current_summary(camp)
+    if summary is None:
+        messages.info(request, gettext("The un-suppression plan is being computed again after new data: "
+                                       "download the file once this page shows its figures."))
+        return redirect("recovery_exports", org_slug=request.org.slug, campaign_id=camp.pk)
+    entry = summary["esps"].get(esp, {})
+    count = entry.get("files", {}).get(export.name, 0)
+    source = unsuppress.FileSource(
+        entries=recovery.stored_entries(camp, esp, export.lists), missing=recovery.stored_missing(camp, esp),
+        count=count, missing_count=sum(entry.get("missing", {}).values()))
+    response = StreamingHttpResponse(export.stream(source), content_type=f"{export.content_type}; charset=utf-8")
     stem = slugify(camp.name)[:80] or f"campaign-{camp.pk}"
     response["Content-Disposition"] = f'attachment; filename="{stem}-{export.name}"'
     # The audit names the campaign, the ESP, the file and its count, never an address.

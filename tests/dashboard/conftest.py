@@ -9,6 +9,7 @@ import pytest
 from deliverability.campaigns.models import Diagnostic, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
+from deliverability.verdicts.services import store_vendor_rollups
 from tests.factories import make_campaign
 
 SCRIPT_DIAGNOSTIC = '550 5.1.1 <script>alert("pwned")</script> User unknown'
@@ -110,6 +111,9 @@ def diagnosed(org_a, org_b):
     CampaignDomainStat.objects.create(campaign=borealis, domain="northwind-freight.com", kind="corporate",
                                       vendor="proofpoint", recipients=3, bounced=1, filter_rejection=1)
     diagnose(borealis, headline="Borealis")
+    # The vendor page's rollups, from the rows above, as the analysis builds them after writing its verdicts.
+    for campaign in (october, november, borealis):
+        store_vendor_rollups(campaign.pk)
     # The analysis makes an upload's addresses searchable (campaigns.services.index_for_search); these rows
     # were built by hand, so they are indexed by hand.
     RecipientSearch.objects.bulk_create(

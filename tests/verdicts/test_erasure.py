@@ -9,7 +9,7 @@ from deliverability.accounts.audit import address_fingerprint
 from deliverability.accounts.models import AuditEvent
 from deliverability.campaigns.models import Campaign, Event, Recipient
 from deliverability.verdicts.erasure import erase_address
-from deliverability.verdicts.models import CampaignDiagnosis, CampaignNote, RecipientVerdict
+from deliverability.verdicts.models import CampaignDiagnosis, CampaignNote, CampaignSignatureStat, RecipientVerdict
 from deliverability.verdicts.services import set_override
 from tests.portal_data import SUBJECT, import_campaign, recent
 
@@ -59,6 +59,9 @@ def test_erasure_leaves_no_trace_of_the_address_outside_the_audit_fact(client, o
                    for v in RecipientVerdict.objects.filter(organization=org_b)}
     org_b_rows |= {f"campaigns_diagnostic.text#{e.diagnostic_id}" for e in Event.objects.filter(organization=org_b)
                    if e.diagnostic_id}
+    # The vendor page's rollup keeps an example bounce text per signature: org B's, from its own verdicts.
+    org_b_rows |= {f"verdicts_campaignsignaturestat.example#{r.pk}"
+                   for r in CampaignSignatureStat.objects.filter(campaign__organization=org_b)}
     assert leftovers and set(leftovers) <= org_b_rows, "only the other organisation's own data may keep it"
     assert not Recipient.objects.filter(organization=org_a, email=SUBJECT).exists()
     assert Recipient.objects.filter(organization=org_b, email=SUBJECT).exists()

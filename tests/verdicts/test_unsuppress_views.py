@@ -10,6 +10,7 @@ import pytest
 from deliverability.accounts.models import AuditEvent
 from deliverability.campaigns import services
 from deliverability.campaigns.models import Campaign
+from deliverability.verdicts import services as verdict_services
 from deliverability.verdicts.analysis import analyze_upload
 from deliverability.verdicts.models import RecipientVerdict
 from tests.factories import make_membership, make_user
@@ -57,6 +58,12 @@ def manager(org_a):
     return user
 
 
+def content(response) -> bytes:
+    """A download's bytes (the files stream from the stored plan)."""
+    assert response.streaming, "the ESP files are streamed"
+    return b"".join(response.streaming_content)
+
+
 def page_url(campaign):
     return f"/o/{campaign.organization.slug}/campaigns/{campaign.pk}/recovery/"
 
@@ -94,7 +101,7 @@ def test_a_download_holds_only_the_address_to_keep_and_is_audited(client, manage
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"] == 'attachment; filename="q4-newsletter-sendgrid-blocks-delete.json"'
-    assert json.loads(response.content) == {"emails": ["ana@northwind-freight.com"]}
+    assert json.loads(content(response)) == {"emails": ["ana@northwind-freight.com"]}
     entry = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert entry.user == manager and entry.organization == imported.organization
     assert entry.detail == {"path": f"{page_url(imported)}download/", "campaign_id": imported.pk, "esp": "sendgrid",
@@ -105,13 +112,13 @@ def test_a_download_holds_only_the_address_to_keep_and_is_audited(client, manage
 def test_a_csv_download_is_guarded_and_audited_once(client, manager, imported):
     client.force_login(manager)
     response = client.get(download_url(imported, "sendgrid", "sendgrid-suppressions.csv"))
-    assert response.content.decode() == "email,list\r\nana@northwind-freight.com,blocks\r\n"
+    assert content(response).decode() == "email,list\r\nana@northwind-freight.com,blocks\r\n"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count() == 1  # not the middleware's too
 
 
 def test_an_empty_esp_file_downloads_empty_and_an_unknown_one_is_404(client, manager, imported):
     client.force_login(manager)
-    assert json.loads(client.get(download_url(imported, "sendgrid", "sendgrid-bounces-delete.json")).content) == {"emails": []}
+    assert json.loads(content(client.get(download_url(imported, "sendgrid", "sendgrid-bounces-delete.json")))) == {"emails": []}
     assert client.get(download_url(imported, "sendgrid", "ses-delete-suppressed.sh")).status_code == 404
     assert client.get(download_url(imported, "nope", "x.csv")).status_code == 404
     assert client.get(f"{page_url(imported)}download/").status_code == 302  # no file named: the page
@@ -133,10 +140,11 @@ def test_viewers_get_403_and_other_organisations_404(client, org_a, org_b, impor
 
 def test_an_override_to_invalid_takes_the_address_off_the_files(client, staff, imported):
     row = RecipientVerdict.objects.get(campaign=imported, email="ana@northwind-freight.com")
-    row.verdict = row.override_verdict = "invalid_recipient"
-    row.save()
     client.force_login(staff)
-    assert json.loads(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")).content) == {"emails": []}
+    assert json.loads(content(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")))) == {
+        "emails": ["ana@northwind-freight.com"]}  # the plan stored before the override
+    verdict_services.set_override(row, "invalid_recipient", staff)
+    assert json.loads(content(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")))) == {"emails": []}
     assert "2 addresses: the verdict is invalid recipient" in client.get(page_url(imported)).content.decode()
 
 
@@ -160,7 +168,7 @@ def test_ses_end_to_end_script_and_the_bulk_limit_note(client, manager, org_a, m
     campaign = Campaign.objects.get(organization=org_a, name="SES launch")
     assert set(RecipientVerdict.objects.filter(campaign=campaign).values_list("verdict", flat=True)) == {"sender_issue"}
     client.force_login(manager)
-    script = client.get(download_url(campaign, "ses", "ses-delete-suppressed.sh")).content.decode()
+    script = content(client.get(download_url(campaign, "ses", "ses-delete-suppressed.sh"))).decode()
     assert script.count("aws sesv2 delete-suppressed-destination --email-address ") == 2
     assert "--email-address bo@northwind-freight.com" in script
     assert "at most" not in client.get(page_url(campaign)).content.decode()
@@ -176,5 +184,5 @@ def test_a_complaint_stored_in_another_campaign_takes_the_address_off(client, ma
     received = services.receive_upload(org_a, io.BytesIO(json.dumps(october).encode()), original_name="october.json")
     analyze_upload(services.run_import(received.upload.pk).pk)
     client.force_login(manager)
-    assert json.loads(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")).content) == {"emails": []}
+    assert json.loads(content(client.get(download_url(imported, "sendgrid", "sendgrid-blocks-delete.json")))) == {"emails": []}
     assert "2 addresses: the recipient complained or unsubscribed" in client.get(page_url(imported)).content.decode()
