@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -69,6 +70,19 @@ _ALIASES: dict[str, tuple[str, ...]] = {
               "bouncecategory", "category", "severity", "bouncecat", "classification",
               "bouncesubtype", "subtype", "esp", "provider", "sendingip"),
 }
+# The same fields as Catalan and Spanish spreadsheets name them (the product's first clients are a Catalan
+# agency's; their exports are often renamed by hand or come from localised tools), accents folded: after the
+# English names, so a file with both keeps the English column.
+for _field, _words in {
+    "email": "correu correuelectronic adreca adrecaelectronica adrecadecorreu destinatari "
+             "correo correoelectronico direccion direcciondecorreo destinatario",
+    "event_type": "estat resultat esdeveniment estado resultado evento",
+    "occurred_at": "datahora dataihora datadenviament fecha fechahora fechayhora fechadeenvio fechaenvio data hora",
+    "campaign": "campanya nomdelacampanya nomcampanya campana nombredecampana nombrecampana",
+    "reply_code": "codi codismtp codigo codigosmtp",
+    "diagnostic": "resposta respostasmtp motiu missatge respuesta respuestasmtp motivo mensaje descripcion",
+}.items():
+    _ALIASES[_field] = (*_ALIASES[_field], *_words.split())
 _ALIAS_RANK = {alias: (field, rank) for field, aliases in _ALIASES.items() for rank, alias in enumerate(aliases)}
 _HEADER_PREFIXES = (("sentat", "occurred_at"), ("timestamp", "occurred_at"))
 
@@ -86,6 +100,20 @@ for _event, _words in {
     "click": "click clicked clicks",
     "complaint": "complaint complaints complained spamreport spamreported spam abuse spamcomplaint fbl",
     "unsubscribe": "unsubscribe unsubscribed unsub optout optedout groupunsubscribe listunsubscribe",
+}.items():
+    for _word in _words.split():
+        STATUS_WORDS[_word] = _event
+# The everyday Catalan and Spanish words for the same outcomes (a client's own spreadsheet, a localised export),
+# accents folded. Not "enviat"/"enviado" (sent, which says nothing of delivery) nor a bare "error".
+for _event, _words in {
+    "delivered": "lliurat entregat entregado recibido",
+    "bounce": "retornat rebotat rebuig rebutjat fallit rebotado rebote rechazado fallido devuelto",
+    "deferred": "ajornat endarrerit diferit aplazado diferido retrasado demorado",
+    "dropped": "noenviat descartat noenviado descartado",
+    "open": "obert obertura abierto apertura",
+    "click": "clic clicat clicado pulsado",
+    "complaint": "queixa queja denunciadocomospam marcatcomaspam marcadocomospam",
+    "unsubscribe": "baixa donatdebaixa desubscrit baja dadodebaja desuscrito",
 }.items():
     for _word in _words.split():
         STATUS_WORDS[_word] = _event
@@ -109,10 +137,11 @@ _normalised: dict[str, str] = {}
 
 
 def normalise_header(header: str) -> str:
-    """"Email Address", "email_address", "EMAIL-ADDRESS" → "emailaddress" (cached: keys repeat)."""
+    """"Email Address", "email_address", "EMAIL-ADDRESS" → "emailaddress"; "Campaña" → "campana" (cached: keys repeat)."""
     found = _normalised.get(header)
     if found is None:
-        found = "".join(ch for ch in header.lower() if ch.isalnum())
+        # Accents folded (NFKD, combining marks dropped): "Campaña", "Adreça", "Código" as typed without them.
+        found = "".join(ch for ch in unicodedata.normalize("NFKD", header.lower()) if ch.isalnum())
         if len(_normalised) < 50_000:
             _normalised[header] = found
     return found

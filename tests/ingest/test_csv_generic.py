@@ -181,3 +181,23 @@ def test_reading_is_lazy_and_constant_memory_for_a_large_file(tmp_path):
     first = [next(records) for _ in range(3)]
     assert [r.row for r in first] == [2, 3, 4]
     records.close()
+
+
+@pytest.mark.parametrize(("header", "rows"), [
+    ("correu;estat;data;campanya;resposta",
+     ["anna@acme.com;lliurat;2026-11-02 09:00;Tardor;250 OK",
+      "pere@acme.com;Retornat;2026-11-02 09:01;Tardor;550 5.1.1 user unknown",
+      "marta@acme.com;donat de baixa;2026-11-02 09:02;Tardor;"]),
+    ("Correo electrónico,Estado,Fecha,Campaña,Respuesta",
+     ["anna@acme.com,Entregado,2026-11-02 09:00,Otoño,250 OK",
+      "pere@acme.com,Rebotado,2026-11-02 09:01,Otoño,550 5.1.1 user unknown",
+      "marta@acme.com,Baja,2026-11-02 09:02,Otoño,"]),
+])
+def test_catalan_and_spanish_exports_are_read_without_asking(tmp_path, header, rows):
+    """Column names and status words as a Catalan or Spanish spreadsheet writes them, accents or not."""
+    result = read_all(write(tmp_path, "\n".join([header, *rows]) + "\n"))
+    assert not result.errors, result.errors
+    records = result.records
+    assert [r.event_type for r in records] == ["delivered", "bounce", "unsubscribe"]
+    assert records[1].reply_code == 550 and records[1].enhanced_status == "5.1.1"
+    assert records[0].campaign in ("Tardor", "Otoño") and records[0].occurred_at.day == 2
