@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from deliverability import i18n
@@ -326,10 +327,17 @@ def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
     never = [m["id"] for m in matches if m["email"] not in latest]
     sent: dict[int, int | None] = {}
     if never:
-        last = (Event.objects.filter(recipient_id=OuterRef("pk"), upload__status=Upload.Status.DONE)
+        done = list(Upload.objects.filter(organization=org, status=Upload.Status.DONE).values_list("pk", flat=True))
+        last = (Event.objects.filter(recipient_id=OuterRef("pk"), upload_id__in=done)
                 .order_by(F("occurred_at").desc(nulls_last=True), "-id").values("campaign_id")[:1])
-        sent = dict(Recipient.objects.filter(pk__in=never).annotate(campaign=Subquery(last))
-                    .values_list("pk", "campaign"))
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Each address's events through the (recipient, time) index alone: at 10M events the planner
+                # ANDed it with the upload BRIN index, ~5 ms per address and upload (2,000 addresses: over 30 s).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL enable_bitmapscan TO off")
+            sent = dict(Recipient.objects.filter(pk__in=never).annotate(campaign=Subquery(last))
+                        .values_list("pk", "campaign"))
     campaign_ids = {c for _, c in latest.values()} | {c for c in sent.values() if c}
     names = dict(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "name")) if campaign_ids else {}
     for match in matches:
@@ -338,11 +346,14 @@ def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
     return matches
 
 
-def match_csv_rows(found: Iterable[dict], org: Organization, chunk: int = 2000) -> Iterator[list]:
-    """The matches CSV's rows, the verdicts read a chunk of matches at a time."""
+def match_csv_rows(found: Iterable[dict], org: Organization, chunk: int = 2000, first: int = 100) -> Iterator[list]:
+    """The matches CSV's rows, the verdicts read a chunk of matches at a time (a small first chunk: the
+    download starts at once; 2,000 matches take 0.1–0.2 s at 10M events)."""
     rows = iter(found)
-    while batch := [dict(row) for row in islice(rows, chunk)]:
+    size = first
+    while batch := [dict(row) for row in islice(rows, size)]:
         yield from (match_csv_row(m) for m in with_latest_verdicts(batch, org))
+        size = chunk
 
 
 MATCH_HEADER = ("email", "domain", "latest_verdict", "latest_verdict_words", "campaign")
