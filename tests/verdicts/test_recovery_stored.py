@@ -23,7 +23,6 @@ from deliverability.verdicts.models import CampaignRecovery, RecipientVerdict, R
 from deliverability.verdicts.retention import purge_organization
 from deliverability.webhooks import services as webhook_services
 from deliverability.webhooks.models import WebhookEndpoint
-from tests.factories import make_membership, make_user
 from tests.verdicts.test_unsuppress_views import SENDGRID_EVENTS, content, sg
 
 
@@ -64,10 +63,8 @@ def q4(db, org_a):
 
 
 @pytest.fixture
-def manager(org_a):
-    user = make_user("manager-a")
-    make_membership(user, org_a, "manager")
-    return user
+def manager(manager_a):
+    return manager_a  # tests/conftest.py's manager of org_a
 
 
 BLOCKED = {"type": "blocked", "status": "5.7.1",
