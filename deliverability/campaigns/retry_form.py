@@ -14,7 +14,6 @@ from deliverability import ingest
 from deliverability.campaigns import services
 from deliverability.campaigns.formats import format_choices
 from deliverability.campaigns.models import Upload
-from deliverability.ingest.values import day_first_in
 
 # What a column may hold, in words (one entry per way of reading: "smtp_response" reads as "diagnostic").
 FIELD_CHOICES = [
@@ -176,11 +175,10 @@ def preview(upload: Upload, mapping: dict[str, str] | None, statuses: dict[str, 
             rows: int = 6, date_order: str | None = None) -> tuple[list[PreviewRow], str]:
     """The first rows as the import will read them with this mapping (and ``date_order``, "day_first" or
     "month_first", when the user chose one), and the file's refusal (or "")."""
-    chosen = date_order if date_order in ("day_first", "month_first") else None
-    day_first = chosen == "day_first" if chosen else day_first_in(upload.organization.timezone)
+    day_first, forced = services.date_reading(upload, date_order)
     try:
         items = list(islice(ingest.read_records(upload.file.path, "csv", mapping=mapping, status_values=statuses,
-                                                day_first=day_first, day_first_forced=bool(chosen)), rows))
+                                                day_first=day_first, day_first_forced=forced), rows))
     except ingest.UnsupportedFormat as exc:
         return [], str(exc).replace(upload.sha256, upload.original_name)
     except (OSError, UnicodeError, ValueError):

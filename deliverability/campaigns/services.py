@@ -156,13 +156,12 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
         passed_over: Counter = Counter()
         dates: dict = {}  # how the file's times were read (slash order, zone), for the upload's page
-        order = date_order_of(upload.column_mapping)  # the user's, else the file's values or the zone's custom
-        day_first = order == "day_first" if order else day_first_in(upload.organization.timezone)
+        day_first, forced = date_reading(upload, date_order_of(upload.column_mapping))  # the user's, else the zone's custom
         try:
             records = ingest.read_records(path, fmt, mapping=columns_of(upload.column_mapping), skipped=passed_over,
                                           status_values=statuses_of(upload.column_mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=bool(order), notes=dates)
+                                          day_first_forced=forced, notes=dates)
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
                 organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
@@ -174,7 +173,7 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             records = ingest.read_records(path, fmt, mapping=columns_of(saved.mapping), skipped=passed_over,
                                           status_values=statuses_of(saved.mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=bool(order), notes=dates)
+                                          day_first_forced=forced, notes=dates)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
@@ -466,10 +465,21 @@ def columns_of(mapping: dict | None) -> dict[str, str] | None:
     return {k: v for k, v in (mapping or {}).items() if k not in (STATUS_VALUES_KEY, DATE_ORDER_KEY)} or None
 
 
+DATE_ORDERS = ("day_first", "month_first")
+
+
 def date_order_of(mapping: dict | None) -> str | None:
     """The user's reading of slash dates in a stored mapping ("day_first", "month_first"), or None."""
     order = (mapping or {}).get(DATE_ORDER_KEY)
-    return order if order in ("day_first", "month_first") else None
+    return order if order in DATE_ORDERS else None
+
+
+def date_reading(upload: Upload, order: str | None) -> tuple[bool, bool]:
+    """(day_first, forced) for ingest.read_records: the user's ``order`` when it is one of DATE_ORDERS (it wins
+    over the file's values), else the custom of the organisation's time zone (the file's values win)."""
+    if order in DATE_ORDERS:
+        return order == "day_first", True
+    return day_first_in(upload.organization.timezone), False
 
 
 def statuses_of(mapping: dict | None) -> dict[str, str] | None:
@@ -507,7 +517,7 @@ def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_value
         stored.pop(STATUS_VALUES_KEY, None)
     if date_order is not None:  # "" : as the file's dates and the organisation's zone say
         stored[DATE_ORDER_KEY] = date_order
-    if stored.get(DATE_ORDER_KEY) not in ("day_first", "month_first"):
+    if date_order_of(stored) is None:
         stored.pop(DATE_ORDER_KEY, None)
     return retry_with_mapping(upload, stored)
 

@@ -17,6 +17,7 @@ from deliverability.accounts.tenancy import Access, can_manage, get_for_org, org
 from deliverability.campaigns import limits, retry_form, services, tasks
 from deliverability.campaigns.formats import format_choices, format_label
 from deliverability.campaigns.models import Campaign, Upload
+from deliverability.ingest.values import DAY_FIRST_SLASH, MONTH_FIRST_SLASH
 
 FORMAT_CHOICES = format_choices()  # in words: "Amazon SES notifications (JSON)", not "ses"
 
@@ -137,7 +138,7 @@ def _dates_read(upload: Upload) -> dict | None:
         day_first = slash.get("order") == "day_first"
         example = str(slash.get("example", ""))[:20]
         when = None
-        for fmt in (("%d/%m/%Y", "%d/%m/%y") if day_first else ("%m/%d/%Y", "%m/%d/%y")):
+        for fmt in (DAY_FIRST_SLASH if day_first else MONTH_FIRST_SLASH):  # the formats the import read it with
             try:
                 when = datetime.strptime(example, fmt).date()
                 break
