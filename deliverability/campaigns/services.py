@@ -161,7 +161,7 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             records = ingest.read_records(path, fmt, mapping=columns_of(upload.column_mapping), skipped=passed_over,
                                           status_values=statuses_of(upload.column_mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=forced, notes=dates)
+                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo)
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
                 organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
@@ -173,7 +173,7 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             records = ingest.read_records(path, fmt, mapping=columns_of(saved.mapping), skipped=passed_over,
                                           status_values=statuses_of(saved.mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=forced, notes=dates)
+                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:

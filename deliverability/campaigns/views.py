@@ -128,11 +128,12 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 def _dates_read(upload: Upload) -> dict | None:
     """How the import read the file's times (campaigns.services: summary["dates"]), for the page: the order of
-    its slash dates with one of them as read, how that was decided, and whether the times named a zone."""
+    its slash dates with one of them as read, how that was decided, whether the times named a zone, and the zone
+    they were read in when the file says they are the user's local times (HubSpot's UI export)."""
     read = (upload.summary or {}).get("dates") or {}
     if not read:
         return None
-    note = {"without_zone": bool(read.get("times_without_zone"))}
+    note = {"without_zone": bool(read.get("times_without_zone")), "in_zone": read.get("times_in_zone")}
     slash = read.get("dates")
     if slash:
         day_first = slash.get("order") == "day_first"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import tzinfo
 from functools import partial
 from pathlib import Path
 
@@ -86,13 +87,15 @@ def read_records(
     day_first: bool = False,
     day_first_forced: bool = False,
     notes: dict | None = None,
+    zone: tzinfo | None = None,
 ) -> Iterator[Record | RowError]:
     """Stream the records of the file at ``path``; constant memory whatever its size.
 
     ``max_unpacked_bytes``: the most a zip may unpack to (the upload limit; see zipped.read_path).
     ``status_values``: the user's meaning of a CSV's status values (csv_generic.read).
     ``day_first``, ``notes``: a CSV's slash dates when its values do not tell their order, and what was
-    decided about its dates (csv_generic.read_dates)."""
+    decided about its dates (csv_generic.read_dates), and whether times were read in ``zone`` (the
+    organisation's: where a file says its times are the user's local time, HubSpot's UI export)."""
     path = Path(path)
     if fmt != "auto" and fmt not in FORMATS:
         raise UnsupportedFormat(f"Unknown format {fmt!r}; use auto or one of: {', '.join(FORMATS)}.")
@@ -105,13 +108,17 @@ def read_records(
     if fmt == "zip":
         return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes,
                                 status_values=status_values, day_first=day_first,
-                                day_first_forced=day_first_forced, notes=notes)
+                                day_first_forced=day_first_forced, notes=notes, zone=zone)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
     handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done
     try:
-        reader = partial(csv_generic.read, status_values=status_values, day_first=day_first,
-                         day_first_forced=day_first_forced, notes=notes) if fmt == "csv" else STREAM_READERS[fmt]
+        reader = STREAM_READERS[fmt]
+        if fmt == "csv":
+            reader = partial(reader, status_values=status_values, day_first=day_first,
+                             day_first_forced=day_first_forced, notes=notes)
+        elif fmt == "hubspot":
+            reader = partial(reader, zone=zone, notes=notes)
         records = reader(Peeked(handle, path.name), mapping=mapping, skipped=skipped)
     except BaseException:
         handle.close()

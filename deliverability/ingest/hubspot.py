@@ -12,16 +12,23 @@ each filled-in flag column becomes one event.
 
 ``emailCampaignId`` is a number, not a campaign name: it is kept as a label and the campaign is
 left to the import command.
+
+Times: the API's are epoch milliseconds (UTC). The UI export heads its time column "Sent At (Your time
+zone)" (formats.md §1.7): its times name no zone and are in the exporting user's HubSpot time zone, so a
+naive time in such a row is read in the ``zone`` the caller gives (the organisation's), not as UTC, and
+``notes["times_in_zone"]`` says so for the upload's page. Without a ``zone`` they stay UTC, as elsewhere.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .esp import as_list, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
+from .values import parse_timestamp, states_zone
 
 _TYPES = {
     "DELIVERED": "delivered", "DEFERRED": "deferred", "BOUNCE": "bounce", "DROPPED": "dropped",
@@ -36,15 +43,17 @@ _FLAG_COLUMNS = (("delivered", "delivered"), ("opened", "open"), ("clicked", "cl
 _FALSE = {"", "no", "false", "0", "-", "n", "none", "null"}
 
 
-def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None) -> Iterator[Record | RowError]:
+def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
+         zone: tzinfo | None = None, notes: dict | None = None) -> Iterator[Record | RowError]:
+    """``zone``: where the UI export's "(Your time zone)" times are (the organisation's zone); ``notes``: told
+    when times were read in it (see the module docstring)."""
+    def entry_records(row: int, entry: dict[str, Any], skipped: Counter | None):
+        """An API event (it has a type), or a row of the UI's per-recipient export."""
+        if "type" in entry or "eventtype" in entry:
+            return event_record(row, entry, skipped)
+        return summary_records(row, entry, zone, notes)
+
     return read_entries(peeked, ("events", "results"), entry_records, skipped)
-
-
-def entry_records(row: int, entry: dict[str, Any], skipped: Counter | None):
-    """An API event (it has a type), or a row of the UI's per-recipient export."""
-    if "type" in entry or "eventtype" in entry:
-        return event_record(row, entry, skipped)
-    return summary_records(row, entry)
 
 
 def event_record(row: int, event: dict[str, Any], skipped: Counter | None) -> Record | RowError | None:
@@ -96,17 +105,22 @@ def _unsubscribed(event: dict[str, Any]) -> bool:
         "UNSUBSCRIBE", "UNSUBSCRIBED", "PORTAL_UNSUBSCRIBE")
 
 
-def summary_records(row: int, entry: dict[str, Any]) -> Iterator[Record | RowError]:
+def summary_records(row: int, entry: dict[str, Any], zone: tzinfo | None = None,
+                    notes: dict | None = None) -> Iterator[Record | RowError]:
     """The UI export: one row per recipient, one event per filled-in flag column."""
     email = first(entry, "recipient", "email")
-    sent_at = next((v for k, v in entry.items() if k.startswith("sentat") and v), None)
+    sent_key, sent_at = next(((k, v) for k, v in entry.items() if k.startswith("sentat") and v), (None, None))
+    if zone is not None and sent_key is not None and _LOCAL_TIMES in sent_key:
+        sent_at = _in_zone(sent_at, zone, notes)
+    else:
+        zone = None  # a time column that does not say the user's zone: its naive times stay UTC
     found = False
     for column, event_type in _FLAG_COLUMNS:
         value = entry.get(column)
         if value is None or str(value).strip().lower() in _FALSE:
             continue
         found = True
-        when = value if _looks_like_time(value) else sent_at
+        when = (_in_zone(value, zone, notes) if zone is not None else value) if _looks_like_time(value) else sent_at
         labels: dict[str, Any] = {}
         diagnostic = None
         if event_type == "bounce":
@@ -120,6 +134,24 @@ def summary_records(row: int, entry: dict[str, Any]) -> Iterator[Record | RowErr
         yield record(row, email, event_type, occurred_at=sent_at, labels={"dropReason": not_sent})
     if not found:
         yield RowError(row, "no event in this HubSpot row (no Delivered/Bounce/… value)")
+
+
+_LOCAL_TIMES = "yourtimezone"  # "Sent At (Your time zone)", normalised as every header is (normalise_header)
+
+
+def _in_zone(value: Any, zone: tzinfo, notes: dict | None) -> Any:
+    """A naive time cell as the moment it names in ``zone``; any other value as it is (a time naming its zone
+    keeps it; an unreadable one is reported by record())."""
+    text = str(value).strip()
+    if states_zone(text) is not False:
+        return value
+    try:
+        moment = parse_timestamp(text)  # naive, read as UTC: the wall-clock time is what is kept
+    except ValueError:
+        return value
+    if notes is not None:
+        notes["times_in_zone"] = str(zone)
+    return datetime.combine(moment.date(), moment.time(), tzinfo=zone).astimezone(UTC)  # records carry UTC
 
 
 def _looks_like_time(value: Any) -> bool:

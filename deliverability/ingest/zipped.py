@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from datetime import tzinfo
 from pathlib import Path, PurePosixPath
 
 from . import dsn
@@ -35,7 +36,7 @@ _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
               max_total_bytes: int | None = None, status_values: dict[str, str] | None = None,
               day_first: bool = False, day_first_forced: bool = False,
-              notes: dict | None = None) -> Iterator[Record | RowError]:
+              notes: dict | None = None, zone: tzinfo | None = None) -> Iterator[Record | RowError]:
     """The records of every member. `max_total_bytes`: the most the archive may unpack to (the upload
     limit); an archive declaring more, or more than MAX_ARCHIVE_RATIO times its size, is refused."""
     path = Path(path)
@@ -49,7 +50,7 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
     except BaseException:
         archive.close()
         raise
-    return _members(archive, mapping, skipped, budget, status_values, day_first, day_first_forced, notes)
+    return _members(archive, mapping, skipped, budget, status_values, day_first, day_first_forced, notes, zone)
 
 
 # Office documents are zip archives too. A workbook (Excel .xlsx: "[Content_Types].xml" and "xl/", ECMA-376
@@ -129,7 +130,8 @@ class _BudgetSpent(Exception):
 
 def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int,
              status_values: dict[str, str] | None = None, day_first: bool = False,
-             day_first_forced: bool = False, notes: dict | None = None) -> Iterator[Record | RowError]:
+             day_first_forced: bool = False, notes: dict | None = None,
+             zone: tzinfo | None = None) -> Iterator[Record | RowError]:
     from . import STREAM_READERS
 
     with archive:
@@ -153,7 +155,8 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                         continue
                     reader = STREAM_READERS.get(fmt, dsn.read)
                     extra = {"status_values": status_values, "day_first": day_first,
-                             "day_first_forced": day_first_forced, "notes": notes} if fmt == "csv" else {}
+                             "day_first_forced": day_first_forced, "notes": notes} if fmt == "csv" else {
+                        "zone": zone, "notes": notes} if fmt == "hubspot" else {}
                     for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
                         if isinstance(item, RowError):
                             item = RowError(item.row, f"{name}: {item.message}")

@@ -505,3 +505,24 @@ def test_a_large_upload_is_described_from_the_import_summaries(client, org_a, ma
     assert (seen.campaigns_removed, seen.campaigns_changed) == (["Only second"], ["Shared"])
     page = client.get(reverse("upload_delete", args=[org_a.slug, upload.pk])).content.decode()
     assert "at most 3 addresses it was the first to bring" in page
+
+
+def test_a_hubspot_export_in_the_users_time_zone_is_read_in_the_organisations(client, org_a, manager):
+    """GIVEN an organisation in Barcelona and HubSpot's UI export ("Sent At (Your time zone)", times without a
+    zone) WHEN it is imported THEN 09:00 is 09:00 in Barcelona (07:00 UTC in October), and the page says how
+    the times were read."""
+    org_a.timezone = "Europe/Madrid"
+    org_a.save()
+    export = (b"Recipient,Sent At (Your time zone),Delivered,Opened,Clicked,Bounce,Bounce Reason,Not Sent Reason,"
+              b"Spam Report,Unsubscribed\n"
+              b"ana@acme.com,2026-10-01 09:00,Yes,No,No,No,,,No,No\n"
+              b"bob@acme.com,2026-10-01 09:00,No,No,No,Yes,550 5.1.1 User unknown,,No,No\n")
+    post_upload(client, org_a, export, "hubspot.csv", campaign="Tardor")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert {e.occurred_at.isoformat() for e in Event.objects.filter(upload=upload)} == {"2026-10-01T07:00:00+00:00"}
+    assert upload.summary["dates"] == {"times_in_zone": "Europe/Madrid"}, upload.summary
+    page = page_of(client, org_a, upload)
+    assert 'id="dates-read"' in page and "read in the organisation's time zone (Europe/Madrid)" in page
+    assert "name no time zone" not in page

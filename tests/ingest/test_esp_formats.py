@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from deliverability.ingest import ColumnMappingNeeded, read_records
+from deliverability.ingest import ColumnMappingNeeded, RowError, read_records
 from deliverability.ingest.mailchimp import NO_SMTP_NOTE
 
 from .conftest import FIXTURES, read_all
@@ -216,3 +216,61 @@ def test_the_format_can_be_forced_and_then_the_generic_reader_asks_for_its_colum
 def test_forcing_the_wrong_format_gives_row_errors_not_a_crash():
     result = read_all(FIXTURES / "sendgrid/events.json", "ses")
     assert not result.records and result.errors
+
+
+# --- HubSpot UI export: "Sent At (Your time zone)" -------------------------------------------------------
+# The UI export heads its time column with the user's zone (formats.md §1.7): its naive times are read in the
+# zone the caller gives (the organisation's), not as UTC; a time naming its own zone keeps it.
+LOCAL_EXPORT = ("Recipient,{header},Delivered,Opened,Clicked,Bounce,Bounce Reason,Not Sent Reason,Spam Report,Unsubscribed\n"
+                "ann@acme.example,2026-10-01 09:00,Yes,No,No,No,,,No,No\n"
+                "bob@acme.example,2026-01-15 09:00,No,No,No,Yes,550 5.1.1 unknown,,No,No\n"
+                "cy@acme.example,2026-10-01T09:00:00+05:00,Yes,No,No,No,,,No,No\n"
+                "dee@acme.example,2026-10-01 09:00,2026-10-01 09:30,No,No,No,,,No,No\n")
+
+
+def _local_times(tmp_path, header: str, zone) -> tuple[dict[str, datetime], dict]:
+    path = tmp_path / "export.csv"
+    path.write_text(LOCAL_EXPORT.format(header=header))
+    notes: dict = {}
+    found = {}
+    for item in read_records(path, zone=zone, notes=notes):
+        assert not isinstance(item, RowError), item
+        found[item.email] = item.occurred_at
+    return found, notes
+
+
+def test_hubspot_ui_export_times_are_read_in_the_users_zone(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    found, notes = _local_times(tmp_path, "Sent At (Your time zone)", ZoneInfo("Europe/Madrid"))
+    assert found["ann@acme.example"] == datetime(2026, 10, 1, 7, 0, tzinfo=UTC)  # summer time, UTC+2
+    assert found["bob@acme.example"] == datetime(2026, 1, 15, 8, 0, tzinfo=UTC)  # winter time, UTC+1
+    assert found["cy@acme.example"] == datetime(2026, 10, 1, 4, 0, tzinfo=UTC)  # it names its zone: kept
+    assert found["dee@acme.example"] == datetime(2026, 10, 1, 7, 30, tzinfo=UTC)  # a time in a flag column too
+    assert notes == {"times_in_zone": "Europe/Madrid"}
+
+
+def test_hubspot_times_stay_utc_without_a_zone_or_without_the_users_zone_in_the_header(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    for header, zone in (("Sent At (Your time zone)", None), ("Sent At", ZoneInfo("Europe/Madrid"))):
+        found, notes = _local_times(tmp_path, header, zone)
+        assert found["ann@acme.example"] == datetime(2026, 10, 1, 9, 0, tzinfo=UTC), header
+        assert found["cy@acme.example"] == datetime(2026, 10, 1, 4, 0, tzinfo=UTC), header
+        assert notes == {}, header
+
+
+def test_hubspot_ui_export_in_a_zip_is_read_in_the_users_zone_too(tmp_path):
+    import io
+    import zipfile
+    from zoneinfo import ZoneInfo
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hubspot.csv", LOCAL_EXPORT.format(header="Sent At (Your time zone)"))
+    path = tmp_path / "export.zip"
+    path.write_bytes(buffer.getvalue())
+    notes: dict = {}
+    times = {r.email: r.occurred_at for r in read_records(path, zone=ZoneInfo("America/New_York"), notes=notes)}
+    assert times["ann@acme.example"] == datetime(2026, 10, 1, 13, 0, tzinfo=UTC)  # EDT, UTC-4
+    assert notes == {"times_in_zone": "America/New_York"}
