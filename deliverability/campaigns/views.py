@@ -147,7 +147,8 @@ def _dates_read(upload: Upload) -> dict | None:
                 continue
         if when is not None:  # an example read in the order decided (one that is not was refused, not read)
             note.update(example=example, day_first=day_first, date=when, decided_by=slash.get("decided_by"),
-                        zone=upload.organization.timezone)
+                        zone=upload.organization.timezone,
+                        mixed_file=str(slash.get("file", ""))[:200] if slash.get("mixed") else "")
     return note
 
 

@@ -154,13 +154,18 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                         yield RowError(0, f"{name}: archives inside archives are not opened; upload it on its own")
                         continue
                     reader = STREAM_READERS.get(fmt, dsn.read)
+                    read = {}  # what this member's reader says about its times, added to `notes` once it is read
                     extra = {"status_values": status_values, "day_first": day_first,
-                             "day_first_forced": day_first_forced, "notes": notes} if fmt == "csv" else {
-                        "zone": zone, "notes": notes} if fmt == "hubspot" else {}
-                    for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
-                        if isinstance(item, RowError):
-                            item = RowError(item.row, f"{name}: {item.message}")
-                        yield item
+                             "day_first_forced": day_first_forced, "notes": read} if fmt == "csv" else {
+                        "zone": zone, "notes": read} if fmt == "hubspot" else {}
+                    try:
+                        for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
+                            if isinstance(item, RowError):
+                                item = RowError(item.row, f"{name}: {item.message}")
+                            yield item
+                    finally:
+                        if notes is not None and read:
+                            add_member_notes(notes, read, name)
             except _BudgetSpent:
                 yield RowError(0, f"{name}: reading stopped; the archive unpacked to more than {_size(budget)} "
                                   f"(its declared sizes were wrong: a zip bomb?)")
@@ -169,6 +174,30 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                 yield RowError(0, f"{name}: {exc}")
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
                 yield RowError(0, f"{name}: unreadable in this archive ({type(exc).__name__}: {str(exc)[:120]})")
+
+
+def add_member_notes(notes: dict, member: dict, name: str) -> None:
+    """Add what one member's reader noted about its times (csv_generic.read_dates, hubspot) to the archive's
+    ``notes``, which the upload's page shows as one. Each member decides its own slash-date order; the page
+    shows the decision the user may want to change: a guessed order (the zone's custom) or the user's choice
+    before an order the member's own dates showed, the first member's otherwise, naming its file, with
+    ``mixed`` when members were read in different orders. Times without a zone in any member are reported."""
+    if member.get("times_without_zone"):
+        notes["times_without_zone"] = True
+    if member.get("times_in_zone"):
+        notes["times_in_zone"] = member["times_in_zone"]
+    found = member.get("dates")
+    if not found:
+        return
+    found = {**found, "file": name}
+    shown = notes.get("dates")
+    if shown is None:
+        notes["dates"] = found
+        return
+    mixed = shown.get("mixed") or shown["order"] != found["order"]
+    if shown.get("decided_by") == "values" and found.get("decided_by") != "values":
+        shown = found
+    notes["dates"] = {**shown, "mixed": True} if mixed else shown
 
 
 def _is_junk(name: str) -> bool:

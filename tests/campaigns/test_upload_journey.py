@@ -526,3 +526,33 @@ def test_a_hubspot_export_in_the_users_time_zone_is_read_in_the_organisations(cl
     page = page_of(client, org_a, upload)
     assert 'id="dates-read"' in page and "read in the organisation's time zone (Europe/Madrid)" in page
     assert "name no time zone" not in page
+
+
+def test_a_zip_whose_files_were_read_in_different_orders_says_which_and_offers_the_choice(client, org_a, manager):
+    """GIVEN a zip of two exports, one whose dates show day first (13/11/2026) and one whose dates do not
+    WHEN it is imported by an organisation in UTC THEN each file is read in its own order, and the page shows
+    the guessed one, names its file, says the files differ, and offers to import again."""
+    org_a.timezone = "UTC"
+    org_a.save()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("tardor.csv", SLASHED.replace(b"02/11/2026", b"13/11/2026"))
+        archive.writestr("hivern.csv", b"email,status,date,campaign\ncy@acme.com,delivered,02/11/2026 09:00,Hivern\n")
+    post_upload(client, org_a, buffer.getvalue(), "exports.zip")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert sorted(e.occurred_at.date().isoformat() for e in Event.objects.filter(upload=upload)) == [
+        "2026-02-11", "2026-11-03", "2026-11-13"]
+    page = page_of(client, org_a, upload)
+    assert "02/11/2026 were read month first" in page
+    assert "not all read in the same order" in page and "about hivern.csv" in page
+    assert 'id="retry-form"' in page
+    response = client.post(reverse("upload_detail", args=[org_a.slug, upload.pk]), {
+        "campaign": "", "format": "auto", "dates": "day_first", "action": "import"})
+    assert response.status_code in (200, 302), response.status_code
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert sorted(e.occurred_at.date().isoformat() for e in Event.objects.filter(organization=org_a)) == [
+        "2026-11-02", "2026-11-03", "2026-11-13"]  # the user's order, for every file (both agree with it)

@@ -139,3 +139,48 @@ def test_slash_order_needs_one_sided_evidence():
                                                  ("Etc/GMT+2", False), ("Europe/London", True)])
 def test_the_organisations_zone_gives_the_local_custom(zone, day_first):
     assert day_first_in(zone) is day_first
+
+
+# --- A zip of CSV files: each member decides its own order; the page shows the decision the user may change ---
+def _zip(tmp_path, members: dict[str, list[str]]):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, rows in members.items():
+            archive.writestr(name, HEADER + "".join(f"{row}\n" for row in rows))
+    path = tmp_path / "exports.zip"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+SHOWN = ["ana@acme.com,delivered,13/11/2026 09:00,Tardor", "bob@acme.com,delivered,02/11/2026 09:00,Tardor"]
+GUESSED = ["cy@acme.com,delivered,02/11/2026 09:00,Hivern"]
+
+
+def test_zip_members_are_read_each_in_its_own_order_and_the_guessed_one_is_shown(tmp_path):
+    notes: dict = {}
+    items = list(read_records(_zip(tmp_path, {"a.csv": SHOWN, "b.csv": GUESSED}), notes=notes, day_first=False))
+    days = {item.email: item.occurred_at.date().isoformat() for item in items}
+    assert days == {"ana@acme.com": "2026-11-13", "bob@acme.com": "2026-11-02",  # a.csv: its own dates say day first
+                    "cy@acme.com": "2026-02-11"}  # b.csv: no evidence, the default (month first)
+    assert notes["dates"] == {"order": "month_first", "decided_by": "default", "example": "02/11/2026",
+                              "file": "b.csv", "mixed": True}
+
+
+def test_zip_members_read_in_one_order_are_not_mixed_and_a_guess_still_wins_the_note(tmp_path):
+    notes: dict = {}
+    list(read_records(_zip(tmp_path, {"a.csv": SHOWN, "b.csv": GUESSED}), notes=notes, day_first=True))
+    assert notes["dates"] == {"order": "day_first", "decided_by": "default", "example": "02/11/2026", "file": "b.csv"}
+    notes = {}
+    list(read_records(_zip(tmp_path, {"b.csv": GUESSED, "a.csv": SHOWN}), notes=notes, day_first=True))
+    assert notes["dates"]["file"] == "b.csv" and "mixed" not in notes["dates"]  # the guess first: kept
+
+
+def test_zip_members_that_show_different_orders_are_mixed_without_a_guess(tmp_path):
+    notes: dict = {}
+    boston = ["dan@acme.com,delivered,11/13/2026 09:00,Fall"]
+    list(read_records(_zip(tmp_path, {"a.csv": SHOWN, "c.csv": boston}), notes=notes))
+    assert notes["dates"]["decided_by"] == "values" and notes["dates"]["file"] == "a.csv"
+    assert notes["dates"]["mixed"] is True
