@@ -12,6 +12,12 @@ behaviour directives written as comments, so a fixture stays a single readable f
     ;@delay    slow.example. 0.2      answer after 200 ms (per name; --delay sets a global one)
     ;@flap     flap.example. MX 10 mx.a.example. | 10 mx.b.example.
                                       alternate between the zone's answer and these rdatas
+    ;@unknown  refused                names this fixture knows nothing about (neither a name with
+                                      records nor under one, nor declared absent) answer REFUSED
+                                      instead of NXDOMAIN: the server stands in for the whole DNS
+                                      but only knows some domains (the demo, where a user's own
+                                      upload names real domains it cannot know)
+    ;@nxdomain gone.example.          declared absent: NXDOMAIN even with ``;@unknown refused``
 
 Run:   python -m deliverability.devtools.loopback_dns --zones FILE --port 5353 [--delay 0.02]
 Tests: with LoopbackDNS.from_file(path) as server: server.nameserver  ->  "127.0.0.1:PORT"
@@ -54,6 +60,8 @@ class Behaviour:
     delay: dict[dns.name.Name, float] = field(default_factory=dict)
     # name -> (rdtype, list of alternative rdatas); answers alternate zone / alternative per query
     flap: dict[dns.name.Name, tuple[int, list[dns.rdata.Rdata]]] = field(default_factory=dict)
+    unknown_refused: bool = False  # ;@unknown refused
+    nxdomain: set[dns.name.Name] = field(default_factory=set)  # declared absent
 
 
 def parse_fixture(text: str) -> tuple[dns.zone.Zone, Behaviour]:
@@ -67,6 +75,11 @@ def parse_fixture(text: str) -> tuple[dns.zone.Zone, Behaviour]:
         parts = rest.split()
         if not parts:
             raise ValueError(f"directive without a name: {raw!r}")
+        if word == "unknown":
+            if parts[0] not in ("refused", "nxdomain"):
+                raise ValueError(f"';@unknown' takes refused or nxdomain: {raw!r}")
+            behaviour.unknown_refused = parts[0] == "refused"
+            continue
         name = dns.name.from_text(parts[0])
         if word == "silent":
             behaviour.silent.add(name)
@@ -74,6 +87,8 @@ def parse_fixture(text: str) -> tuple[dns.zone.Zone, Behaviour]:
             behaviour.servfail.add(name)
         elif word == "refused":
             behaviour.refused.add(name)
+        elif word == "nxdomain":
+            behaviour.nxdomain.add(name)
         elif word == "delay":
             behaviour.delay[name] = float(parts[1])
         elif word == "flap":
@@ -118,6 +133,9 @@ class Authority:
         special = b.silent | b.servfail | b.refused | set(b.flap)
         self._special_keys = {n.to_wire().lower() for n in special}
         self._delay_by_key = {n.to_wire().lower(): d for n, d in b.delay.items()}
+        # ;@unknown refused: the names this fixture speaks for (owners of records, and names declared absent)
+        self._territory = {n.to_wire().lower() for n, node in self.zone.nodes.items()
+                           if n != dns.name.root and len(node.rdatasets)} | {n.to_wire().lower() for n in b.nxdomain}
         self._rr_cache: dict[tuple[dns.name.Name, int], tuple[bytes, int, list] | None] = {}
         self._soa_cache: dict[dns.name.Name, bytes] = {}
 
@@ -181,7 +199,7 @@ class Authority:
         elif qname in self.behaviour.servfail:
             response.flags &= ~dns.flags.AA
             response.set_rcode(dns.rcode.SERVFAIL)
-        elif qname in self.behaviour.refused:
+        elif qname in self.behaviour.refused or (qname not in self._existing and not self._known(qname.to_wire().lower())):
             response.flags &= ~dns.flags.AA
             response.set_rcode(dns.rcode.REFUSED)
         else:
@@ -240,9 +258,22 @@ class Authority:
             return None  # the slow path truncates properly
         return out, self._delay_by_key.get(key, self.delay)
 
+    def _known(self, key: bytes) -> bool:
+        """Whether the fixture speaks for this name (lower-case wire form): always, unless ``;@unknown
+        refused``, then when the name or one of its ancestors owns records or is declared absent."""
+        if not self.behaviour.unknown_refused:
+            return True
+        while key and key != b"\x00":
+            if key in self._territory:
+                return True
+            key = key[key[0] + 1:]
+        return False
+
     def _render(self, key: bytes, qtype: int):
         name = self._by_key.get(key)
         if name is None:
+            if not self._known(key):
+                return None  # REFUSED, by the slow path
             soa = self._negative_soa(key)
             return dns.rcode.NXDOMAIN, b"", 0, soa, 1, b"", 0
         node = self.zone.nodes.get(name)
@@ -547,6 +578,12 @@ def _bind_pair(host: str, port: int, reuse_port: bool = False) -> tuple[socket.s
         tcp.setblocking(False)
         return udp, tcp
     raise OSError("could not bind UDP and TCP to the same free port")
+
+
+def demo_server(port: int = 0) -> LoopbackDNS:
+    """The demo's DNS (not started): the demo zones, and every other domain refused (``;@unknown refused``), so
+    that a user trying the demo on their own export sees its real domains as unresolved, not as nonexistent."""
+    return LoopbackDNS.from_text(DEMO_ZONES.read_text(encoding="utf-8") + "\n;@unknown refused\n", port=port)
 
 
 def main(argv: list[str] | None = None) -> int:

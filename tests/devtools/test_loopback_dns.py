@@ -83,3 +83,24 @@ def test_runs_as_a_program(tmp_path: Path):
         proc.terminate()
         proc.wait(5)
     assert proc.returncode == 0
+
+
+def test_unknown_names_are_refused_when_the_fixture_only_knows_some_domains():
+    """;@unknown refused (the demo): a name the fixture knows nothing about answers REFUSED, so an enrichment
+    says "unresolved" instead of "does not exist"; names under a known domain and names declared absent keep
+    NXDOMAIN; existing names answer as before, over UDP (the fast path) and TCP (dnspython's)."""
+    text = ZONES + ";@unknown refused\n;@nxdomain gone.example.\n"
+    with LoopbackDNS.from_text(text) as server:
+        for tcp in (False, True):
+            assert ask(server, "uab.cat", tcp=tcp).rcode() == dns.rcode.REFUSED
+            assert ask(server, "mailhost.sample.co.uk", "A", tcp=tcp).rcode() == dns.rcode.REFUSED
+            assert ask(server, "nobody.a.example", tcp=tcp).rcode() == dns.rcode.NXDOMAIN  # under a known domain
+            assert ask(server, "gone.example", tcp=tcp).rcode() == dns.rcode.NXDOMAIN  # declared absent
+            assert ask(server, "www.gone.example", "A", tcp=tcp).rcode() == dns.rcode.NXDOMAIN
+            assert ask(server, "mx.a.example", "A", tcp=tcp).answer[0][0].to_text() == "192.0.2.1"
+            assert ask(server, "b.example", "A", tcp=tcp).rcode() == dns.rcode.NOERROR  # exists: deep.b.example
+
+
+def test_without_the_directive_unknown_names_do_not_exist():
+    with LoopbackDNS.from_text(ZONES) as server:
+        assert ask(server, "uab.cat").rcode() == dns.rcode.NXDOMAIN

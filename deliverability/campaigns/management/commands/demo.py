@@ -5,16 +5,17 @@ creates the demo login and data when missing, prints the login, then serves the 
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from deliverability.accounts.models import Membership, Organization
-from deliverability.devtools.loopback_dns import LoopbackDNS
+from deliverability.devtools.loopback_dns import DEMO_ZONES, demo_server
 from deliverability.senders.demo import setup_demo_senders
 
-DEMO_ZONES = settings.BASE_DIR / "deliverability" / "devtools" / "data" / "demo_zones.txt"
 STAFF = ("demo", "demo-review-2026")
 CLIENT = ("client", "client-review-2026")
 
@@ -28,9 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
 
     def handle(self, *args, dns_port: int, addrport: str, no_serve: bool, **options):
-        dns = LoopbackDNS.from_file(DEMO_ZONES, port=dns_port).start()
+        # `make run` prepares var/ and the database first; run on its own from a fresh clone, the demo does too.
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", verbosity=0)
+        # The demo's DNS knows the demo's domains only. A user trying the demo on their own export names real
+        # domains it cannot know: those are refused (the enrichment says "unresolved", the verdicts say the DNS
+        # check is missing) rather than answered NXDOMAIN, which would judge every such address invalid.
+        dns = demo_server(port=dns_port).start()
         settings.DNS_NAMESERVERS = [dns.nameserver]
-        self.stdout.write(f"Demo DNS answering on {dns.nameserver} (zones: {DEMO_ZONES.name})")
+        self.stdout.write(f"Demo DNS answering on {dns.nameserver} (zones: {DEMO_ZONES.name}; other domains are "
+                          "refused: offline, the demo cannot look them up, and shows them as unresolved)")
         try:
             call_command("generate_demo", org="demo-client", stdout=self.stdout)
             org = Organization.objects.get(slug="demo-client")
