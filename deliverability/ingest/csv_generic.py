@@ -442,7 +442,7 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
 
     A line the csv module cannot read is a RowError too, and reading stops after _MAX_CSV_ERRORS of them.
     """
-    read_row = _row_reader(columns, labels, user_statuses or {}, skipped, slash)
+    read_row = _row_reader(columns, labels, user_statuses or {}, skipped, slash, len(table.header), table.delimiter)
     row_number = 1  # the header
     unreadable = 0
     while True:
@@ -463,8 +463,8 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
 
 
 def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_statuses: dict[str, str],
-                skipped: Counter | None, slash: _SlashDates | None = None,
-                ) -> Callable[[int, list[str]], Record | RowError | None]:
+                skipped: Counter | None, slash: _SlashDates | None = None, header_cells: int | None = None,
+                delimiter: str = ",") -> Callable[[int, list[str]], Record | RowError | None]:
     """The reader of one row of this file's layout (None for a blank line).
 
     Column positions and per-file caches are bound once, here. Per row, each cell costs a look-up
@@ -484,6 +484,13 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_sta
     i_enhanced = columns.get("enhanced_status")
     has_reply_columns = i_code is not None or i_enhanced is not None
     width = max([*columns.values(), *(i for _, i in labels)]) + 1
+    header_cells = header_cells or width
+    # A row with more filled cells than the header has columns holds the separator in a value that is not in
+    # quotes (hand-made and naively written CSVs: "550 5.7.1 Service unavailable; client host blocked" in a
+    # ;-separated file, "Nov 05, 2026" in a ,-separated one): every cell after it is shifted. When the value is
+    # the reply text in the last column, the overflow is that text: joined back. Anywhere else the row is
+    # refused with the reason, instead of being read shifted (a date in the status column, a reply cut short).
+    rejoin_reply = i_diag is not None and i_diag == header_cells - 1
     known_reply = values.reply_lookup()  # the caches of split_reply and parse_timestamp, read inline
     known_timestamp = values.timestamp_lookup()
     statuses: dict[str, tuple[str, str | None, str | None]] = {}
@@ -492,6 +499,10 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_sta
     max_cell = MAX_CELL_CHARS
 
     def read_row(row_number: int, row: list[str]) -> Record | RowError | None:
+        if len(row) > header_cells and any(row[header_cells:]):
+            if not rejoin_reply:
+                return RowError(row_number, overflow_reason(len(row), header_cells, delimiter))
+            row = [*row[:i_diag], delimiter.join(row[i_diag:])]
         if len(row) < width:
             if not any(row):
                 return None  # blank line
@@ -553,6 +564,13 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_sta
         )
 
     return read_row
+
+
+def overflow_reason(cells: int, header_cells: int, delimiter: str) -> str:
+    """Why a row with more filled cells than its header is not read (see _row_reader)."""
+    shown = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "vertical bar"}.get(delimiter, repr(delimiter))
+    return (f"this row has {cells} cells where the header has {header_cells}: a value holding a {shown} without "
+            f"quotes around it shifts the cells after it; put that value in double quotes")
 
 
 def _ignored(raw: str, skipped: Counter | None) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from .csv_generic import normalise_header
+from .csv_generic import normalise_header, overflow_reason
 from .jsonstream import iter_json
 from .records import Record, RowError
 from .textio import Peeked, open_csv, open_text
@@ -88,13 +88,16 @@ def normalise_keys(obj: dict[str, Any]) -> dict[str, Any]:
 def csv_items(peeked: Peeked) -> Iterator[Item | RowError]:
     table = open_csv(peeked, sample_rows=0)
     keys = [normalise_header(h) for h in table.header]
+    width = len(keys)
     row_number = 1
     errors = 0
     while True:
         try:
             for row in table.rows:
                 row_number += 1
-                if any(row):
+                if len(row) > width and any(row[width:]):  # a value holding the separator unquoted: shifted cells
+                    yield RowError(row_number, overflow_reason(len(row), width, table.delimiter))
+                elif any(row):
                     yield row_number, dict(zip(keys, row, strict=False))
             return
         except csv.Error as exc:

@@ -201,3 +201,44 @@ def test_catalan_and_spanish_exports_are_read_without_asking(tmp_path, header, r
     assert [r.event_type for r in records] == ["delivered", "bounce", "unsubscribe"]
     assert records[1].reply_code == 550 and records[1].enhanced_status == "5.1.1"
     assert records[0].campaign in ("Tardor", "Otoño") and records[0].occurred_at.day == 2
+
+
+# --- A value holding the separator without quotes (hand-made and naively written CSVs; new-user trial, 5 Dec 2026) ---
+def _read_text(tmp_path, text: str, name: str = "export.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return read_all(path)
+
+
+def test_a_reply_in_the_last_column_holding_the_separator_is_read_whole(tmp_path):
+    result = _read_text(tmp_path, "Correu;Estat;Data;Resposta\n"
+                                  "joan@acme.com;Retornat;05/11/2026 09:38;550 5.7.1 Servei no disponible; host client "
+                                  "bloquejat per Spamhaus\n"
+                                  "pau@acme.com;Lliurat;05/11/2026 09:39;250 2.0.0 OK\n")
+    assert not result.errors
+    assert result.by_email("joan@acme.com").diagnostic == (
+        "550 5.7.1 Servei no disponible; host client bloquejat per Spamhaus")
+
+
+def test_a_value_holding_the_separator_elsewhere_refuses_the_row_and_says_why(tmp_path):
+    result = _read_text(tmp_path, "email,status,date,reply\n"
+                                  "ana@acme.com,bounced,Nov 05, 2026 09:00,550 5.1.1 unknown\n"
+                                  "bob@acme.com,delivered,2026-11-05 09:01,250 OK\n")
+    assert [r.email for r in result.records] == ["bob@acme.com"]
+    [error] = result.errors
+    assert error.row == 2 and "5 cells where the header has 4" in error.message and "comma" in error.message
+
+
+def test_trailing_empty_cells_are_not_an_overflow(tmp_path):
+    result = _read_text(tmp_path, "email,status,response\nana@acme.com,delivered,250 OK,,\n")
+    assert not result.errors and result.records[0].diagnostic == "250 OK"
+
+
+def test_an_esp_export_with_a_shifted_row_says_why_instead_of_misreading_it(tmp_path):
+    header = "Recipient,Sent At (Your time zone),Delivered,Opened,Clicked,Bounce,Bounce Reason,Not Sent Reason,Spam Report,Unsubscribed\n"
+    result = _read_text(tmp_path, header + "ana@acme.com,Nov 05, 2026 09:00 AM,true,false,false,false,,,false,false\n"
+                                           "bob@acme.com,2026-11-05 09:00,true,false,false,false,,,false,false\n",
+                        name="hubspot.csv")
+    assert [r.email for r in result.records] == ["bob@acme.com"]
+    [error] = result.errors
+    assert "11 cells where the header has 10" in error.message
