@@ -86,6 +86,14 @@ class RetryForm(forms.Form):
                          ("day_first", _("Day first (02/11/2026 is 2 November 2026)")),
                          ("month_first", _("Month first (02/11/2026 is 11 February 2026)"))],
                 initial=services.date_order_of(upload.column_mapping) or "")
+        read = (upload.summary or {}).get("dates") or {}
+        if read.get("times_without_zone") or read.get("times_local"):  # times that name no zone: UTC, or local?
+            zone = upload.organization.timezone
+            self.fields["times"] = forms.ChoiceField(
+                label=_("Times that name no time zone are"), required=False,
+                choices=[("", _("UTC (as ESP exports write them)")),
+                         ("local", _("Local time in the organisation's time zone (%(zone)s)") % {"zone": zone})],
+                initial="local" if services.local_times_of(upload.column_mapping) else "")
         if survey is None:
             return
         for column in survey.columns:
@@ -172,13 +180,16 @@ def survey_of(upload: Upload, mapping: dict | None = None, statuses: dict | None
 
 
 def preview(upload: Upload, mapping: dict[str, str] | None, statuses: dict[str, str] | None, campaign: str,
-            rows: int = 6, date_order: str | None = None) -> tuple[list[PreviewRow], str]:
+            rows: int = 6, date_order: str | None = None, local_times: bool = False) -> tuple[list[PreviewRow], str]:
     """The first rows as the import will read them with this mapping (and ``date_order``, "day_first" or
-    "month_first", when the user chose one), and the file's refusal (or "")."""
+    "month_first", when the user chose one; ``local_times``: zone-less times are the organisation's local
+    time, and are shown in it), and the file's refusal (or "")."""
     day_first, forced = services.date_reading(upload, date_order)
+    zone = upload.organization.tzinfo
     try:
         items = list(islice(ingest.read_records(upload.file.path, "csv", mapping=mapping, status_values=statuses,
-                                                day_first=day_first, day_first_forced=forced), rows))
+                                                day_first=day_first, day_first_forced=forced, zone=zone,
+                                                local_times=local_times), rows))
     except ingest.UnsupportedFormat as exc:
         return [], str(exc).replace(upload.sha256, upload.original_name)
     except (OSError, UnicodeError, ValueError):
@@ -194,7 +205,8 @@ def preview(upload: Upload, mapping: dict[str, str] | None, statuses: dict[str, 
         named = item.campaign or campaign.strip()
         shown.append(PreviewRow(
             item.row, email=item.email, status=str(STATUS_LABELS.get(item.event_type, item.event_type)),
-            when=item.occurred_at.strftime("%Y-%m-%d %H:%M") if item.occurred_at else "",
+            when=(item.occurred_at.astimezone(zone) if local_times else item.occurred_at).strftime("%Y-%m-%d %H:%M")
+            if item.occurred_at else "",
             campaign=named, reply=reply,
             problem="" if named else gettext("no campaign: name one above")))
     return shown, ""

@@ -161,7 +161,8 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             records = ingest.read_records(path, fmt, mapping=columns_of(upload.column_mapping), skipped=passed_over,
                                           status_values=statuses_of(upload.column_mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo)
+                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo,
+                                          local_times=local_times_of(upload.column_mapping))
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
                 organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
@@ -173,7 +174,8 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             records = ingest.read_records(path, fmt, mapping=columns_of(saved.mapping), skipped=passed_over,
                                           status_values=statuses_of(saved.mapping),
                                           max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo)
+                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo,
+                                          local_times=local_times_of(upload.column_mapping))
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:
@@ -434,8 +436,8 @@ def retry_with_mapping(upload: Upload, mapping: dict[str, str]) -> bool:
     if headers and columns_of(mapping):
         SavedColumnMapping.objects.update_or_create(
             organization=upload.organization, headers_key=SavedColumnMapping.key_for(headers),
-            # the date order is this file's: the next file of the layout decides its own from its dates
-            defaults={"headers": headers, "mapping": {k: v for k, v in mapping.items() if k != DATE_ORDER_KEY}},
+            # the date order and the times' zone are this file's: the next file of the layout decides its own
+            defaults={"headers": headers, "mapping": {k: v for k, v in mapping.items() if k not in PER_FILE_KEYS}},
         )
     # Only a failed upload, or a finished one whose analysis is not running (it would judge events being
     # removed): compare and set, as the analysis claims an upload.
@@ -458,11 +460,13 @@ STATUS_VALUES_KEY = " status values"
 
 
 DATE_ORDER_KEY = " date order"  # the user's reading of slash dates: "day_first" or "month_first"
+TIMES_KEY = " times"  # "local": the user says the file's zone-less times are the organisation's local time
+PER_FILE_KEYS = (DATE_ORDER_KEY, TIMES_KEY)
 
 
 def columns_of(mapping: dict | None) -> dict[str, str] | None:
     """The header → field part of a stored mapping (None when there is none)."""
-    return {k: v for k, v in (mapping or {}).items() if k not in (STATUS_VALUES_KEY, DATE_ORDER_KEY)} or None
+    return {k: v for k, v in (mapping or {}).items() if k not in (STATUS_VALUES_KEY, *PER_FILE_KEYS)} or None
 
 
 DATE_ORDERS = ("day_first", "month_first")
@@ -472,6 +476,11 @@ def date_order_of(mapping: dict | None) -> str | None:
     """The user's reading of slash dates in a stored mapping ("day_first", "month_first"), or None."""
     order = (mapping or {}).get(DATE_ORDER_KEY)
     return order if order in DATE_ORDERS else None
+
+
+def local_times_of(mapping: dict | None) -> bool:
+    """Whether the user said the file's times that name no zone are the organisation's local time (else UTC)."""
+    return (mapping or {}).get(TIMES_KEY) == "local"
 
 
 def date_reading(upload: Upload, order: str | None) -> tuple[bool, bool]:
@@ -489,7 +498,7 @@ def statuses_of(mapping: dict | None) -> dict[str, str] | None:
 
 def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_values: dict[str, str] | None = None,
           campaign_name: str | None = None, requested_format: str | None = None, original_name: str | None = None,
-          user=None, date_order: str | None = None) -> bool:
+          user=None, date_order: str | None = None, local_times: bool | None = None) -> bool:
     """Make a failed upload (or one that imported nothing, or one with rows it could not read: see
     can_import_again) wait for another import with new settings: a default campaign, a format, a column
     mapping and the meaning of status values (each kept when None). The next import first removes what an
@@ -519,6 +528,10 @@ def retry(upload: Upload, *, mapping: dict[str, str] | None = None, status_value
         stored[DATE_ORDER_KEY] = date_order
     if date_order_of(stored) is None:
         stored.pop(DATE_ORDER_KEY, None)
+    if local_times is not None:
+        stored[TIMES_KEY] = "local" if local_times else ""
+    if not local_times_of(stored):
+        stored.pop(TIMES_KEY, None)
     return retry_with_mapping(upload, stored)
 
 
@@ -563,7 +576,8 @@ FIXABLE_REASONS = frozenset({"campaign", "status"})
 
 def can_import_again(upload: Upload) -> bool:
     """An upload that finished with rows refused for a reason the user can fix on its page (no campaign, a
-    status value not recognised), or whose slash dates had to be read in a guessed order, may be imported
+    status value not recognised), whose slash dates had to be read in a guessed order, or whose times named no
+    zone (read as UTC, or as local time as the user chose), may be imported
     again with new settings: the new import replaces what this one brought. Not a webhook batch (no file to
     read again), not while its analysis runs."""
     if upload.status != Upload.Status.DONE or not upload.file:
@@ -572,8 +586,11 @@ def can_import_again(upload: Upload) -> bool:
         return False  # analysing now: once it is done
     if (upload.summary or {}).get("events") and not Event.objects.filter(upload=upload).exists():
         return False  # its events were purged by the retention period: importing again would bring them back
-    if ((upload.summary or {}).get("dates") or {}).get("dates", {}).get("decided_by") in ("default", "user"):
+    read = (upload.summary or {}).get("dates") or {}
+    if (read.get("dates") or {}).get("decided_by") in ("default", "user"):
         return True  # slash dates whose order was a guess or a choice: the user may say otherwise
+    if read.get("times_without_zone") or read.get("times_local"):
+        return True  # times without a zone read as UTC, or as local time as chosen: the user may say otherwise
     fixable = FIXABLE_REASONS if upload.detected_format == "csv" else {"campaign"}  # values are mapped in CSVs only
     return bool(fixable & set(refused_reasons(upload)))
 

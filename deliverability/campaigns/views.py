@@ -104,7 +104,8 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
                 upload, mapping=form.mapping(), status_values=form.status_values(),
                 campaign_name=form.cleaned_data["campaign"] if "campaign" in request.POST else None,
                 requested_format=form.cleaned_data["format"] or upload.requested_format, user=request.user,
-                date_order=form.cleaned_data.get("dates") if "dates" in form.fields else None)
+                date_order=form.cleaned_data.get("dates") if "dates" in form.fields else None,
+                local_times=form.cleaned_data.get("times") == "local" if "times" in form.fields else None)
             if not taken:  # its analysis started meanwhile
                 messages.warning(request, _("%(name)s is being analysed: import it again once that is done.")
                                  % {"name": upload.original_name})
@@ -133,7 +134,8 @@ def _dates_read(upload: Upload) -> dict | None:
     read = (upload.summary or {}).get("dates") or {}
     if not read:
         return None
-    note = {"without_zone": bool(read.get("times_without_zone")), "in_zone": read.get("times_in_zone")}
+    note = {"without_zone": bool(read.get("times_without_zone")) and not read.get("times_local"),
+            "in_zone": read.get("times_in_zone"), "local": read.get("times_local")}
     slash = read.get("dates")
     if slash:
         day_first = slash.get("order") == "day_first"
@@ -181,8 +183,11 @@ def _retry_form(request: HttpRequest, upload: Upload):
         return form, None, ""
     campaign = form["campaign"].value() or ""
     order = form["dates"].value() if "dates" in form.fields else None  # posted, else the stored choice
+    times = form["times"].value() if "times" in form.fields else None  # posted, else the stored choice
     rows, problem = retry_form.preview(upload, mapping, statuses, campaign,
                                        date_order=order if order is not None else services.date_order_of(
+                                           upload.column_mapping),
+                                       local_times=times == "local" if times is not None else services.local_times_of(
                                            upload.column_mapping))
     return form, rows, problem
 

@@ -88,6 +88,7 @@ def read_records(
     day_first_forced: bool = False,
     notes: dict | None = None,
     zone: tzinfo | None = None,
+    local_times: bool = False,
 ) -> Iterator[Record | RowError]:
     """Stream the records of the file at ``path``; constant memory whatever its size.
 
@@ -95,7 +96,8 @@ def read_records(
     ``status_values``: the user's meaning of a CSV's status values (csv_generic.read).
     ``day_first``, ``notes``: a CSV's slash dates when its values do not tell their order, and what was
     decided about its dates (csv_generic.read_dates), and whether times were read in ``zone`` (the
-    organisation's: where a file says its times are the user's local time, HubSpot's UI export)."""
+    organisation's: where a file says its times are the user's local time, HubSpot's UI export, or where the
+    user says a CSV's zone-less times are local: ``local_times``)."""
     path = Path(path)
     if fmt != "auto" and fmt not in FORMATS:
         raise UnsupportedFormat(f"Unknown format {fmt!r}; use auto or one of: {', '.join(FORMATS)}.")
@@ -108,7 +110,8 @@ def read_records(
     if fmt == "zip":
         return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes,
                                 status_values=status_values, day_first=day_first,
-                                day_first_forced=day_first_forced, notes=notes, zone=zone)
+                                day_first_forced=day_first_forced, notes=notes, zone=zone,
+                                local_zone=zone if local_times else None)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
     handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done
@@ -116,7 +119,7 @@ def read_records(
         reader = STREAM_READERS[fmt]
         if fmt == "csv":
             reader = partial(reader, status_values=status_values, day_first=day_first,
-                             day_first_forced=day_first_forced, notes=notes)
+                             day_first_forced=day_first_forced, notes=notes, local_zone=zone if local_times else None)
         elif fmt == "hubspot":
             reader = partial(reader, zone=zone, notes=notes)
         records = reader(Peeked(handle, path.name), mapping=mapping, skipped=skipped)

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from . import values
 from .records import MAPPABLE_FIELDS, EventType, Record, RowError, UnsupportedFormat
@@ -187,19 +187,21 @@ def map_columns(header: list[str], mapping: dict[str, str] | None = None) -> tup
 
 def read(peeked: Peeked, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
          status_values: dict[str, str] | None = None, day_first: bool = False, day_first_forced: bool = False,
-         notes: dict | None = None) -> Iterator[Record | RowError]:
+         notes: dict | None = None, local_zone: tzinfo | None = None) -> Iterator[Record | RowError]:
     """``status_values``: the user's meaning of status cells we do not know ("zugestellt" → "delivered",
     "in Warteschlange" → "ignore"), case- and punctuation-insensitive; they win over our vocabulary.
     ``day_first``: how to read slash dates (02/11/2026) when the file's own values do not tell (see
-    read_dates), or whatever they tell when ``day_first_forced`` (the user said so). ``notes``: filled with
-    how the times were read, for the upload's page."""
+    read_dates), or whatever they tell when ``day_first_forced`` (the user said so). ``local_zone``: where
+    times that name no zone are (the user said they are local times); without it they are UTC. ``notes``:
+    filled with how the times were read, for the upload's page."""
     table = open_csv(peeked, sample_rows=GUESS_ROWS)
     columns, labels = map_columns(table.header, mapping)
     columns = _guess_missing(columns, labels, table, mapping)
     _require(columns, table)
     slash = read_dates(table, columns.get("occurred_at"), day_first, notes if notes is not None else {},
                        forced=day_first_forced)
-    return _records(table, columns, labels, _user_statuses(status_values), skipped, slash)
+    local = _LocalTimes(local_zone, notes if notes is not None else {}) if local_zone is not None else None
+    return _records(table, columns, labels, _user_statuses(status_values), skipped, slash, local)
 
 
 # --- Dates: slash order and time zone, decided per file --------------------------------------------
@@ -300,6 +302,28 @@ def slash_order(cells: list[str]) -> str | None:
     if bool(day) != bool(month):
         return "day_first" if day else "month_first"
     return "unknown"
+
+
+class _LocalTimes:
+    """Times that name no zone read in the zone the user said they are in (see read): a time naming its zone, or
+    epoch seconds, keeps its moment. One decision per distinct cell."""
+
+    def __init__(self, zone: tzinfo, notes: dict):
+        self.zone, self.notes = zone, notes
+        self.seen: dict[str, datetime] = {}
+
+    def __call__(self, cell: str, moment: datetime) -> datetime:
+        found = self.seen.get(cell)
+        if found is None:
+            text = cell.strip()
+            found = moment
+            if _SLASH_DATE.match(text) or values.states_zone(text) is False:  # slash dates never name a zone
+                found = datetime.combine(moment.date(), moment.time(), tzinfo=self.zone).astimezone(UTC)
+                self.notes["times_local"] = str(self.zone)
+            if len(self.seen) >= 100_000:
+                self.seen.clear()
+            self.seen[cell] = found
+        return found
 
 
 class _Replay:
@@ -437,12 +461,13 @@ class _Refused(Exception):
 
 def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, int]],
              user_statuses: dict[str, str] | None = None, skipped: Counter | None = None,
-             slash: _SlashDates | None = None) -> Iterator[Record | RowError]:
+             slash: _SlashDates | None = None, local: _LocalTimes | None = None) -> Iterator[Record | RowError]:
     """Each data row as a Record, or a RowError saying why it is not one; a blank line gives nothing.
 
     A line the csv module cannot read is a RowError too, and reading stops after _MAX_CSV_ERRORS of them.
     """
-    read_row = _row_reader(columns, labels, user_statuses or {}, skipped, slash, len(table.header), table.delimiter)
+    read_row = _row_reader(columns, labels, user_statuses or {}, skipped, slash, len(table.header), table.delimiter,
+                           local)
     row_number = 1  # the header
     unreadable = 0
     while True:
@@ -464,7 +489,8 @@ def _records(table: CsvTable, columns: dict[str, int], labels: list[tuple[str, i
 
 def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_statuses: dict[str, str],
                 skipped: Counter | None, slash: _SlashDates | None = None, header_cells: int | None = None,
-                delimiter: str = ",") -> Callable[[int, list[str]], Record | RowError | None]:
+                delimiter: str = ",", local: _LocalTimes | None = None,
+                ) -> Callable[[int, list[str]], Record | RowError | None]:
     """The reader of one row of this file's layout (None for a blank line).
 
     Column positions and per-file caches are bound once, here. Per row, each cell costs a look-up
@@ -546,6 +572,8 @@ def _row_reader(columns: dict[str, int], labels: list[tuple[str, int]], user_sta
                 if cell:  # slash dates in the file's own order, never through parse_timestamp's shared cache
                     occurred_at = slash(cell) if slash is not None and "/" in cell else (
                         known_timestamp(cell) or _event_time(cell))
+                    if local is not None and occurred_at is not None:
+                        occurred_at = local(cell, occurred_at)
         except _Refused as refused:
             return RowError(row_number, str(refused))
         if i_campaign is not None:

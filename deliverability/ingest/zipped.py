@@ -36,7 +36,8 @@ _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: Counter | None = None,
               max_total_bytes: int | None = None, status_values: dict[str, str] | None = None,
               day_first: bool = False, day_first_forced: bool = False,
-              notes: dict | None = None, zone: tzinfo | None = None) -> Iterator[Record | RowError]:
+              notes: dict | None = None, zone: tzinfo | None = None,
+              local_zone: tzinfo | None = None) -> Iterator[Record | RowError]:
     """The records of every member. `max_total_bytes`: the most the archive may unpack to (the upload
     limit); an archive declaring more, or more than MAX_ARCHIVE_RATIO times its size, is refused."""
     path = Path(path)
@@ -50,7 +51,8 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
     except BaseException:
         archive.close()
         raise
-    return _members(archive, mapping, skipped, budget, status_values, day_first, day_first_forced, notes, zone)
+    return _members(archive, mapping, skipped, budget, status_values, day_first, day_first_forced, notes, zone,
+                    local_zone)
 
 
 # Office documents are zip archives too. A workbook (Excel .xlsx: "[Content_Types].xml" and "xl/", ECMA-376
@@ -131,7 +133,7 @@ class _BudgetSpent(Exception):
 def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int,
              status_values: dict[str, str] | None = None, day_first: bool = False,
              day_first_forced: bool = False, notes: dict | None = None,
-             zone: tzinfo | None = None) -> Iterator[Record | RowError]:
+             zone: tzinfo | None = None, local_zone: tzinfo | None = None) -> Iterator[Record | RowError]:
     from . import STREAM_READERS
 
     with archive:
@@ -156,7 +158,8 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                     reader = STREAM_READERS.get(fmt, dsn.read)
                     read = {}  # what this member's reader says about its times, added to `notes` once it is read
                     extra = {"status_values": status_values, "day_first": day_first,
-                             "day_first_forced": day_first_forced, "notes": read} if fmt == "csv" else {
+                             "day_first_forced": day_first_forced, "notes": read,
+                             "local_zone": local_zone} if fmt == "csv" else {
                         "zone": zone, "notes": read} if fmt == "hubspot" else {}
                     try:
                         for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
@@ -184,8 +187,9 @@ def add_member_notes(notes: dict, member: dict, name: str) -> None:
     ``mixed`` when members were read in different orders. Times without a zone in any member are reported."""
     if member.get("times_without_zone"):
         notes["times_without_zone"] = True
-    if member.get("times_in_zone"):
-        notes["times_in_zone"] = member["times_in_zone"]
+    for key in ("times_in_zone", "times_local"):
+        if member.get(key):
+            notes[key] = member[key]
     found = member.get("dates")
     if not found:
         return

@@ -556,3 +556,31 @@ def test_a_zip_whose_files_were_read_in_different_orders_says_which_and_offers_t
     assert upload.status == Upload.Status.DONE, upload.error
     assert sorted(e.occurred_at.date().isoformat() for e in Event.objects.filter(organization=org_a)) == [
         "2026-11-02", "2026-11-03", "2026-11-13"]  # the user's order, for every file (both agree with it)
+
+
+def test_times_without_a_zone_can_be_said_to_be_local_and_the_file_imported_again(client, org_a, manager):
+    """GIVEN a Barcelona organisation's spreadsheet whose times name no zone WHEN imported THEN they are read as
+    UTC and the page says so and offers the choice; WHEN the manager says they are local times THEN 09:05 in
+    the file is 09:05 in Barcelona (08:05 UTC in November), once, and the page says how they were read."""
+    org_a.timezone = "Europe/Madrid"
+    org_a.save()
+    sheet = b"email,status,date,campaign\nana@acme.com,delivered,2026-11-05 09:05,Tardor\n"
+    post_upload(client, org_a, sheet, "tardor.csv")
+    run_pending(org_a)
+    upload = Upload.objects.get(organization=org_a)
+    assert Event.objects.get(upload=upload).occurred_at.isoformat() == "2026-11-05T09:05:00+00:00"
+    page = page_of(client, org_a, upload)
+    assert "read as UTC" in page and "If they are local times" in page and 'name="times"' in page
+    url = reverse("upload_detail", args=[org_a.slug, upload.pk])
+    fields = {"campaign": "", "format": "auto", "times": "local", "map_0": "email", "map_1": "event_type",
+              "map_2": "occurred_at", "map_3": "campaign"}
+    preview = client.post(url, {**fields, "action": "preview"}).content.decode()
+    assert "2026-11-05 09:05" in preview  # shown in the organisation's zone, as in the file
+    client.post(url, {**fields, "action": "import"})
+    run_pending(org_a)
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.DONE, upload.error
+    assert [e.occurred_at.isoformat() for e in Event.objects.filter(organization=org_a)] == ["2026-11-05T08:05:00+00:00"]
+    page = page_of(client, org_a, upload)
+    assert "read as local time in the organisation's time zone (Europe/Madrid)" in page and "read as UTC" not in page
+    assert '<option value="local" selected>' in page

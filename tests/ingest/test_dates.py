@@ -184,3 +184,21 @@ def test_zip_members_that_show_different_orders_are_mixed_without_a_guess(tmp_pa
     list(read_records(_zip(tmp_path, {"a.csv": SHOWN, "c.csv": boston}), notes=notes))
     assert notes["dates"]["decided_by"] == "values" and notes["dates"]["file"] == "a.csv"
     assert notes["dates"]["mixed"] is True
+
+
+def test_zone_less_times_are_read_in_the_zone_the_user_said_and_zoned_ones_keep_theirs(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    path = write(tmp_path, ["ana@acme.com,delivered,2026-11-05 09:05,Tardor",
+                            "bob@acme.com,delivered,05/11/2026 09:06,Tardor",
+                            "cy@acme.com,delivered,2026-11-05T09:07:00+05:00,Tardor",
+                            "dee@acme.com,delivered,2026-07-05 09:08,Tardor"])
+    items, notes = read(path, zone=ZoneInfo("Europe/Madrid"), local_times=True, day_first=True)
+    times = {item.email: item.occurred_at for item in items}
+    assert times == {"ana@acme.com": datetime(2026, 11, 5, 8, 5, tzinfo=UTC),  # CET, UTC+1
+                     "bob@acme.com": datetime(2026, 11, 5, 8, 6, tzinfo=UTC),
+                     "cy@acme.com": datetime(2026, 11, 5, 4, 7, tzinfo=UTC),  # names its zone: kept
+                     "dee@acme.com": datetime(2026, 7, 5, 7, 8, tzinfo=UTC)}  # CEST, UTC+2
+    assert notes["times_local"] == "Europe/Madrid"
+    items, notes = read(path, zone=ZoneInfo("Europe/Madrid"), day_first=True)  # not said: UTC, as before
+    assert items[0].occurred_at == datetime(2026, 11, 5, 9, 5, tzinfo=UTC) and "times_local" not in notes
