@@ -14,8 +14,9 @@ from tests.factories import PASSWORD, make_campaign, make_membership, make_org, 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _published_week(org):
-    """Last week with two campaigns, the week before with one, published as a snapshot."""
+def _published_week(org, unidentified: bool = False):
+    """Last week with two campaigns, the week before with one, published as a snapshot; ``unidentified``: one
+    domain's bounces answered by no vendor we know (the longest vendor label)."""
     now = timezone.now()
     monday = weekly.monday_of(now, org.tzinfo) - weekly.WEEK
     tz = org.tzinfo
@@ -25,6 +26,9 @@ def _published_week(org):
         diagnose(camp, hard=hard, invalid=0.01)
         CampaignDomainStat.objects.create(campaign=camp, domain=f"{name.split()[0].lower()}-corp.example",
                                           vendor="proofpoint", recipients=40, bounced=20, filter_rejection=20)
+        if unidentified:
+            CampaignDomainStat.objects.create(campaign=camp, domain=f"{name.split()[0].lower()}-own.example",
+                                              vendor="", recipients=40, bounced=30, filter_rejection=30)
     snapshots.publish(snapshots.claim(org, monday, now), now)
     return monday
 
@@ -65,3 +69,51 @@ def test_weekly_page_draws_its_charts_and_prints_on_a4_without_navigation(live_s
     page.pdf(path=str(artifacts / "weekly-print.pdf"), format="A4", prefer_css_page_size=True, print_background=True)
     assert (artifacts / "weekly-print.pdf").read_bytes().startswith(b"%PDF")
     assert page.errors == []
+
+
+# At a phone's width (new-user trial, 390 px): what charts.js adjusts for a narrow column. Per figure: its title
+# inside the drawing, labels over the plot not running together, the x-axis title clear of the tick labels, and
+# horizontal bars given at least a third of the width however long the category names.
+PHONE_CHART_JS = """() => {
+  const problems = [];
+  const overlap = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  document.querySelectorAll('div.plotly-figure').forEach((div, i) => {
+    const svg = div.querySelector('svg.main-svg').getBoundingClientRect();
+    const title = div.querySelector('.gtitle');
+    if (title && title.getBoundingClientRect().right > svg.right + 1) problems.push(i + ': title past the edge');
+    const notes = [...div.querySelectorAll('.annotation-text')].map(n => n.getBoundingClientRect());
+    for (let a = 0; a < notes.length; a++) for (let b = a + 1; b < notes.length; b++)
+      if (overlap(notes[a], notes[b])) { problems.push(i + ': labels over the plot overlap'); a = notes.length; break; }
+    const xtitle = div.querySelector('.xtitle');
+    if (xtitle) {
+      const t = xtitle.getBoundingClientRect();
+      if ([...div.querySelectorAll('.xtick text')].some(tick => overlap(t, tick.getBoundingClientRect())))
+        problems.push(i + ': x-axis title on the tick labels');
+    }
+    if (div.querySelector('.barlayer .trace.bars') && div.querySelector('.ytick text') && !div.querySelector('.xtick text[data-unformatted*="-"]')) {
+      const plot = div.querySelector('.nsewdrag');
+      const horizontal = [...div.querySelectorAll('.ytick text')].some(t => isNaN(parseFloat(t.textContent)));
+      if (plot && horizontal && plot.getBoundingClientRect().width < svg.width / 3)
+        problems.push(i + ': horizontal bars squeezed to ' + Math.round(plot.getBoundingClientRect().width) + ' px');
+    }
+  });
+  return problems;
+}"""
+
+
+def test_weekly_charts_fit_a_phone(live_server, page, artifacts):
+    org = make_org("Lumen Analytics", "lumen", timezone="Europe/Madrid")
+    org.language = "es"  # the longest titles of the three languages
+    org.save()
+    make_membership(make_user("viewer"), org, "viewer")
+    monday = _published_week(org, unidentified=True)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "viewer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/o/lumen/weekly/{monday.isoformat()}/")
+    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
+    page.screenshot(path=str(artifacts / "weekly-390.png"), full_page=True)
+    assert page.evaluate(PHONE_CHART_JS) == []
