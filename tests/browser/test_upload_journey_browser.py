@@ -139,6 +139,11 @@ def test_the_account_managers_first_upload(live_server, browser, artifacts, tmp_
     meanings = page.locator("#status-mapping select")
     assert meanings.count() == 3
     _check(page, artifacts, "6-map-columns-and-statuses", width)
+    # Every select whole on screen, not clipped by a scrolling table (new-user trial at 390 px).
+    clipped = page.evaluate("""() => [...document.querySelectorAll('#column-mapping select, #status-mapping select')]
+      .filter(s => { const r = s.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth
+                     || r.right > s.closest('fieldset').getBoundingClientRect().right + 1; }).length""")
+    assert clipped == 0, f"{clipped} selects clipped at {width} px"
     for value, meaning in (("zugestellt", "delivered"), ("unzustellbar", "bounce"), ("in Warteschlange", "ignore")):
         page.select_option(f"#status-mapping tr:has(label:text-is('{value}')) select", meaning)
     page.click("#retry-form button[value=preview]")
