@@ -142,6 +142,22 @@ class Org:
         Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.DONE)
         return upload, {own.pk}
 
+    def unanalysed_upload(self) -> tuple[Upload, set[int]]:
+        """A file imported and not analysed yet (its analysis queued behind another): bounces, drops and
+        suppressions of every kind in one of the organisation's campaigns, for addresses with a verdict there,
+        and a complaint in another; returns it and the campaign it fills."""
+        rng = self.rng
+        fmt = rng.choice(sorted(self.files))
+        upload = self.upload(fmt)
+        campaign = rng.choice(self.campaigns)
+        judged = list(Recipient.objects.filter(verdicts__campaign=campaign))
+        events = [self.event(campaign, person, fmt, *rng.choice(KINDS[fmt]), upload=upload)
+                  for person in rng.sample(judged, min(len(judged), rng.randint(1, 3)))]
+        events.append(self.event(rng.choice(self.campaigns), rng.choice(self.people), fmt, "complaint", {}, upload=upload))
+        Event.objects.bulk_create(events)
+        Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.DONE)
+        return upload, {e.campaign_id for e in events}
+
     def analyse(self, upload: Upload, fills: set[int]) -> Counter:
         """What analysis.analyze_upload does with the plans: judge_campaign stores the plan of every campaign
         the upload fills (the verdicts here are set by hand, so only the plan is stored), then refresh_plans."""
@@ -214,9 +230,13 @@ def test_an_updated_plan_equals_the_plan_computed_from_scratch_over_random_organ
             Upload.objects.filter(pk=running.pk).update(status=Upload.Status.DONE, analyzed_at=timezone.now())
         for batch in range(3):  # updates on updates, each compared with the plan from scratch
             upload, fills = org.live_upload(fill_existing=org.rng.random() < 0.25)
+            # Now and then a file imported meanwhile, its analysis still to come: the refresh sees its events.
+            waiting = org.unanalysed_upload() if org.rng.random() < 0.3 else None
             totals.update(org.analyse(upload, fills))
             # Every fifth seed, the last time: against what store_plan itself stores.
             assert_as_from_scratch(org, f"after live upload {batch + 1}", store=batch == 2 and seed % 5 == 0)
+            if waiting:
+                totals.update(org.analyse(*waiting))
     # The case this is about happened, and often: plans updated, not computed again.
     assert totals["updated"] > SEEDS, totals
 
