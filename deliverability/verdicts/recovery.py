@@ -1,11 +1,23 @@
 """The per-ESP recovery plan of one campaign, from the stored verdicts and events, and the plan as the
-analysis stores it for the page and the files (``store_plan``, ``stored_plan``, ``refresh_plans``).
+analysis stores it for the page and the files (``store_plan``, ``stored_plan``, ``refresh_plans``,
+``update_plan``).
 
 Reads the database and hands plain data to the pure rules in ``verdicts.unsuppress``: per
 recipient with a verdict and a bounce / drop / suppression event in the campaign, its effective
 verdict, those events (the ESP named by the upload's detected format, else by the campaign's ESP
 field), and its complaint / unsubscribe / drop / suppression events in the organisation's other
 campaigns (rule 2 looks at every campaign).
+
+When a stored plan is computed again whole, and when only some of its addresses are updated:
+- whole (``store_plan``): every judgement of the campaign (``judge_campaign``: the analysis of an upload
+  with events in it, an upload's deletion, an override, an erasure), a page asking for a stale plan, and
+  ``refresh_plans`` when what changed cannot be told address by address — an upload deleted, a retention
+  purge (``mark_stale``), an upload with events in the campaign itself not judged yet;
+- updated (``update_plan``, from ``refresh_plans``): an upload — a webhook batch of live ESP events — that
+  only brings complaints, unsubscribes, drops or suppressions in other campaigns for addresses of this
+  one: those addresses' lines and the summary's counts, under the campaign's lock, equal to the plan from
+  scratch (tests/verdicts/test_recovery_update.py);
+- restamped: an upload that cannot reach the plan.
 """
 from __future__ import annotations
 
@@ -340,13 +352,13 @@ def _refresh(row: CampaignRecovery, now: dict, reach: dict, organization_id: int
     if row.inputs == now:
         return ""
     changed = _changed_uploads(row.inputs, now, organization_id)
-    if changed is None:
+    if changed is None:  # deleted events (an upload, a purge): which addresses they concerned is gone with them
         store_plan(row.campaign)
         return "computed"
     for upload_id in changed - reach.keys():
         reach[upload_id] = _upload_reach(upload_id, organization_id)
     if any(row.campaign_id in reach[upload_id][0] for upload_id in changed):
-        store_plan(row.campaign)
+        store_plan(row.campaign)  # the campaign's own events changed: its candidates and lines, not rule 2 alone
         return "computed"
     through_history = [upload_id for upload_id in changed if row.campaign_id in reach[upload_id][1]]
     if not through_history:
