@@ -3,7 +3,7 @@ again, with this checkout's code (the addresses concerned updated: recovery.upda
 checkout's (the whole plan computed again), alternated on the same data.
 
     DATABASE_URL=postgres://USER@127.0.0.1:5432/DB .venv/bin/python bench/bench_complaint_plan.py \\
-        --baseline /path/to/checkout-of-main [--recipients 200000] [--pairs 3] [--write]
+        --baseline /path/to/checkout-of-main [--recipients 200000] [--pairs 3] [--without-index] [--write]
 
 The database must be migrated with this checkout. The data is bench_unsuppress.py's organisation (one SendGrid
 campaign, every recipient bounced and judged, verdicts mixed as in B2B, complaints in it and in an older
@@ -13,7 +13,8 @@ judgement of the campaign costs), then a webhook-style upload brings one spam co
 own, for one address on the plan's SendGrid lists (a different address each time); its analysis's own campaign
 is judged, the upload marked analysed, and `refresh_plans` — what the analysis runs last — is timed: when it
 returns, the large campaign's plan is fresh. The index this checkout adds on (campaign, email) is dropped for
-the baseline's runs and made again for this checkout's (untimed), so each runs on its own schema.
+the baseline's runs and made again for this checkout's (untimed), so each runs on its own schema; with
+--without-index a third variant runs this checkout's code without it (what the index costs and saves).
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ HERE = Path(__file__).resolve().parent
 INDEX = "recovery_entry_email"
 
 
-def one(root: str, index: int, check: bool) -> None:
-    """One measurement with the code of `root`: prints RESULT <whole plan s> <refresh s> <outcome> <load>."""
+def one(root: str, index: int, check: bool, email_index: bool) -> None:
+    """One measurement with the code of `root` (and the (campaign, email) index or not): prints
+    RESULT <whole plan s> <refresh s> <outcome> <load>."""
     sys.path[:0] = [root]
     os.chdir(root)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deliverability.settings")
@@ -50,10 +52,9 @@ def one(root: str, index: int, check: bool) -> None:
     from deliverability.verdicts.services import judge_campaign
 
     assert deliverability.__file__.startswith(str(Path(root).resolve())), deliverability.__file__
-    current = hasattr(recovery, "update_plan")
     with connection.cursor() as cursor:  # each checkout on its own schema (untimed)
         cursor.execute(f"CREATE INDEX IF NOT EXISTS {INDEX} ON verdicts_recoveryentry (campaign_id, email)"
-                       if current else f"DROP INDEX IF EXISTS {INDEX}")
+                       if email_index else f"DROP INDEX IF EXISTS {INDEX}")
     campaign = Campaign.objects.get(organization__slug="bench-unsuppress", name="November")
     start = time.perf_counter()
     recovery.store_plan(campaign)
@@ -89,7 +90,7 @@ def one(root: str, index: int, check: bool) -> None:
 
 def main() -> None:
     if sys.argv[1:2] == ["--one"]:
-        one(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "check")
+        one(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "check", sys.argv[5] == "index")
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--baseline", required=True, help="a checkout of the code to compare with (git archive / worktree)")
@@ -97,6 +98,8 @@ def main() -> None:
     parser.add_argument("--current", default=str(HERE.parent))
     parser.add_argument("--recipients", type=int, default=200_000)
     parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--without-index", action="store_true",
+                        help="a third variant: this checkout's code with its (campaign, email) index dropped")
     parser.add_argument("--write", action="store_true", help="append the results to docs/benchmarks.md")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
@@ -122,21 +125,25 @@ def main() -> None:
     ids = dict(Recipient.objects.filter(organization=org).values_list("id", "email"))
     candidates = sorted(int(ids[pk].split("@")[0][4:]) for pk in keep - touched)
     connection.close()
-    roots = {"baseline": str(Path(args.baseline).resolve()), "current": str(Path(args.current).resolve())}
-    runs: dict[str, list[tuple[float, float, str, str]]] = {"baseline": [], "current": []}
-    step = max(1, len(candidates) // (2 * args.pairs + 1))
+    variants = {"baseline": (str(Path(args.baseline).resolve()), False),
+                "current": (str(Path(args.current).resolve()), True)}
+    if args.without_index:
+        variants["current without the (campaign, email) index"] = (str(Path(args.current).resolve()), False)
+    runs: dict[str, list[tuple[float, float, str, str]]] = {name: [] for name in variants}
+    step = max(1, len(candidates) // (len(variants) * args.pairs + 1))
     picks = iter(candidates[::step])
     for pair in range(args.pairs):
-        for name, root in roots.items():
+        for name, (root, email_index) in variants.items():
             done = subprocess.run([sys.executable, __file__, "--one", root, str(next(picks)),
-                                   "check" if pair == 0 else "-"], capture_output=True, text=True,
+                                   "check" if pair == 0 else "-", "index" if email_index else "-"],
+                                  capture_output=True, text=True,
                                   env=os.environ | {"DEBUG": "1"})
             line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT")), None)
             if line is None:
                 sys.exit(f"{name} run failed:\n{done.stderr[-3000:]}")
             whole, refresh, outcome, load = line.split()[1:]
             runs[name].append((float(whole), float(refresh), outcome, load))
-            print(f"{name:8} whole plan {float(whole):6.2f} s   refresh after one complaint {float(refresh):6.3f} s"
+            print(f"{name}: whole plan {float(whole):6.2f} s   refresh after one complaint {float(refresh):6.3f} s"
                   f"   ({outcome}, load {load})", flush=True)
 
     def median(name: str, i: int) -> float:
@@ -158,9 +165,9 @@ def main() -> None:
         "|---|---|---|---|",
         *[f"| {name} | **{median(name, 1):.3f} s** ({', '.join(f'{r[1]:.3f}' for r in runs[name])}) | "
           f"{runs[name][-1][2]} | {median(name, 0):.2f} s ({', '.join(f'{r[0]:.2f}' for r in runs[name])}) |"
-          for name in ("baseline", "current")],
+          for name in variants],
         "",
-        f"Load average (1 min) after each run, in order (baseline, current, …): "
+        f"Load average (1 min) after each run, in order ({', '.join(variants)}, …): "
         f"{', '.join(runs[name][i][3] for i in range(args.pairs) for name in runs)} on "
         f"{os.cpu_count()} CPUs (other sessions share them). The whole-plan column is what a judgement of the "
         "campaign costs; this checkout's includes its (campaign, email) index and its rule-2 lines.",
