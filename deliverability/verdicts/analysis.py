@@ -48,9 +48,10 @@ def analyze_upload(upload_id: int, nameservers: list[str] | None = None, claim: 
     notes = {"domains": len(names), "unresolved": summary.unresolved,  # DNS unknown: the verdicts say so
              "resolver_unreachable": summary.resolver_unreachable}
     Upload.objects.filter(pk=upload.pk).update(analyzed_at=timezone.now(), analysis=notes)
-    # This upload's complaints and suppressions can change other campaigns' un-suppression plans too.
-    refresh_plans(upload.organization_id)
-    return {**notes, "resolved": summary.resolved, "campaigns": judged}
+    # This upload's complaints and suppressions can change other campaigns' un-suppression plans too: those
+    # plans are updated for the addresses concerned, not computed again (recovery.refresh_plans).
+    plans = refresh_plans(upload.organization_id)
+    return {**notes, "resolved": summary.resolved, "campaigns": judged, "plans": dict(plans)}
 
 
 def judge_campaigns(campaign_ids: list[int]) -> int:

@@ -209,9 +209,12 @@ class CampaignRecovery(models.Model):
 
 class RecoveryEntry(models.Model):
     """One line of a campaign's un-suppression plan: an address on one ESP list (``list``, with the ESP's id
-    for it), or an address that cannot go in the ESP's file (``list`` empty, ``missing`` the reason code).
+    for it), or an address that cannot go in the ESP's file (``list`` empty, ``missing`` the reason code), or
+    an address rule 2 left out (``esp`` empty, ``missing`` complaint_or_unsubscribe; no file reads it: it lets
+    ``recovery.update_plan`` read back what the plan decided for an address).
     ``position`` is the plan's order (list, address, id; then the missing lines), so a file streams in the
-    order the pure builders use, whatever the database's collation."""
+    order the pure builders use, whatever the database's collation. Only the order counts: an update that
+    takes an address's lines out leaves gaps."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     esp = models.CharField(max_length=12)
@@ -223,7 +226,9 @@ class RecoveryEntry(models.Model):
     missing = models.CharField(max_length=30, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["campaign", "esp", "position"], name="recovery_entry_order")]
+        indexes = [models.Index(fields=["campaign", "esp", "position"], name="recovery_entry_order"),
+                   # update_plan reads and deletes a few addresses' lines of a 200,000-line plan
+                   models.Index(fields=["campaign", "email"], name="recovery_entry_email")]
 
     def __str__(self) -> str:
         return f"{self.esp} {self.list or self.missing} in campaign {self.campaign_id}"

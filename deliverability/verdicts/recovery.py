@@ -1,24 +1,39 @@
 """The per-ESP recovery plan of one campaign, from the stored verdicts and events, and the plan as the
-analysis stores it for the page and the files (``store_plan``, ``stored_plan``, ``refresh_plans``).
+analysis stores it for the page and the files (``store_plan``, ``stored_plan``, ``refresh_plans``,
+``update_plan``).
 
 Reads the database and hands plain data to the pure rules in ``verdicts.unsuppress``: per
 recipient with a verdict and a bounce / drop / suppression event in the campaign, its effective
 verdict, those events (the ESP named by the upload's detected format, else by the campaign's ESP
 field), and its complaint / unsubscribe / drop / suppression events in the organisation's other
 campaigns (rule 2 looks at every campaign).
+
+When a stored plan is computed again whole, and when only some of its addresses are updated:
+- whole (``store_plan``): every judgement of the campaign (``judge_campaign``: the analysis of an upload
+  with events in it, an upload's deletion, an override, an erasure), a page asking for a stale plan, and
+  ``refresh_plans`` when what changed cannot be told address by address — an upload deleted, a retention
+  purge (``mark_stale``), an upload with events in the campaign itself not judged yet;
+- updated (``update_plan``, from ``refresh_plans``): an upload — a webhook batch of live ESP events — that
+  only brings complaints, unsubscribes, drops or suppressions in other campaigns for addresses of this
+  one: those addresses' lines and the summary's counts, under the campaign's lock, equal to the plan from
+  scratch (tests/verdicts/test_recovery_update.py);
+- restamped: an upload that cannot reach the plan.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.db.models.fields.json import KT
+from django.utils import timezone
 
 from deliverability.campaigns.models import Campaign, Event, Upload
 from deliverability.verdicts.models import CampaignRecovery, RecipientVerdict, RecoveryEntry
 from deliverability.verdicts.unsuppress import (
+    EXCLUDED_COMPLAINT,
     LABELS_READ,
     SUPPRESSION_TYPES,
     Candidate,
@@ -29,43 +44,109 @@ from deliverability.verdicts.unsuppress import (
     esp_from_name,
     plan_recovery,
     summarise,
+    summary_counts,
+    summary_from_counts,
 )
 
 # Events elsewhere that can carry a complaint or an unsubscribe (rule 2).
 HISTORY_TYPES = ("complaint", "unsubscribe", "suppressed", "dropped")
+RELEVANT_TYPES = (*SUPPRESSION_TYPES, "complaint", "unsubscribe")  # every event type the plan reads
 # The label keys the rules read, each as text from the database (KT): 4× less client CPU than
 # decoding every event's whole label dict (measured at 30k recipients on PostgreSQL).
 _LABELS = {f"label_{i}": KT(f"esp_labels__{key}") for i, key in enumerate(LABELS_READ)}
 _FIELDS = ("recipient_id", "type", "esp_event_id", "upload__detected_format", *_LABELS)
+_LABELS_END = 4 + len(LABELS_READ)  # fields after the labels: what a query adds to _FIELDS
 HISTORY_SLICE = 900  # recipient ids per query (under SQLite's old 999-variable limit)
 
 
 def _stored(row: tuple, fallback_esp: str) -> StoredEvent:
-    labels = {key: str(value) for key, value in zip(LABELS_READ, row[4:]) if value is not None}  # noqa: B905 (same length)
+    labels = {key: str(value) for key, value in zip(LABELS_READ, row[4:_LABELS_END]) if value is not None}  # noqa: B905 (same length)
     return StoredEvent(type=row[1], esp=esp_from_name(row[3]) or fallback_esp, esp_event_id=row[2], labels=labels)
 
 
+def _slices(ids: Sequence) -> Iterator[Sequence]:
+    for start in range(0, len(ids), HISTORY_SLICE):
+        yield ids[start:start + HISTORY_SLICE]
+
+
+def _in_order(events: list[tuple[int, StoredEvent]]) -> list[StoredEvent]:
+    """A recipient's events in the order they were stored (event id): where two events put an address on the
+    same list, the first one's detail is the line's, whatever order the database returned them in."""
+    if len(events) > 1:
+        events.sort(key=lambda pair: pair[0])
+    return [event for _pk, event in events]
+
+
 def campaign_recovery_plan(campaign: Campaign) -> RecoveryPlan:
+    return plan_recovery(_candidates(campaign))
+
+
+def _candidates(campaign: Campaign, recipient_ids: Sequence[int] | None = None) -> Iterator[Candidate]:
+    """The campaign's candidates (a verdict, and events in the campaign), in address order; with
+    ``recipient_ids``, those recipients' only, read through the recipient index."""
     fallback = esp_from_name(campaign.esp)
-    events: dict[int, list[StoredEvent]] = defaultdict(list)
-    done = Event.objects.filter(upload__status=Upload.Status.DONE)  # not a running or lost import's rows
-    for row in (done.filter(campaign=campaign, type__in=(*SUPPRESSION_TYPES, "complaint", "unsubscribe"))
-                .annotate(**_LABELS).values_list(*_FIELDS).iterator(chunk_size=5000)):
-        events[row[0]].append(_stored(row, fallback))
+    if recipient_ids is None:
+        events = _campaign_events(campaign, fallback)
+        history: dict[int, list[StoredEvent]] = defaultdict(list)
+        if events:
+            for recipient_id, event in _history(sorted(events), exclude_campaign=campaign):
+                history[recipient_id].append(event)
+    else:
+        events, history = _address_events(campaign, recipient_ids, fallback)
     if not events:
-        return plan_recovery(())
+        return
+    fields = ("recipient_id", "email", "verdict")
+    if recipient_ids is not None or len(events) < HISTORY_SLICE:
+        verdicts: Iterable = sorted((row for ids in _slices(sorted(events)) for row in RecipientVerdict.objects
+                                     .filter(campaign=campaign, recipient_id__in=ids).values_list(*fields)),
+                                    key=lambda row: row[1])
+    else:
+        verdicts = (RecipientVerdict.objects.filter(campaign=campaign).values_list(*fields).order_by("email")
+                    .iterator(chunk_size=5000))
+    for recipient_id, email, verdict in verdicts:
+        if recipient_id in events:
+            yield Candidate(email=email, verdict=verdict, events=_in_order(events[recipient_id]),
+                            history=history.get(recipient_id, ()))
+
+
+def _campaign_events(campaign: Campaign, fallback: str) -> dict[int, list[tuple[int, StoredEvent]]]:
+    events: dict[int, list[tuple[int, StoredEvent]]] = defaultdict(list)
+    done = Event.objects.filter(upload__status=Upload.Status.DONE)  # not a running or lost import's rows
+    for row in (done.filter(campaign=campaign, type__in=RELEVANT_TYPES)
+                .annotate(**_LABELS).values_list(*_FIELDS, "id").iterator(chunk_size=5000)):
+        events[row[0]].append((row[_LABELS_END], _stored(row, fallback)))
+    return events
+
+
+def _address_events(campaign: Campaign, recipient_ids: Sequence[int], fallback: str
+                    ) -> tuple[dict[int, list[tuple[int, StoredEvent]]], dict[int, list[StoredEvent]]]:
+    """For a few recipients, what ``_campaign_events`` and ``_history`` read for them (the same events: the
+    campaign's of the types a plan reads from finished uploads, and the types rule 2 reads from every other
+    campaign, finished or not), in one query per slice through the recipient index."""
+    events: dict[int, list[tuple[int, StoredEvent]]] = defaultdict(list)
     history: dict[int, list[StoredEvent]] = defaultdict(list)
-    for recipient_id, event in _history(sorted(events), exclude_campaign=campaign):
-        history[recipient_id].append(event)
-    verdicts = (RecipientVerdict.objects.filter(campaign=campaign, recipient_id__in=list(events))
-                if len(events) < 900 else RecipientVerdict.objects.filter(campaign=campaign))
-    candidates = (
-        Candidate(email=v["email"], verdict=v["verdict"], events=events[v["recipient_id"]],
-                  history=history.get(v["recipient_id"], ()))
-        for v in verdicts.values("recipient_id", "email", "verdict").order_by("email").iterator(chunk_size=5000)
-        if v["recipient_id"] in events
-    )
-    return plan_recovery(candidates)
+    with transaction.atomic():
+        _recipient_index_only()
+        for ids in _slices(sorted(recipient_ids)):
+            rows = (Event.objects.filter(recipient_id__in=ids, type__in=RELEVANT_TYPES).annotate(**_LABELS)
+                    .values_list(*_FIELDS, "campaign_id", "upload__status", "id"))
+            for row in rows:
+                campaign_id, status, pk = row[_LABELS_END:]
+                if campaign_id == campaign.pk:
+                    if status == Upload.Status.DONE:
+                        events[row[0]].append((pk, _stored(row, fallback)))
+                elif row[1] in HISTORY_TYPES:
+                    history[row[0]].append(_stored(row, ""))
+    return events, history
+
+
+def _recipient_index_only() -> None:
+    """Right after an import the statistics are stale, and the planner scanned the whole event table per
+    slice (as the importer found; campaigns/importer.py): the recipient index only, for the rest of the
+    transaction (PostgreSQL; elsewhere nothing)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan TO off; SET LOCAL jit TO off")
 
 
 def _history(ids: list[int], exclude_campaign: Campaign | None = None) -> list[tuple[int, StoredEvent]]:
@@ -78,15 +159,11 @@ def _history(ids: list[int], exclude_campaign: Campaign | None = None) -> list[t
     being imported right now still forbids lifting (rule 2 errs on the side of keeping suppressed)."""
     found: list[tuple[int, StoredEvent]] = []
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Right after an import the statistics are stale, and the planner scanned the whole event
-            # table per slice (as the importer found; campaigns/importer.py): the recipient index only.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan TO off; SET LOCAL jit TO off")
-        for start in range(0, len(ids), HISTORY_SLICE):
+        _recipient_index_only()
+        for chunk in _slices(ids):
             # No organisation filter: a recipient row is one organisation's, and that filter made the
             # planner read the organisation's every event per slice instead of the recipient index.
-            rows = Event.objects.filter(recipient_id__in=ids[start:start + HISTORY_SLICE], type__in=HISTORY_TYPES)
+            rows = Event.objects.filter(recipient_id__in=chunk, type__in=HISTORY_TYPES)
             if exclude_campaign is not None:
                 rows = rows.exclude(campaign=exclude_campaign)
             found.extend((row[0], _stored(row, "")) for row in rows.annotate(**_LABELS).values_list(*_FIELDS))
@@ -108,10 +185,16 @@ def opted_out(recipient_ids: list[int]) -> set[int]:
 # import's analysis, an upload's deletion, an override, an erasure) — and its addresses' complaints and
 # unsubscribes in every other campaign, which any upload of the organisation can bring or take away. So the
 # plan carries the organisation's uploads as they were (``inputs_stamp``); when they differ now, the plan
-# is stale until ``refresh_plans`` shows the change cannot have touched it or computes it again.
+# is stale until ``refresh_plans`` shows the change cannot have touched it, updates the few addresses it
+# touched (``update_plan``: live ESP intake, one complaint at a time), or computes it again.
 
-RELEVANT_TYPES = (*SUPPRESSION_TYPES, "complaint", "unsubscribe")  # every event type the plan reads
 FORCE_RECOMPUTE: dict = {}  # an `inputs` no stamp equals (retention purged events: recompute, do not restamp)
+# The stored line that records an address rule 2 left out: no ESP (no file reads it), the reason as the
+# missing code, no order. With it the stored plan says of every address what it decided (``update_plan``).
+RULE_2_ESP = ""
+# Addresses past this many in one campaign: the whole plan is computed again rather than updated (an update
+# reads each address's events and lines: a file of complaints for half the campaign is a new plan).
+UPDATE_LIMIT = 5_000
 
 
 def inputs_stamp(organization_id: int) -> dict:
@@ -153,6 +236,8 @@ def _entry_rows(campaign: Campaign, plan: RecoveryPlan) -> Iterator[tuple]:
         for email, code in esp_plan.missing:  # sorted
             yield campaign.pk, esp, position, "", email, "", "", code
             position += 1
+    for email in plan.complained:
+        yield campaign.pk, RULE_2_ESP, 0, "", email, "", "", EXCLUDED_COMPLAINT
 
 
 def _insert_entries(campaign: Campaign, plan: RecoveryPlan) -> None:
@@ -206,43 +291,167 @@ def _changed_uploads(before: dict, now: dict, organization_id: int) -> set[int] 
     return added | changed
 
 
-def _campaigns_touched(upload_id: int, organization_id: int) -> set[int]:
-    """Campaigns whose plan an upload's events can change: those it has events of the types a plan reads in
-    (its own events), and those where an address with a complaint, unsubscribe, drop or suppression in it
-    has a verdict (the history rule 2 reads in every campaign)."""
-    upload_events = Event.objects.filter(upload_id=upload_id)
-    touched = set(upload_events.filter(type__in=RELEVANT_TYPES).values_list("campaign_id", flat=True).distinct())
-    history = upload_events.filter(type__in=HISTORY_TYPES).values("recipient_id")
-    touched |= set(RecipientVerdict.objects.filter(organization_id=organization_id, recipient_id__in=history)
-                   .values_list("campaign_id", flat=True).distinct())
-    return touched
+def _history_events(upload_ids: Iterable[int]):
+    return Event.objects.filter(upload_id__in=sorted(upload_ids), type__in=HISTORY_TYPES)
+
+
+def _upload_reach(upload_id: int, organization_id: int) -> tuple[set[int], set[int]]:
+    """The campaigns an upload's events can change the plan of: (those it has events in, those it reaches
+    through rule 2 only — where an address it brings a complaint, unsubscribe, drop or suppression for has a
+    verdict)."""
+    fills = set(Event.objects.filter(upload_id=upload_id).values_list("campaign_id", flat=True).distinct())
+    history = _history_events([upload_id]).values("recipient_id")
+    reached = set(RecipientVerdict.objects.filter(organization_id=organization_id, recipient_id__in=history)
+                  .values_list("campaign_id", flat=True).distinct())
+    return fills, reached - fills
 
 
 def refresh_plans(organization_id: int) -> Counter:
-    """Bring the organisation's stored plans up to date with its uploads: a plan no changed upload can have
-    touched takes the current stamp; any other (and a campaign with verdicts but no stored plan) is computed
-    again. Run after every analysis and deletion; idempotent."""
+    """Bring the organisation's stored plans up to date with its uploads; returns how many plans were
+    computed, updated and restamped. Run after every analysis and deletion; idempotent.
+
+    A plan whose stamp differs from the uploads now is, by what changed since its stamp:
+    - computed again whole when the change cannot be told (``_changed_uploads``: an upload deleted, a
+      retention purge): the events are gone, and with them which addresses they concerned;
+    - computed again whole when a changed upload has events in the campaign itself: they can change its
+      candidates and their own events (its analysis judges the campaign, and ``judge_campaign`` stores the
+      whole plan with the new verdicts; this covers an import not analysed yet). Overrides and erasures go
+      through ``judge_campaign`` too and never reach this function's choice;
+    - restamped when no changed upload reaches it;
+    - otherwise reached through rule 2 only: the changed uploads brought complaints, unsubscribes, drops or
+      suppressions in other campaigns for some of its addresses. Only those addresses' lines and the
+      summary's counts are brought up to date (``update_plan``), unless they are more than UPDATE_LIMIT or
+      the stored plan cannot vouch for what it said of them (then whole).
+    A campaign with verdicts but no stored plan is computed."""
     now = inputs_stamp(organization_id)
     done: Counter = Counter()
-    touched: dict[int, set[int]] = {}
+    reach: dict[int, tuple[set[int], set[int]]] = {}
     for row in CampaignRecovery.objects.filter(campaign__organization_id=organization_id).select_related("campaign"):
-        if row.inputs == now:
-            continue
-        changed = _changed_uploads(row.inputs, now, organization_id)
-        if changed is not None:
-            for upload_id in changed - touched.keys():
-                touched[upload_id] = _campaigns_touched(upload_id, organization_id)
-        if changed is None or any(row.campaign_id in touched[upload_id] for upload_id in changed):
-            store_plan(row.campaign)
-            done["computed"] += 1
-        elif CampaignRecovery.objects.filter(pk=row.pk, computed_at=row.computed_at).update(inputs=now):
-            done["restamped"] += 1
+        outcome = _refresh(row, now, reach, organization_id)
+        if outcome == _MOVED:  # another refresh or a judgement stored it meanwhile: once more, from what it stored
+            again = CampaignRecovery.objects.select_related("campaign").filter(pk=row.pk).first()
+            outcome = _refresh(again, now, reach, organization_id) if again is not None else ""
+            if outcome == _MOVED:
+                store_plan(row.campaign)
+                outcome = "computed"
+        if outcome:
+            done[outcome] += 1
     missing = (Campaign.objects.filter(organization_id=organization_id, recovery__isnull=True)
                .filter(pk__in=RecipientVerdict.objects.filter(organization_id=organization_id).values("campaign_id")))
     for campaign in missing:
         store_plan(campaign)
         done["computed"] += 1
     return done
+
+
+_MOVED = "moved"  # the stored plan changed since it was read: look again
+
+
+def _refresh(row: CampaignRecovery, now: dict, reach: dict, organization_id: int) -> str:
+    """One stale plan brought up to date; what was done ("" when it was current)."""
+    if row.inputs == now:
+        return ""
+    changed = _changed_uploads(row.inputs, now, organization_id)
+    if changed is None:  # deleted events (an upload, a purge): which addresses they concerned is gone with them
+        store_plan(row.campaign)
+        return "computed"
+    for upload_id in changed - reach.keys():
+        reach[upload_id] = _upload_reach(upload_id, organization_id)
+    if any(row.campaign_id in reach[upload_id][0] for upload_id in changed):
+        store_plan(row.campaign)  # the campaign's own events changed: its candidates and lines, not rule 2 alone
+        return "computed"
+    through_history = [upload_id for upload_id in changed if row.campaign_id in reach[upload_id][1]]
+    if not through_history:
+        if CampaignRecovery.objects.filter(pk=row.pk, computed_at=row.computed_at).update(inputs=now):
+            return "restamped"
+        return _MOVED
+    addresses = list(RecipientVerdict.objects.filter(
+        campaign_id=row.campaign_id, recipient_id__in=_history_events(through_history).values("recipient_id"))
+        .values_list("recipient_id", flat=True)[:UPDATE_LIMIT + 1])
+    if len(addresses) > UPDATE_LIMIT:
+        store_plan(row.campaign)
+        return "computed"
+    outcome = update_plan(row, addresses, now)
+    if outcome == _UNTRUSTED:
+        store_plan(row.campaign)
+        return "computed"
+    return outcome
+
+
+_UNTRUSTED = "untrusted"  # the stored lines are not what the plan said of these addresses: compute it whole
+_COMPLAINED = (StoredEvent(type="complaint"),)  # a history that makes rule 2 leave an address out
+
+
+def update_plan(row: CampaignRecovery, recipient_ids: Sequence[int], stamp: dict) -> str:
+    """Bring a stored plan up to date for a few of its addresses whose history in other campaigns changed
+    (rule 2): their lines and the summary's counts, then the stamp. Under the campaign's row lock, as
+    ``store_plan``. Returns "updated"; _MOVED, with nothing written, when the stored plan is no longer the
+    one ``row`` was read from; _UNTRUSTED, nothing written, when its lines do not say of these addresses
+    what their campaign events and verdicts imply.
+
+    Exact, not an estimate: every figure and line of a plan is a sum over addresses, each decided by its own
+    events, verdict and history (``unsuppress.summary_counts``). What the stored plan decided for each of these
+    addresses is read back from it — its lines, and the rule-2 line (RULE_2_ESP) of an address left out by
+    rule 2 (else the address's events and verdict alone decide it, and must give exactly its stored lines) —
+    and what it decides now is computed from the events now. The rest of the plan is kept as stored: the
+    caller has established that no changed upload has events in the campaign or history for its other
+    addresses, as a restamp does. History only grows here, so an address can only leave the files (its lines
+    deleted; the others keep their positions, gaps and all) — a line to add would be a change this update
+    was not built for, and the whole plan is computed instead."""
+    campaign = row.campaign
+    with transaction.atomic():
+        Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
+        current = CampaignRecovery.objects.filter(pk=row.pk).values_list("inputs", "computed_at", "summary").first()
+        if current is None or (current[0], current[1]) != (row.inputs, row.computed_at):
+            return _MOVED
+        candidates = list(_candidates(campaign, recipient_ids))
+        emails = [candidate.email for candidate in candidates]
+        stored_lines: dict[str, list[tuple]] = defaultdict(list)
+        line_ids: dict[str, list[int]] = defaultdict(list)
+        rule_2_ids: dict[str, int] = {}
+        for chunk in _slices(emails):
+            for pk, esp, *line in (RecoveryEntry.objects.filter(campaign=campaign, email__in=chunk)
+                                   .values_list("id", "esp", "email", "list", "esp_id", "detail", "missing")):
+                if esp == RULE_2_ESP:
+                    rule_2_ids[line[0]] = pk
+                else:
+                    stored_lines[line[0]].append((esp, *line[1:]))
+                    line_ids[line[0]].append(pk)
+        before = plan_recovery(replace(c, history=_COMPLAINED if c.email in rule_2_ids else ()) for c in candidates)
+        after = plan_recovery(candidates)
+        lines_before, lines_after = _lines_by_email(before), _lines_by_email(after)
+        if lines_before != {email: sorted(lines) for email, lines in stored_lines.items()} \
+                or set(before.complained) != rule_2_ids.keys():
+            return _UNTRUSTED
+        if any(lines and lines != lines_before.get(email) for email, lines in lines_after.items()):
+            return _UNTRUSTED
+        try:
+            counts = summary_counts(current[2])
+            counts.subtract(summary_counts(summarise(before)))
+            counts.update(summary_counts(summarise(after)))
+            summary = summary_from_counts(counts)
+        except (KeyError, ValueError):  # a summary of another shape, or counts these addresses were never part of
+            return _UNTRUSTED
+        gone = [pk for email in lines_before.keys() - lines_after.keys() for pk in line_ids[email]]
+        gone += [rule_2_ids[email] for email in rule_2_ids.keys() - set(after.complained)]
+        for chunk in _slices(gone):
+            RecoveryEntry.objects.filter(pk__in=chunk).delete()
+        RecoveryEntry.objects.bulk_create(
+            RecoveryEntry(campaign=campaign, esp=RULE_2_ESP, position=0, email=email, missing=EXCLUDED_COMPLAINT)
+            for email in sorted(set(after.complained) - rule_2_ids.keys()))
+        CampaignRecovery.objects.filter(pk=row.pk).update(summary=summary, inputs=stamp, computed_at=timezone.now())
+    return "updated"
+
+
+def _lines_by_email(plan: RecoveryPlan) -> dict[str, list[tuple]]:
+    """The plan's file lines per address, as stored (ESP, list, ESP id, detail, missing code), sorted."""
+    lines: dict[str, list[tuple]] = defaultdict(list)
+    for esp, esp_plan in plan.esps.items():
+        for entry in esp_plan.entries:
+            lines[entry.email].append((esp, entry.list, entry.esp_id, entry.detail, ""))
+        for email, code in esp_plan.missing:
+            lines[email].append((esp, "", "", "", code))
+    return {email: sorted(found) for email, found in lines.items()}
 
 
 def mark_stale(organization_id: int) -> int:

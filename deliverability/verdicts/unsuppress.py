@@ -106,6 +106,9 @@ class RecoveryPlan:
     esps: dict[str, EspPlan]
     excluded: Counter  # EXCLUDED_* code → addresses an ESP suppressed that are never proposed
     without_esp: int = 0  # addresses to keep whose suppression came from a file that named no ESP
+    # The addresses rule 2 left out (sorted): the stored plan keeps them, so that an update for a few addresses
+    # can tell what the plan said of each (verdicts.recovery.update_plan).
+    complained: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -294,12 +297,14 @@ def plan_recovery(candidates: Iterable[Candidate]) -> RecoveryPlan:
     esps = {esp: EspPlan(esp) for esp in ESPS}
     excluded: Counter = Counter()
     without_esp = 0
+    complained: list[str] = []
     for candidate in candidates:
         suppressing = [e for e in candidate.events if e.type in SUPPRESSION_TYPES]
         if not suppressing:
             continue
         if any(complained_or_unsubscribed(e) for e in (*candidate.events, *candidate.history)):
             excluded[EXCLUDED_COMPLAINT] += 1
+            complained.append(candidate.email)
             continue
         if candidate.verdict not in KEEP_VERDICTS:
             excluded[EXCLUDED_INVALID if candidate.verdict == VerdictKind.INVALID_RECIPIENT else EXCLUDED_UNKNOWN] += 1
@@ -330,7 +335,7 @@ def plan_recovery(candidates: Iterable[Candidate]) -> RecoveryPlan:
         listed = {e.email for e in plan.entries}
         plan.missing = sorted({(email, code) for email, code in plan.missing if email not in listed})
         plan.entries.sort(key=attrgetter("list", "email", "esp_id"))
-    return RecoveryPlan(esps=esps, excluded=excluded, without_esp=without_esp)
+    return RecoveryPlan(esps=esps, excluded=excluded, without_esp=without_esp, complained=sorted(complained))
 
 
 # --- The files -----------------------------------------------------------------------------------
@@ -564,3 +569,49 @@ def summarise(plan: RecoveryPlan) -> dict:
                      "guarded": sum(1 for email in esp_plan.emails() if formula_guarded(email))}
     return {"esps": esps, "total": plan.total, "without_esp": plan.without_esp,
             "excluded": dict(sorted(plan.excluded.items()))}
+
+
+# Every figure of a summary is a count of addresses, and each address is one candidate whose share of the
+# figures depends on it alone (an address is on an ESP's list, in a file, missing, guarded or left out by its
+# own events, verdict and history). So the summary of a plan in which a few addresses changed is the old
+# figures, less those addresses' share before, plus their share now: ``summary_counts`` flattens a summary
+# into counts that add and subtract, ``summary_from_counts`` rebuilds the summary ``summarise`` would give.
+
+
+def summary_counts(summary: Mapping[str, Any]) -> Counter:
+    """A summary (``summarise``) as flat counts keyed by figure."""
+    counts: Counter = Counter()
+    for esp, figures in summary["esps"].items():
+        counts["count", esp] += figures["count"]
+        counts["guarded", esp] += figures["guarded"]
+        for kind in ("lists", "files", "missing"):
+            for name, value in figures[kind].items():
+                counts[kind, esp, name] += value
+    counts["total",] += summary["total"]
+    counts["without_esp",] += summary["without_esp"]
+    for code, value in summary["excluded"].items():
+        counts["excluded", code] += value
+    return counts
+
+
+def summary_from_counts(counts: Mapping[tuple, int]) -> dict:
+    """The summary ``summarise`` gives for these counts (its keys, its empty parts left out); ValueError when
+    a count is negative (the counts subtracted were not part of the ones they were taken from)."""
+    if any(value < 0 for value in counts.values()):
+        raise ValueError("a summary count below zero")
+    by_kind: dict[tuple[str, str], dict[str, int]] = {}
+    for key, value in counts.items():
+        if len(key) == 3 and value:
+            by_kind.setdefault((key[0], key[1]), {})[key[2]] = value
+    esps = {}
+    for esp in ESPS:
+        missing = dict(sorted(by_kind.get(("missing", esp), {}).items()))
+        if not counts.get(("count", esp)) and not missing:
+            continue
+        files = by_kind.get(("files", esp), {})
+        esps[esp] = {"count": counts.get(("count", esp), 0), "lists": dict(sorted(by_kind.get(("lists", esp), {}).items())),
+                     "files": {f.name: files.get(f.name, 0) for f in FILES[esp]}, "missing": missing,
+                     "guarded": counts.get(("guarded", esp), 0)}
+    excluded = {key[1]: value for key, value in counts.items() if key[0] == "excluded" and value}
+    return {"esps": esps, "total": counts.get(("total",), 0), "without_esp": counts.get(("without_esp",), 0),
+            "excluded": dict(sorted(excluded.items()))}
