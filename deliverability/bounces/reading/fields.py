@@ -47,8 +47,19 @@ def header_date(value: str | None) -> datetime | None:
     return dt
 
 
+# Something, an "@", something, no space: a local name ("user@localhost", PMDF's "user@sims-ms-daemon") or an
+# address mistyped in the sender's list ("user@#example.net", which Sendmail reports as "Host unknown"). What
+# address_in keeps when no Internet address is there; callers decide whether it will do.
+_LOCAL_NAME = re.compile(r"[^\s@<>\"(),;:]+@[^\s@<>\"(),;:]+")
+
+
 def address_in(value: str | None) -> str | None:
-    """The address in a field value ("rfc822; user@example.com", "<user@example.com>"), as written."""
+    """The address in a field value ("rfc822; user@example.com", "<user@example.com>"), as written.
+
+    Never a text without an "@": a display name or an RFC 5322 group ("Undisclosed Recipients",
+    "<Undisclosed Recipients>", "undisclosed-recipients:;") names nobody, and an X.400 O/R address is not an
+    Internet address either. A local name ("user@localhost") is returned as found.
+    """
     if not value:
         return None
     value = str(value)
@@ -58,7 +69,53 @@ def address_in(value: str | None) -> str | None:
     if m:
         return m.group(0).strip(".")
     value = value.strip().strip("<>").strip()
-    return value or None
+    return value if _LOCAL_NAME.fullmatch(value) else None
+
+
+def is_address(value: str | None) -> bool:
+    """An Internet address: something, an "@", and a domain of dot-separated labels (not a local name)."""
+    return bool(value) and ADDRESS.fullmatch(str(value).strip(".")) is not None
+
+
+# RFC 5322 §3.6.4 msg-ids ("<id-left@id-right>", the same syntax as an address) in the id fields: Message-ID,
+# In-Reply-To, References, Resent-Message-ID, Content-ID (RFC 2045 §7) and the X-…-Message-ID copies some MTAs
+# add; and the "id <…>" clause of a Received field (RFC 5321 §4.4). An id is never a recipient, wherever it is
+# quoted: in the bounce's headers, the returned message's, or headers pasted into the bounce's text (Zoho's
+# notice quotes the original's "Message-ID:<…>" right under the recipient lines).
+MAX_ID_SCAN = 64 * 1024  # quoted headers sit at the top of a text: ids are looked for in its first 64 KB
+_ID_FIELD_NAME = re.compile(r"(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|content-id)", re.I)
+# A header field quoted in a text, with its continuation lines: (name, value). An indented line that is itself a
+# field ("        To: user@example.org", the X.400 gateways' "This report relates to your message" summary) is
+# not a continuation.
+_QUOTED_FIELD = Lowered(r"(?m)^[ \t>]*(received|(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|"
+                        r"content-id))[ \t]*:([^\n]*(?:\n[ \t]+(?![ \t]*[\w-]+:)[^\n]*)*)")
+_RECEIVED_ID = Lowered(r"\bid[ \t]+<?([^\s<>;]+@[^\s<>;]+?)>?(?=[\s;>]|$)")
+
+
+def message_ids(msg: Message, parts: Parts | None = None, texts: list[str] | None = None) -> set[str]:
+    """Every msg-id (lower-cased, without brackets) of the bounce's headers, the returned originals' headers
+    and header lines quoted in ``texts`` (default: the bounce's text parts and the originals kept as text)."""
+    heads: list[Message] = [msg]
+    quoted: list[str] = list(texts or [])
+    if parts is not None:
+        heads += [o for o in parts.originals[:3] if isinstance(o, Message)]
+        if texts is None:
+            quoted = [t[:MAX_ID_SCAN] for t in parts.texts[:3]] + [o[:MAX_ID_SCAN] for o in parts.originals[:3]
+                                                                    if isinstance(o, str)]
+    ids: set[str] = set()
+    for head in heads:
+        for name, value in head.items():
+            if name.lower() == "received":
+                ids.update(m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(str(value).lower()))
+            elif _ID_FIELD_NAME.fullmatch(name):
+                ids.update(m.group(0).strip(".").lower() for m in ADDRESS.finditer(str(value)))
+    for text in quoted:
+        for field in _QUOTED_FIELD.pattern.finditer(text.lower()):
+            if field.group(1) == "received":
+                ids.update(m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(field.group(2)))
+            else:
+                ids.update(m.group(0).strip(".") for m in ADDRESS.finditer(field.group(2)))
+    return ids
 
 
 def header_addresses(msg: Message, *names: str) -> set[str]:

@@ -7,7 +7,7 @@ from email.message import Message
 
 from .. import rules as rule_families
 from ..smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status
-from .fields import ADDRESS, ROBOT, Lowered, cap_diagnostic, header_addresses
+from .fields import ADDRESS, ROBOT, Lowered, cap_diagnostic, header_addresses, message_ids
 from .mime import Parts
 from .record import MAX_LINE_CHARS, MAX_RECIPIENTS, BounceRecord
 
@@ -18,7 +18,9 @@ _ORIGINAL_MARKER = Lowered(
     r"(?:original|returned|unsent|undelivered) message (?:follows|header|text|below|is attached)|"
     r"message headers follow|the header of the original message|"
     r"content-type:\s*message/rfc822|"
-    r"(?:original-)?(?:received|return-path|dkim-signature|x-original-to):\s)",
+    # A header field of the returned message, with or without a space after the colon: Zoho's bounce layout
+    # pastes the original's headers as "Received:from …", "Message-ID:<…>" right under its recipient lines.
+    r"(?:original-)?(?:received|return-path|dkim-signature|x-original-to):)",
 )
 ERROR_LINE = Lowered(
     r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
@@ -60,13 +62,16 @@ def text_records(msg: Message, text: str) -> list[BounceRecord]:
     failed = [a.strip() for a in ",".join(msg.get_all("X-Failed-Recipients") or []).split(",") if "@" in a]
     lines = text.splitlines()
     explained_above = -1
+    # Never a msg-id: the bounce's own ids and the ones of header lines quoted in its text (a returned original's
+    # "Message-ID:<…>", a References continuation line "\t<…>" that looks like a listed recipient).
+    ids = message_ids(msg, texts=[text])
     if rule_families.on("recipient"):
         # Never the bounce's own addresses (the sender it is returned to, where it was delivered, a list's
         # addresses) nor a mail system's (postmaster, mailer-daemon): "Sorry <sender>, your mail to the
         # following recipients…" names the sender first (AOL, Yahoo and webmail notices).
         own |= header_addresses(msg, "Errors-To", "List-Post",
                                 "List-Help", "List-Owner", "List-Unsubscribe", "List-Subscribe")
-        positions = _mentions(lines, own | senders, strict=True)
+        positions = _mentions(lines, own | senders | ids, strict=True)
         if not positions:
             # Nothing else: a mail system's address at another domain is a recipient the sender mailed
             # (postmaster@…), the reporting system's own is not; the bounce's own addresses count only where
@@ -74,11 +79,11 @@ def text_records(msg: Message, text: str) -> list[BounceRecord]:
             # in prose ("Sorry user@example.org, your mail…").
             domains = {a.rsplit("@", 1)[1] for a in senders | own if "@" in a}
             own = own - header_addresses(msg, "Reply-To")  # an auto-reply's Reply-To is the mailbox itself
-            positions = [(no, a) for no, a in _mentions(lines, senders, strict=False)
+            positions = [(no, a) for no, a in _mentions(lines, senders | ids, strict=False)
                          if not (ROBOT.match(a) and a.lower().rsplit("@", 1)[1] in domains)
                          and (a.lower() not in own or _LISTED.match(lines[no]))]
     else:
-        positions = _mentions(lines, own | senders, strict=True) or _mentions(lines, senders, strict=False)
+        positions = _mentions(lines, own | senders | ids, strict=True) or _mentions(lines, senders | ids, strict=False)
     if failed:
         wanted = {a.lower() for a in failed}
         positions = [p for p in positions if p[1].lower() in wanted] or []
