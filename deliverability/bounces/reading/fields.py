@@ -50,7 +50,7 @@ def header_date(value: str | None) -> datetime | None:
 # Something, an "@", something, no space: a local name ("user@localhost", PMDF's "user@sims-ms-daemon") or an
 # address mistyped in the sender's list ("user@#example.net", which Sendmail reports as "Host unknown"). What
 # address_in keeps when no Internet address is there; callers decide whether it will do.
-_LOCAL_NAME = re.compile(r"[^\s@<>\"(),;:]+@[^\s@<>\"(),;:]+")
+_LOCAL_NAME = re.compile(r"[^\s@<>(),;:]+@[^\s@<>\"(),;:]+")  # a quoted local part too ("a..b"@example.org)
 
 
 def address_in(value: str | None) -> str | None:
