@@ -12,8 +12,9 @@ layouts). This module only maps its records onto ours:
   event about the send; storing it as a bounce is the classic mistake (Mailtrain#114,
   mautic#2761), and EVENT_TYPES has no slot for it.
 - a message the engine cannot read, or one with no recipient → RowError naming the message; so is a
-  "recipient" that is not an address (no "@" and a domain with a dot: a display name, a group, a local
-  name such as ``user@localhost``): never stored, not even as an invalid address.
+  "recipient" that is not an address (an address needs an "@" and a domain with a dot: a local name such
+  as ``user@localhost`` has none), never stored, not even as an invalid address (``esp.record`` keeps
+  those for ESP files, where the ESP said it was the address it was given).
 - permanence (``esp_labels["permanence"]``, read as the event's hard/soft label like an ESP's
   "hard"/"soft"): RFC 3464 §2.3.3 ``Action: failed`` means the reporting MTA gave up, an RFC 3463 status or
   reply of class 5 means the refusal was permanent → ``permanent``; ``delayed`` → ``temporary``. A failed
@@ -105,12 +106,12 @@ def message_records(number: int, data: bytes, source: str, skipped: Counter | No
         if found.recipient is None:
             yield RowError(number, f"{source}: {found.note or 'no recipient found in this message'}")
             continue
-        if normalise_email(found.recipient) is None:
-            yield RowError(number, f"{source}: {found.recipient[:80]!r} is not an email address (no @ and domain); "
-                                   "nothing stored for it")
-            continue
         if found.category_hint == "auto_reply":
             note_skip(skipped, AUTO_REPLY_SKIP)
+            continue
+        if normalise_email(found.recipient) is None:
+            yield RowError(number, f"{source}: {found.recipient[:80]!r} is not an email address (an address needs "
+                                   "an @ and a domain with a dot); nothing was stored for it")
             continue
         action = (found.action or "").lower()
         if found.category_hint == "complaint":

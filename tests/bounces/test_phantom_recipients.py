@@ -7,7 +7,7 @@ import pytest
 
 from deliverability.bounces.measure import phantom_recipients
 from deliverability.bounces.reading import parse_message
-from deliverability.bounces.reading.fields import address_in, is_address, message_ids
+from deliverability.bounces.reading.fields import address_in, is_address, message_id_test, quoted_id_field
 from deliverability.bounces.reading.mime import Parts, mime_tree
 from deliverability.devtools.corpora import shared_data
 
@@ -94,17 +94,36 @@ def test_a_msg_id_is_dropped_whichever_layout_read_it_and_the_record_says_why():
     assert record.recipient is None and "message id" in record.note
 
 
-def test_message_ids_come_from_id_fields_and_received_id_clauses_only():
+def test_msg_ids_are_the_id_fields_and_received_id_clauses_never_a_received_for_or_a_to():
     msg = mime_tree(_email(
         "Received: from relay.example.net by mx.example.org with ESMTP id <q1.77@mx.example.org>\n"
         "\tfor <dora@example.org>; Mon, 2 Nov 2026 09:00:00 +0000\n"
-        "From: MAILER-DAEMON@mx.example.org\nTo: news@shop.example.com\n"
-        "Message-ID: <own.5@mx.example.org>\nSubject: failure notice\nContent-Type: text/plain",
-        "This report relates to your message:\n  Subject: test,\n  Message-ID: <orig.9@shop.example.com>,\n"
-        "  To: dora@example.org\n"))
-    ids = message_ids(msg, Parts.collect(msg))
-    assert ids == {"q1.77@mx.example.org", "own.5@mx.example.org", "orig.9@shop.example.com"}
-    assert "dora@example.org" not in ids  # Received's "for <…>" and an indented "To:" summary line are recipients
+        "From: MAILER-DAEMON@mx.example.org\nTo: news@shop.example.com\nMessage-ID: <own.5@mx.example.org>\n"
+        'Subject: failure notice\nMIME-Version: 1.0\nContent-Type: multipart/report; boundary="b"',
+        "--b\nContent-Type: text/plain\n\nDelivery failed.\n\n--b\nContent-Type: text/rfc822-headers\n\n"
+        "Received: from shop.example.com by relay.example.net with SMTP id <q0.3@relay.example.net>\n"
+        "\tfor <dora@example.org>; Mon, 2 Nov 2026 08:59:59 +0000\n"
+        "Message-ID: <orig.9@shop.example.com>\nReferences: <first.0@shop.example.com>\n\t<prev.1@shop.example.com>\n"
+        "To: dora@example.org\n\n--b--\n"))
+    is_message_id = message_id_test(msg, Parts.collect(msg))
+    for quoted in ("own.5@mx.example.org", "Q1.77@mx.example.org", "q0.3@relay.example.net", "orig.9@shop.example.com",
+                   "first.0@shop.example.com", "prev.1@shop.example.com"):
+        assert is_message_id(quoted), quoted
+    assert not is_message_id("dora@example.org")  # Received's "for <…>" and the To name the recipient
+    # An id is a whole token: the recipient inside "<1761564505.dora@example.org>" (an id some MTAs build from the
+    # sender's or the recipient's address) is not that id.
+    msg = mime_tree(_email("From: MAILER-DAEMON@mx.example.org\nTo: news@shop.example.com\nSubject: failure notice\n"
+                           'MIME-Version: 1.0\nContent-Type: multipart/report; boundary="b"',
+                           "--b\nContent-Type: text/rfc822-headers\n\nMessage-Id: <1761564505.dora@example.org>\n"
+                           "To: dora@example.org\n\n--b--\n"))
+    assert not message_id_test(msg, Parts.collect(msg))("dora@example.org")
+
+
+def test_a_quoted_field_runs_over_its_continuation_lines_not_over_an_indented_field():
+    """The X.400 gateways' summary of the returned message indents each field: "  To:" is not part of Message-ID."""
+    lines = ["This report relates to your message:", "  Subject: test,", "  Message-ID: <orig.9@shop.example.com>,",
+             "  To: dora@example.org", "References: <first.0@shop.example.com>", "\t<prev.1@shop.example.com>", ""]
+    assert [quoted_id_field(lines, no) for no in range(len(lines))] == [None, None, "id", None, "id", "id", None]
 
 
 # --- RFC 5965 ARF: the complaint is about the original recipient, or no one ----------------------------------------

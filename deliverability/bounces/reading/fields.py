@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from .mime import Parts, decode
+from .mime import Head, Parts, decode
 from .record import MAX_DIAGNOSTIC_CHARS
 
 # An address as it appears in running text (no display names, no quoting).
@@ -80,42 +80,90 @@ def is_address(value: str | None) -> bool:
 # RFC 5322 §3.6.4 msg-ids ("<id-left@id-right>", the same syntax as an address) in the id fields: Message-ID,
 # In-Reply-To, References, Resent-Message-ID, Content-ID (RFC 2045 §7) and the X-…-Message-ID copies some MTAs
 # add; and the "id <…>" clause of a Received field (RFC 5321 §4.4). An id is never a recipient, wherever it is
-# quoted: in the bounce's headers, the returned message's, or headers pasted into the bounce's text (Zoho's
+# quoted: in the bounce's headers, the returned message's, or header lines pasted into the bounce's text (Zoho's
 # notice quotes the original's "Message-ID:<…>" right under the recipient lines).
 MAX_ID_SCAN = 64 * 1024  # quoted headers sit at the top of a text: ids are looked for in its first 64 KB
-_ID_FIELD_NAME = re.compile(r"(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|content-id)", re.I)
-# A header field quoted in a text, with its continuation lines: (name, value). An indented line that is itself a
-# field ("        To: user@example.org", the X.400 gateways' "This report relates to your message" summary) is
-# not a continuation.
-_QUOTED_FIELD = Lowered(r"(?m)^[ \t>]*(received|(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|"
-                        r"content-id))[ \t]*:([^\n]*(?:\n[ \t]+(?![ \t]*[\w-]+:)[^\n]*)*)")
+_ID_FIELD = r"(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|content-id)"
+_ID_FIELD_NAME = re.compile(_ID_FIELD, re.I)
+_ID_ENDINGS = ("-id", "references", "in-reply-to")
+_QUOTED_FIELD_START = re.compile(rf"[ \t>]*(received|{_ID_FIELD})[ \t]*:", re.I)
+# An indented line that is a field of its own ("        To: user@example.org" in the X.400 gateways' summary of
+# the returned message), not the continuation of the field above it.
+_INDENTED_FIELD = re.compile(r"[ \t>]*[\w-]+:")
 _RECEIVED_ID = Lowered(r"\bid[ \t]+<?([^\s<>;]+@[^\s<>;]+?)>?(?=[\s;>]|$)")
 
 
-def message_ids(msg: Message, parts: Parts | None = None, texts: list[str] | None = None) -> set[str]:
-    """Every msg-id (lower-cased, without brackets) of the bounce's headers, the returned originals' headers
-    and header lines quoted in ``texts`` (default: the bounce's text parts and the originals kept as text)."""
-    heads: list[Message] = [msg]
-    quoted: list[str] = list(texts or [])
-    if parts is not None:
-        heads += [o for o in parts.originals[:3] if isinstance(o, Message)]
-        if texts is None:
-            quoted = [t[:MAX_ID_SCAN] for t in parts.texts[:3]] + [o[:MAX_ID_SCAN] for o in parts.originals[:3]
-                                                                    if isinstance(o, str)]
-    ids: set[str] = set()
-    for head in heads:
-        for name, value in head.items():
-            if name.lower() == "received":
-                ids.update(m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(str(value).lower()))
-            elif _ID_FIELD_NAME.fullmatch(name):
-                ids.update(m.group(0).strip(".").lower() for m in ADDRESS.finditer(str(value)))
-    for text in quoted:
-        for field in _QUOTED_FIELD.pattern.finditer(text.lower()):
-            if field.group(1) == "received":
-                ids.update(m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(field.group(2)))
-            else:
-                ids.update(m.group(0).strip(".") for m in ADDRESS.finditer(field.group(2)))
-    return ids
+def _continues(line: str) -> bool:
+    """A header field's continuation line: indented, not blank, not a field of its own."""
+    return line[:1] in (" ", "\t") and bool(line.strip()) and not _INDENTED_FIELD.match(line)
+
+
+def quoted_id_field(lines: list[str], no: int) -> str | None:
+    """"id" when line ``no`` of a text belongs to a quoted id field (its continuation lines included), "received"
+    when it belongs to a quoted Received field, else None."""
+    for i in range(no, max(-1, no - 30), -1):
+        line = lines[i]
+        if _continues(line):
+            continue  # the field starts above
+        m = _QUOTED_FIELD_START.match(line)
+        if m is None:
+            return None
+        return "received" if m.group(1).lower() == "received" else "id"
+    return None
+
+
+def quoted_ids_on(line: str, field: str | None) -> set[str]:
+    """The msg-ids (lower-cased) on one line of a text: every address-shaped token on an id field's line, the
+    "id <…>" clause's on a Received line, none elsewhere."""
+    if field == "id":
+        return {m.group(0).strip(".").lower() for m in ADDRESS.finditer(line)}
+    if field == "received":
+        return {m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(line.lower())}
+    return set()
+
+
+def message_id_test(msg: Message, parts: Parts):
+    """A test ``address -> bool``: whether the address is a msg-id of this bounce, in its headers or the returned
+    originals' (parsed, or kept as text: text/rfc822-headers). Built once per message; only the id and Received
+    headers, and the lines that mention the address, are looked at. (The bounce's own text is read for recipients
+    with its quoted id fields left out: text._mentions.)"""
+    fields: list[tuple[bool, str]] = []  # (is Received, lower-cased value) of the id and Received headers
+    for head in (msg, *(o for o in parts.originals[:3] if isinstance(o, Message))):
+        # Raw values by lower-cased name (Head's index, built once per message): no header is parsed for this.
+        index = head._index() if isinstance(head, Head) else {}
+        if not isinstance(head, Head):
+            for k, v in head.raw_items():
+                index.setdefault(k.lower(), []).append((k, v))
+        for name, pairs in index.items():
+            if name == "received" or (name.endswith(_ID_ENDINGS) and _ID_FIELD_NAME.fullmatch(name)):
+                fields += [(name == "received", str(v).lower()) for _, v in pairs]
+    texts = [o[:MAX_ID_SCAN].lower() for o in parts.originals[:3] if isinstance(o, str)]
+
+    def is_id(address: str) -> bool:
+        low = address.lower().strip("<>")
+        for received, value in fields:
+            if low in value:
+                found = (m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(value)) if received else \
+                    (m.group(0).strip(".") for m in ADDRESS.finditer(value))
+                if low in set(found):
+                    return True
+        for text in texts:
+            at = text.find(low)
+            while at >= 0:
+                # The line of the mention, and the lines above it while it is a continuation line (a field's).
+                start = text.rfind("\n", 0, at) + 1
+                end = text.find("\n", at)
+                lines = [text[start:end if end >= 0 else len(text)]]
+                while start > 0 and len(lines) < 30 and _continues(lines[0]):
+                    above = text.rfind("\n", 0, start - 1) + 1
+                    lines.insert(0, text[above:start - 1])
+                    start = above
+                if low in quoted_ids_on(lines[-1], quoted_id_field(lines, len(lines) - 1)):
+                    return True
+                at = text.find(low, at + len(low))
+        return False
+
+    return is_id
 
 
 def header_addresses(msg: Message, *names: str) -> set[str]:

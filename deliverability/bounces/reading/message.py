@@ -6,7 +6,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from .. import rules as rule_families
-from .fields import ROBOT, header_date, message_ids
+from .fields import ROBOT, header_date, message_id_test
 from .kinds import not_a_bounce
 from .mime import Parts, delivery_status_in_text, mime_tree
 from .notices import from_auto_reply, from_list_refusal
@@ -97,9 +97,9 @@ def _without_message_ids(msg: Message, parts: Parts, records: list[BounceRecord]
     """The records whose recipient is not a msg-id (RFC 5322 §3.6.4: Message-ID, References, a Received "id <…>"),
     whichever layout read it: an id has an address's syntax but never names a recipient. When every record
     was one, a single record without a recipient says so."""
-    ids = message_ids(msg, parts)
-    kept = [r for r in records if not (r.recipient and r.recipient.lower().strip("<>") in ids)]
-    if kept or not ids:
+    is_id = message_id_test(msg, parts)
+    kept = [r for r in records if not (r.recipient and is_id(r.recipient))]
+    if kept:
         return kept
     return [BounceRecord(index=1, recipient=None, occurred_at=records[0].occurred_at,
                          note="the only address found is a message id (Message-ID, References or Received), "

@@ -7,7 +7,15 @@ from email.message import Message
 
 from .. import rules as rule_families
 from ..smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status
-from .fields import ADDRESS, ROBOT, Lowered, cap_diagnostic, header_addresses, message_ids
+from .fields import (
+    ADDRESS,
+    ROBOT,
+    Lowered,
+    cap_diagnostic,
+    header_addresses,
+    quoted_id_field,
+    quoted_ids_on,
+)
 from .mime import Parts
 from .record import MAX_LINE_CHARS, MAX_RECIPIENTS, BounceRecord
 
@@ -62,16 +70,13 @@ def text_records(msg: Message, text: str) -> list[BounceRecord]:
     failed = [a.strip() for a in ",".join(msg.get_all("X-Failed-Recipients") or []).split(",") if "@" in a]
     lines = text.splitlines()
     explained_above = -1
-    # Never a msg-id: the bounce's own ids and the ones of header lines quoted in its text (a returned original's
-    # "Message-ID:<…>", a References continuation line "\t<…>" that looks like a listed recipient).
-    ids = message_ids(msg, texts=[text])
     if rule_families.on("recipient"):
         # Never the bounce's own addresses (the sender it is returned to, where it was delivered, a list's
         # addresses) nor a mail system's (postmaster, mailer-daemon): "Sorry <sender>, your mail to the
         # following recipients…" names the sender first (AOL, Yahoo and webmail notices).
         own |= header_addresses(msg, "Errors-To", "List-Post",
                                 "List-Help", "List-Owner", "List-Unsubscribe", "List-Subscribe")
-        positions = _mentions(lines, own | senders | ids, strict=True)
+        positions = _mentions(lines, own | senders, strict=True)
         if not positions:
             # Nothing else: a mail system's address at another domain is a recipient the sender mailed
             # (postmaster@…), the reporting system's own is not; the bounce's own addresses count only where
@@ -79,11 +84,11 @@ def text_records(msg: Message, text: str) -> list[BounceRecord]:
             # in prose ("Sorry user@example.org, your mail…").
             domains = {a.rsplit("@", 1)[1] for a in senders | own if "@" in a}
             own = own - header_addresses(msg, "Reply-To")  # an auto-reply's Reply-To is the mailbox itself
-            positions = [(no, a) for no, a in _mentions(lines, senders | ids, strict=False)
+            positions = [(no, a) for no, a in _mentions(lines, senders, strict=False)
                          if not (ROBOT.match(a) and a.lower().rsplit("@", 1)[1] in domains)
                          and (a.lower() not in own or _LISTED.match(lines[no]))]
     else:
-        positions = _mentions(lines, own | senders | ids, strict=True) or _mentions(lines, senders | ids, strict=False)
+        positions = _mentions(lines, own | senders, strict=True) or _mentions(lines, senders, strict=False)
     if failed:
         wanted = {a.lower() for a in failed}
         positions = [p for p in positions if p[1].lower() in wanted] or []
@@ -241,10 +246,15 @@ def _mentions(lines: list[str], excluded: set[str], strict: bool) -> list[tuple[
     for no, line in enumerate(lines):
         lowered = line.lower()
         in_header = bool(_QUOTED_HEADER.match(line))
-        for m in ADDRESS.finditer(line):
+        ids: set[str] = set()
+        for k, m in enumerate(ADDRESS.finditer(line)):
+            if k == 0:
+                # Never a msg-id (RFC 5322 §3.6.4) of a header line quoted in the text: a returned original's
+                # "Message-ID:<…>", a References continuation line "\t<…>" that looks like a listed recipient.
+                ids = quoted_ids_on(line, quoted_id_field(lines, no))
             addr = m.group(0).strip(".")
             low = addr.lower()
-            if low in first or low in excluded or (strict and ROBOT.match(low)):
+            if low in first or low in excluded or low in ids or (strict and ROBOT.match(low)):
                 continue
             before = lowered[max(0, m.start() - 24):m.start()]
             if "from:" in before[-12:] or ("mail from" in lowered and "rcpt" not in lowered):
