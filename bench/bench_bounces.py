@@ -170,7 +170,7 @@ def command_runs(args) -> dict:
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "deliverability/bounces"],
                            capture_output=True, text=True).stdout.strip()
-    summary = {"emails": emails, "copies": args.copies, "runs": args.runs, "before_ref": args.before,
+    summary = {"emails": emails, "copies": args.copies, "runs": args.runs, "before_ref": args.before, "skip_checks": skip_checks,
                "commit": commit + (" + uncommitted changes in deliverability/bounces" if dirty else "")}
     for name, runs in results.items():
         summary[name] = {
@@ -189,7 +189,7 @@ def command_runs(args) -> dict:
 def write_command_section(r: dict, m: dict, load) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     before = r.get("before")
-    before_row = (f"| the command at `{r['before_ref']}` (before the output-path work; `--skip-checks`), same loop | "
+    before_row = (f"| the command at `{r['before_ref']}`{' (`--skip-checks`)' if r.get('skip_checks') else ''}, same loop | "
                   f"{before['emails_per_s']:,} | {before['ratio']}× | {before['emails_per_cpu_s']:,} | {before['ratio_cpu']}× |\n"
                   if before else "")
     section = f"""

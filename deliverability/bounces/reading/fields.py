@@ -84,13 +84,12 @@ def is_address(value: str | None) -> bool:
 # notice quotes the original's "Message-ID:<…>" right under the recipient lines).
 MAX_ID_SCAN = 64 * 1024  # quoted headers sit at the top of a text: ids are looked for in its first 64 KB
 _ID_FIELD = r"(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|content-id)"
-_ID_FIELD_NAME = re.compile(_ID_FIELD, re.I)
-_ID_ENDINGS = ("-id", "references", "in-reply-to")
+_ID_NAMES = ("message-id", "in-reply-to", "references", "resent-message-id", "content-id", "original-message-id")
 _QUOTED_FIELD_START = re.compile(rf"[ \t>]*(received|{_ID_FIELD})[ \t]*:", re.I)
 # An indented line that is a field of its own ("        To: user@example.org" in the X.400 gateways' summary of
 # the returned message), not the continuation of the field above it.
 _INDENTED_FIELD = re.compile(r"[ \t>]*[\w-]+:")
-_RECEIVED_ID = Lowered(r"\bid[ \t]+<?([^\s<>;]+@[^\s<>;]+?)>?(?=[\s;>]|$)")
+_RECEIVED_ID = Lowered(r"\bid\s+<?([^\s<>;]+@[^\s<>;]+?)>?(?=[\s;>]|$)")  # "id" and its value may be folded apart
 
 
 def _continues(line: str) -> bool:
@@ -122,31 +121,50 @@ def quoted_ids_on(line: str, field: str | None) -> set[str]:
     return set()
 
 
+_ADDRESS_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-=/!#$&'*?^`{|}~@")
+_RECEIVED_ID_BEFORE = re.compile(r"\bid\s+<?\Z")  # what stands before a Received field's id: "id <"
+
+
+def _tokens(text: str, token: str):
+    """The positions where ``token`` stands in ``text`` as a whole address-shaped token (not inside a longer one)."""
+    at = text.find(token)
+    while at >= 0:
+        end = at + len(token)
+        if (at == 0 or text[at - 1] not in _ADDRESS_CHARS) and (end == len(text) or text[end] not in _ADDRESS_CHARS
+                                                                 or text[end] == "." and text[end + 1:end + 2] in ("", " ", "\n")):
+            yield at
+        at = text.find(token, end)
+
+
 def message_id_test(msg: Message, parts: Parts):
     """A test ``address -> bool``: whether the address is a msg-id of this bounce, in its headers or the returned
     originals' (parsed, or kept as text: text/rfc822-headers). Built once per message; only the id and Received
     headers, and the lines that mention the address, are looked at. (The bounce's own text is read for recipients
     with its quoted id fields left out: text._mentions.)"""
-    fields: list[tuple[bool, str]] = []  # (is Received, lower-cased value) of the id and Received headers
+    received: list[str] = []  # raw values of the Received headers, and of the id fields
+    id_fields: list[str] = []
     for head in (msg, *(o for o in parts.originals[:3] if isinstance(o, Message))):
         # Raw values by lower-cased name (Head's index, built once per message): no header is parsed for this.
         index = head._index() if isinstance(head, Head) else {}
         if not isinstance(head, Head):
             for k, v in head.raw_items():
                 index.setdefault(k.lower(), []).append((k, v))
-        for name, pairs in index.items():
-            if name == "received" or (name.endswith(_ID_ENDINGS) and _ID_FIELD_NAME.fullmatch(name)):
-                fields += [(name == "received", str(v).lower()) for _, v in pairs]
+        received += [str(v) for _, v in index.get("received", ())]
+        for name in _ID_NAMES:
+            id_fields += [str(v) for _, v in index.get(name, ())]
+        id_fields += [str(v) for name, pairs in index.items() if name[:2] == "x-" and name.endswith("message-id")
+                      for _, v in pairs]  # X-Original-Message-ID, X-Microsoft-Original-Message-ID…
+    # One lower-cased text each, one value a line: most addresses are in neither, and that is one search.
+    received_text = "\n".join(received).lower()
+    id_text = "\n".join(id_fields).lower()
     texts = [o[:MAX_ID_SCAN].lower() for o in parts.originals[:3] if isinstance(o, str)]
 
     def is_id(address: str) -> bool:
         low = address.lower().strip("<>")
-        for received, value in fields:
-            if low in value:
-                found = (m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(value)) if received else \
-                    (m.group(0).strip(".") for m in ADDRESS.finditer(value))
-                if low in set(found):
-                    return True
+        if any(True for _ in _tokens(id_text, low)):
+            return True
+        if any(_RECEIVED_ID_BEFORE.search(received_text, max(0, at - 12), at) for at in _tokens(received_text, low)):
+            return True
         for text in texts:
             at = text.find(low)
             while at >= 0:
