@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_reading.py [--misses] [--write]
 
-Sisimai-labelled emails (sisimai-dev): records found and category agreement per source group.
+Sisimai-labelled emails (sisimai-dev): records found (a recipient that is an address) and category agreement
+per source group. Both corpora: phantom recipients (a msg-id or a text without an "@" reported as one).
 Other parsers' samples (peers-dev): recipients found, permanent vs temporary, "does not exist" flag,
 not-a-bounce, reply code and status, per source. Then the same with one family of
 ``deliverability/bounces/rules.py`` off at a time: a rule that only helps one source is suspect.
@@ -27,7 +28,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from deliverability.bounces.measure import PEER_MEASURES, peer_scores, sisimai_scores  # noqa: E402
+from deliverability.bounces.measure import PEER_MEASURES, peer_scores, phantom_recipients, sisimai_scores  # noqa: E402
 from deliverability.bounces.rules import FAMILIES, rules_off  # noqa: E402
 from deliverability.devtools.corpora import shared_data  # noqa: E402
 
@@ -46,6 +47,11 @@ def tables(show_misses: bool) -> str:
             "| source | " + " | ".join(PEER_MEASURES) + " |", "|---" * (len(PEER_MEASURES) + 1) + "|"]
     out += [f"| {g} | " + " | ".join(str(sc[m]) for m in PEER_MEASURES) + " |"
             for g, sc in sorted(p.items(), key=lambda i: i[0] == "all")]
+    phantoms = {name: phantom_recipients(corpus) for name, corpus in (("sisimai-dev", SISIMAI), ("peers-dev", PEERS))}
+    out += ["", "**Phantom recipients** (every email of the corpus, labelled or not: records whose recipient is a msg-id "
+            "of that email or a text without an \"@\"; lower is better)", "",
+            "| corpus | phantom recipients |", "|---|---|"]
+    out += [f"| {name} | {len(found)} |" for name, found in phantoms.items()]
     out += ["", "**Ablation: one rule family off at a time** (deliverability/bounces/rules.py; "
             "peers-dev cells show only the sources that change)", "",
             "| family off | sisimai-dev found | sisimai-dev category | peers-dev changes (source measure: on → off) |",
@@ -63,6 +69,7 @@ def tables(show_misses: bool) -> str:
     if show_misses:
         out += ["", "Misses:"]
         out += [f"- sisimai-dev: {m}" for m in s["all"]["category"].misses]
+        out += [f"- {name} phantom recipient: {m}" for name, found in phantoms.items() for m in found]
         out += [f"- peers-dev {m_name}: {m}" for src, sc in sorted(p.items()) if src != "all"
                 for m_name in PEER_MEASURES for m in sc[m_name].misses]
     return "\n".join(out)

@@ -11,10 +11,16 @@ Two kinds of labels:
   source says nothing. Measured per source (``set``): every expected recipient reported; permanent vs
   temporary; the "address does not exist" flag; not-a-bounce messages yield no bounce record; the
   reply code and status where the message states them.
+
+A recipient "found" is an address (it has an "@"): a display name read where an address should be
+("Undisclosed Recipients") is not one. Neither measure penalises a record too many, so every email of a
+corpus, labelled or not, is also read for phantom recipients: a msg-id (RFC 5322 §3.6.4) or a text
+without an "@" reported as a recipient.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +78,7 @@ def sisimai_scores(corpus: Path) -> dict[str, dict[str, Score]]:
                 continue
             record = records[lab["index"] - 1]
             got = classify_record(record).category
-            scores["found"].add(bool(record.recipient), what)
+            scores["found"].add("@" in (record.recipient or ""), what)
             scores["category"].add(got == expected, f"{what} expected {expected}, got {got}")
     return dict(out)
 
@@ -126,3 +132,21 @@ def _temporary(record, result) -> bool:
     """A delay warning: the report's Action (RFC 3464), else the reply's class (RFC 3463 class 4)."""
     action = (record.action or "").lower()
     return action == "delayed" if action else result.temporary
+
+
+# The ids an email carries, found with a plain pattern of the measure's own (not the reader's): a "<…@…>" after
+# Message-ID, In-Reply-To, References, Content-ID or a Received field's "id", in the email's first 64 KB.
+_IDS = re.compile(r"(?:message-id|in-reply-to|references|content-id|\bid)\s*:?\s*<([^<>\s]+@[^<>\s]+)>")
+
+
+def phantom_recipients(corpus: Path) -> list[str]:
+    """"file: recipient" for every record of every email under ``corpus/emails`` whose recipient is a msg-id of
+    that email or a text without an "@"."""
+    out = []
+    for path in sorted(p for p in (corpus / "emails").rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        ids = set(_IDS.findall(data[:65536].decode("latin-1").lower()))
+        for record in parse_message(data):
+            if record.recipient and ("@" not in record.recipient or record.recipient.lower() in ids):
+                out.append(f"{path.relative_to(corpus)}: {record.recipient!r}")
+    return out

@@ -11,7 +11,15 @@ layouts). This module only maps its records onto ours:
   "auto-reply (not a delivery failure)". An auto-reply proves the mailbox exists but it is not an
   event about the send; storing it as a bounce is the classic mistake (Mailtrain#114,
   mautic#2761), and EVENT_TYPES has no slot for it.
-- a message the engine cannot read, or one with no recipient → RowError naming the message.
+- a message the engine cannot read, or one with no recipient → RowError naming the message; so is a
+  "recipient" that is not an address (an address needs an "@" and a domain with a dot: a local name such
+  as ``user@localhost`` has none), never stored, not even as an invalid address (``esp.record`` keeps
+  those for ESP files, where the ESP said it was the address it was given).
+- permanence (``esp_labels["permanence"]``, read as the event's hard/soft label like an ESP's
+  "hard"/"soft"): RFC 3464 §2.3.3 ``Action: failed`` means the reporting MTA gave up, an RFC 3463 status or
+  reply of class 5 means the refusal was permanent → ``permanent``; ``delayed`` → ``temporary``. A failed
+  report whose reply is class 4 (given up after temporary refusals) carries no label: its class reads as
+  temporary, as the engine's "delay" family has it.
 
 Rows are message numbers (1-based, in the order the source yields them); the message's name
 (file in a folder or zip, position in an mbox) is kept in ``esp_labels["source"]``.
@@ -26,6 +34,7 @@ from pathlib import Path
 from .esp import note_skip, record
 from .records import Record, RowError
 from .textio import Peeked
+from .values import normalise_email
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024  # the engine reads the first 4 MB; the rest is the returned original
 _ACTIONS = {"failed": "bounce", "delayed": "deferred", "delivered": "delivered", "relayed": "delivered",
@@ -100,6 +109,10 @@ def message_records(number: int, data: bytes, source: str, skipped: Counter | No
         if found.category_hint == "auto_reply":
             note_skip(skipped, AUTO_REPLY_SKIP)
             continue
+        if normalise_email(found.recipient) is None:
+            yield RowError(number, f"{source}: {found.recipient[:80]!r} is not an email address (an address needs "
+                                   "an @ and a domain with a dot); nothing was stored for it")
+            continue
         action = (found.action or "").lower()
         if found.category_hint == "complaint":
             event_type = "complaint"
@@ -108,8 +121,7 @@ def message_records(number: int, data: bytes, source: str, skipped: Counter | No
         elif found.category_hint == "delivered":
             event_type = "delivered"
         else:
-            klass = (found.status or str(found.reply_code or ""))[:1]
-            event_type = "deferred" if klass == "4" else "bounce"
+            event_type = "deferred" if _reply_class(found) == "4" else "bounce"
         yield record(
             number, found.recipient, event_type,
             occurred_at=found.occurred_at,
@@ -117,7 +129,26 @@ def message_records(number: int, data: bytes, source: str, skipped: Counter | No
             reply_code=found.reply_code,
             enhanced_status=found.status,
             remote_mta=found.remote_mta,
-            labels={"source": source[:200], "action": found.action, "category_hint": found.category_hint,
+            labels={"permanence": _permanence(event_type, action, _reply_class(found)),
+                    "source": source[:200], "action": found.action, "category_hint": found.category_hint,
                     "stage": getattr(found, "stage", None), "note": getattr(found, "note", None),
                     "confidence": getattr(found, "confidence", None)},
         )
+
+
+def _reply_class(found) -> str:
+    """"5", "4", "2" from the enhanced status (RFC 3463), else the reply code (RFC 5321); "" when neither."""
+    return (found.status or str(found.reply_code or ""))[:1]
+
+
+def _permanence(event_type: str, action: str, klass: str) -> str | None:
+    """The report's own word on permanence, for the event's hard/soft label (see the module's docstring).
+
+    Before this label, a bounce whose report said ``Action: failed`` (or a plain-text notice saying "This is a
+    permanent error") without a reply code or status was read as neither hard nor soft, and the campaign
+    counted it among the soft bounces and deferrals."""
+    if event_type == "deferred":
+        return "temporary"
+    if event_type != "bounce" or klass == "4":
+        return None
+    return "permanent" if action == "failed" or klass == "5" else None

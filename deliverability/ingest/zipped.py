@@ -163,7 +163,8 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                         "zone": zone, "notes": read} if fmt == "hubspot" else {}
                     try:
                         for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
-                            if isinstance(item, RowError):
+                            if isinstance(item, RowError) and not item.message.startswith(name):
+                                # Named once: a raw bounce email's errors already start with its name (dsn.py).
                                 item = RowError(item.row, f"{name}: {item.message}")
                             yield item
                     finally:

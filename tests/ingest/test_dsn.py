@@ -73,3 +73,83 @@ def test_the_sisimai_development_set_reads_without_crashing():
     result = read_all(emails)
     assert len(result.records) > 300
     assert result.types()["bounce"] > 250
+
+
+# --- permanence: the report's own word, kept as the event's hard/soft label ---------------------------------------
+def _write(tmp_path, name: str, headers: str, body: str):
+    path = tmp_path / name
+    path.write_bytes((headers.strip() + "\n\n" + body).replace("\n", "\r\n").encode())
+    return path
+
+
+DAEMON = "From: MAILER-DAEMON@mx.example.net\nTo: news@shop.example.com\nDate: Mon, 2 Nov 2026 09:00:00 +0000\n"
+
+
+def _dsn(tmp_path, per_recipient: str):
+    return _write(tmp_path, "report.eml", DAEMON + "Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n"
+                  'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+                  "--b1\nContent-Type: text/plain\n\nDelivery to the following recipient failed.\n\n"
+                  "--b1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+                  f"{per_recipient}\n--b1--\n")
+
+
+def test_qmail_style_status_in_parentheses_is_a_permanent_bounce(tmp_path):
+    """qmail-send's failure notice: "(#5.1.1)" after the reason, no SMTP reply code (RFC 3463 class 5)."""
+    path = _write(tmp_path, "qmail.eml", DAEMON + "Subject: failure notice",
+                  "Hi. This is the qmail-send program at mx.example.net.\n"
+                  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+                  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+                  "<ann@acme.example>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+                  "--- Below this line is a copy of the message.\n\nTo: <ann@acme.example>\nSubject: hi\n\nhello\n")
+    [r] = read_all(path).records
+    assert (r.email, r.event_type, r.reply_code, r.enhanced_status) == ("ann@acme.example", "bounce", None, "5.1.1")
+    assert r.esp_labels["permanence"] == "permanent"
+
+
+def test_action_failed_without_a_status_or_reply_is_permanent(tmp_path):
+    """RFC 3464 §2.3.3: Action failed = the reporting MTA gave up, whatever the report leaves out."""
+    [r] = read_all(_dsn(tmp_path, "Final-Recipient: rfc822; bob@acme.example\nAction: failed\n")).records
+    assert (r.event_type, r.reply_code, r.enhanced_status, r.esp_labels["permanence"]) == ("bounce", None, None, "permanent")
+
+
+def test_a_plain_text_notice_that_gave_up_without_a_code_is_permanent(tmp_path):
+    path = _write(tmp_path, "notice.eml", DAEMON + "Subject: Undeliverable: hello",
+                  "Unable to deliver message to the following address(es).\n\n"
+                  "<carol@acme.example>:\nThis user doesn't have an acme.example account.\n")
+    [r] = read_all(path).records
+    assert (r.email, r.event_type, r.enhanced_status, r.esp_labels["permanence"]) == (
+        "carol@acme.example", "bounce", None, "permanent")
+
+
+@pytest.mark.parametrize("per_recipient,event_type,permanence", [
+    ("Action: delayed\nStatus: 4.4.1\n", "deferred", "temporary"),
+    # Given up after temporary refusals: failed, but its class 4 reads as temporary (the engine's "delay" family).
+    ("Action: failed\nStatus: 4.4.7\nDiagnostic-Code: smtp; 421 4.4.7 retry timeout exceeded\n", "bounce", None),
+    ("Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full\n", "bounce", "permanent"),
+])
+def test_permanence_follows_the_action_and_the_status_class(tmp_path, per_recipient, event_type, permanence):
+    [r] = read_all(_dsn(tmp_path, "Final-Recipient: rfc822; dan@acme.example\n" + per_recipient)).records
+    assert (r.event_type, r.esp_labels.get("permanence")) == (event_type, permanence)
+
+
+# --- what is not an address is never stored ------------------------------------------------------------------------
+def test_an_arf_report_about_undisclosed_recipients_is_a_row_error_naming_the_file(tmp_path):
+    """RFC 5965: the complaint is about the original recipient; "<Undisclosed Recipients>" names nobody."""
+    path = _write(tmp_path, "abuse-report.eml",
+                  "From: <fbl@isp.example>\nTo: <abuse@shop.example.com>\nSubject: FW: hi\nMIME-Version: 1.0\n"
+                  'Content-Type: multipart/report; report-type=feedback-report; boundary="fb"',
+                  "--fb\nContent-Type: text/plain\n\nAn abuse report.\n\n--fb\nContent-Type: message/feedback-report\n\n"
+                  "Feedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n\n--fb\nContent-Type: message/rfc822\n\n"
+                  "From: <news@shop.example.com>\nTo: <Undisclosed Recipients>\nSubject: hi\n\nhello\n--fb--\n")
+    result = read_all(path)
+    assert not result.records
+    [error] = result.errors
+    assert "abuse-report.eml" in error.message and "Undisclosed Recipients" in error.message
+    assert "naming no recipient address" in error.message
+
+
+def test_a_local_name_reported_as_the_final_recipient_is_a_row_error_not_an_invalid_address(tmp_path):
+    result = read_all(_dsn(tmp_path, "Final-Recipient: rfc822; ann@localhost\nAction: failed\nStatus: 5.1.1\n"))
+    assert not result.records
+    [error] = result.errors
+    assert "report.eml" in error.message and "'ann@localhost' is not an email address" in error.message

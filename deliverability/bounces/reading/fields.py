@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import parsedate_to_datetime
 
-from .mime import Parts, decode
+from .mime import Head, Parts, decode
 from .record import MAX_DIAGNOSTIC_CHARS
 
 # An address as it appears in running text (no display names, no quoting).
@@ -47,8 +47,19 @@ def header_date(value: str | None) -> datetime | None:
     return dt
 
 
+# Something, an "@", something, no space: a local name ("user@localhost", PMDF's "user@sims-ms-daemon") or an
+# address mistyped in the sender's list ("user@#example.net", which Sendmail reports as "Host unknown"). What
+# address_in keeps when no Internet address is there; callers decide whether it will do.
+_LOCAL_NAME = re.compile(r"[^\s@<>(),;:]+@[^\s@<>\"(),;:]+")  # a quoted local part too ("a..b"@example.org)
+
+
 def address_in(value: str | None) -> str | None:
-    """The address in a field value ("rfc822; user@example.com", "<user@example.com>"), as written."""
+    """The address in a field value ("rfc822; user@example.com", "<user@example.com>"), as written.
+
+    Never a text without an "@": a display name or an RFC 5322 group ("Undisclosed Recipients",
+    "<Undisclosed Recipients>", "undisclosed-recipients:;") names nobody, and an X.400 O/R address is not an
+    Internet address either. A local name ("user@localhost") is returned as found.
+    """
     if not value:
         return None
     value = str(value)
@@ -58,7 +69,119 @@ def address_in(value: str | None) -> str | None:
     if m:
         return m.group(0).strip(".")
     value = value.strip().strip("<>").strip()
-    return value or None
+    return value if _LOCAL_NAME.fullmatch(value) else None
+
+
+def is_address(value: str | None) -> bool:
+    """An Internet address: something, an "@", and a domain of dot-separated labels (not a local name)."""
+    return bool(value) and ADDRESS.fullmatch(str(value).strip(".")) is not None
+
+
+# RFC 5322 §3.6.4 msg-ids ("<id-left@id-right>", the same syntax as an address) in the id fields: Message-ID,
+# In-Reply-To, References, Resent-Message-ID, Content-ID (RFC 2045 §7) and the X-…-Message-ID copies some MTAs
+# add; and the "id <…>" clause of a Received field (RFC 5321 §4.4). An id is never a recipient, wherever it is
+# quoted: in the bounce's headers, the returned message's, or header lines pasted into the bounce's text (Zoho's
+# notice quotes the original's "Message-ID:<…>" right under the recipient lines).
+MAX_ID_SCAN = 64 * 1024  # quoted headers sit at the top of a text: ids are looked for in its first 64 KB
+_ID_FIELD = r"(?:resent-|original-|x-[\w-]*)?(?:message-id|in-reply-to|references|content-id)"
+_ID_NAMES = ("message-id", "in-reply-to", "references", "resent-message-id", "content-id", "original-message-id")
+_QUOTED_FIELD_START = re.compile(rf"[ \t>]*(received|{_ID_FIELD})[ \t]*:", re.I)
+# An indented line that is a field of its own ("        To: user@example.org" in the X.400 gateways' summary of
+# the returned message), not the continuation of the field above it.
+_INDENTED_FIELD = re.compile(r"[ \t>]*[\w-]+:")
+_RECEIVED_ID = Lowered(r"\bid\s+<?([^\s<>;]+@[^\s<>;]+?)>?(?=[\s;>]|$)")  # "id" and its value may be folded apart
+
+
+def _continues(line: str) -> bool:
+    """A header field's continuation line: indented, not blank, not a field of its own."""
+    return line[:1] in (" ", "\t") and bool(line.strip()) and not _INDENTED_FIELD.match(line)
+
+
+def quoted_id_field(lines: list[str], no: int) -> str | None:
+    """"id" when line ``no`` of a text belongs to a quoted id field (its continuation lines included), "received"
+    when it belongs to a quoted Received field, else None."""
+    for i in range(no, max(-1, no - 30), -1):
+        line = lines[i]
+        if _continues(line):
+            continue  # the field starts above
+        m = _QUOTED_FIELD_START.match(line)
+        if m is None:
+            return None
+        return "received" if m.group(1).lower() == "received" else "id"
+    return None
+
+
+def quoted_ids_on(line: str, field: str | None) -> set[str]:
+    """The msg-ids (lower-cased) on one line of a text: every address-shaped token on an id field's line, the
+    "id <…>" clause's on a Received line, none elsewhere."""
+    if field == "id":
+        return {m.group(0).strip(".").lower() for m in ADDRESS.finditer(line)}
+    if field == "received":
+        return {m.group(1).strip(".") for m in _RECEIVED_ID.pattern.finditer(line.lower())}
+    return set()
+
+
+_ADDRESS_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-=/!#$&'*?^`{|}~@")
+_RECEIVED_ID_BEFORE = re.compile(r"\bid\s+<?\Z")  # what stands before a Received field's id: "id <"
+
+
+def _tokens(text: str, token: str):
+    """The positions where ``token`` stands in ``text`` as a whole address-shaped token (not inside a longer one)."""
+    at = text.find(token)
+    while at >= 0:
+        end = at + len(token)
+        if (at == 0 or text[at - 1] not in _ADDRESS_CHARS) and (end == len(text) or text[end] not in _ADDRESS_CHARS
+                                                                 or text[end] == "." and text[end + 1:end + 2] in ("", " ", "\n")):
+            yield at
+        at = text.find(token, end)
+
+
+def message_id_test(msg: Message, parts: Parts):
+    """A test ``address -> bool``: whether the address is a msg-id of this bounce, in its headers or the returned
+    originals' (parsed, or kept as text: text/rfc822-headers). Built once per message; only the id and Received
+    headers, and the lines that mention the address, are looked at. (The bounce's own text is read for recipients
+    with its quoted id fields left out: text._mentions.)"""
+    received: list[str] = []  # raw values of the Received headers, and of the id fields
+    id_fields: list[str] = []
+    for head in (msg, *(o for o in parts.originals[:3] if isinstance(o, Message))):
+        # Raw values by lower-cased name (Head's index, built once per message): no header is parsed for this.
+        index = head._index() if isinstance(head, Head) else {}
+        if not isinstance(head, Head):
+            for k, v in head.raw_items():
+                index.setdefault(k.lower(), []).append((k, v))
+        received += [str(v) for _, v in index.get("received", ())]
+        for name in _ID_NAMES:
+            id_fields += [str(v) for _, v in index.get(name, ())]
+        id_fields += [str(v) for name, pairs in index.items() if name[:2] == "x-" and name.endswith("message-id")
+                      for _, v in pairs]  # X-Original-Message-ID, X-Microsoft-Original-Message-ID…
+    # One lower-cased text each, one value a line: most addresses are in neither, and that is one search.
+    received_text = "\n".join(received).lower()
+    id_text = "\n".join(id_fields).lower()
+    texts = [o[:MAX_ID_SCAN].lower() for o in parts.originals[:3] if isinstance(o, str)]
+
+    def is_id(address: str) -> bool:
+        low = address.lower().strip("<>")
+        if any(True for _ in _tokens(id_text, low)):
+            return True
+        if any(_RECEIVED_ID_BEFORE.search(received_text, max(0, at - 12), at) for at in _tokens(received_text, low)):
+            return True
+        for text in texts:
+            at = text.find(low)
+            while at >= 0:
+                # The line of the mention, and the lines above it while it is a continuation line (a field's).
+                start = text.rfind("\n", 0, at) + 1
+                end = text.find("\n", at)
+                lines = [text[start:end if end >= 0 else len(text)]]
+                while start > 0 and len(lines) < 30 and _continues(lines[0]):
+                    above = text.rfind("\n", 0, start - 1) + 1
+                    lines.insert(0, text[above:start - 1])
+                    start = above
+                if low in quoted_ids_on(lines[-1], quoted_id_field(lines, len(lines) - 1)):
+                    return True
+                at = text.find(low, at + len(low))
+        return False
+
+    return is_id
 
 
 def header_addresses(msg: Message, *names: str) -> set[str]:

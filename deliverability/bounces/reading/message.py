@@ -6,7 +6,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from .. import rules as rule_families
-from .fields import ROBOT, header_date
+from .fields import ROBOT, header_date, message_id_test
 from .kinds import not_a_bounce
 from .mime import Parts, delivery_status_in_text, mime_tree
 from .notices import from_auto_reply, from_list_refusal
@@ -48,6 +48,8 @@ def _parse(data: bytes, depth: int = 0) -> list[BounceRecord]:
         or from_auto_reply(msg, parts, occurred_at)
         or (from_failure_notice(msg, parts, occurred_at) if rule_families.on("fallback") else [])
     )
+    if records and any(r.recipient for r in records):
+        records = _without_message_ids(msg, parts, records)
     if not records:
         note = "no bounce report found in this message"
         if truncated:
@@ -89,3 +91,16 @@ def _from_forwarded_bounce(parts: Parts, depth: int) -> list[BounceRecord]:
             if records and records[0].recipient:
                 return records
     return []
+
+
+def _without_message_ids(msg: Message, parts: Parts, records: list[BounceRecord]) -> list[BounceRecord]:
+    """The records whose recipient is not a msg-id (RFC 5322 §3.6.4: Message-ID, References, a Received "id <…>"),
+    whichever layout read it: an id has an address's syntax but never names a recipient. When every record
+    was one, a single record without a recipient says so."""
+    is_id = message_id_test(msg, parts)
+    kept = [r for r in records if not (r.recipient and is_id(r.recipient))]
+    if kept:
+        return kept
+    return [BounceRecord(index=1, recipient=None, occurred_at=records[0].occurred_at,
+                         note="the only address found is a message id (Message-ID, References or Received), "
+                              "not a recipient")]

@@ -15,6 +15,7 @@ from .fields import (
     cap_diagnostic,
     fields_in_text,
     header_date,
+    is_address,
     iso_time,
     join_diagnostics,
     mta_host,
@@ -43,16 +44,41 @@ def from_feedback_report(msg: Message, parts: Parts, occurred_at: datetime | Non
     values = {}
     for name, value in fields:
         values.setdefault(name, value)
+    # RFC 5965 §3.2: the complaint is about the original recipient: Original-Rcpt-To (and Removal-Recipient, RFC 6650
+    # §5, the address to take off a list), else the reported message's To when it is an address. A display name or
+    # an empty group ("<Undisclosed Recipients>", "undisclosed-recipients:;") names nobody: the report is then
+    # one record without a recipient, saying why (never a recipient made of a name).
     recipients = [address_in(v) for n, v in fields if n in ("original-rcpt-to", "removal-recipient")]
-    recipients = [r for r in recipients if r] or [original_to(parts)]
+    recipients = [r for r in recipients if is_address(r)]
+    if not recipients:
+        to = original_to(parts)
+        recipients = [to] if is_address(to) else []
     when = header_date(values.get("arrival-date") or values.get("received-date")) or occurred_at
     feedback_type = values.get("feedback-type", "abuse")
+    if not recipients:
+        return [BounceRecord(index=0, recipient=None, diagnostic=f"feedback report: {feedback_type}",
+                             category_hint="complaint", occurred_at=when,
+                             note=f"feedback report ({feedback_type}) naming no recipient address: no Original-Rcpt-To, "
+                                  f"and the reported message's To {_quoted_to(parts)}is not an address")]
     return [
         BounceRecord(index=0, recipient=r, action=None, diagnostic=f"feedback report: {feedback_type}",
                      remote_mta=values.get("reporting-mta", "").split(";")[-1].strip() or None,
                      category_hint="complaint", occurred_at=when)
         for r in dict.fromkeys(recipients)
     ]
+
+
+def _quoted_to(parts: Parts) -> str:
+    """The reported message's To as written (a display name, a group), quoted for a note; "" when it has none."""
+    for original in parts.originals:
+        value = original.get("To") if isinstance(original, Message) else None
+        if value is None and isinstance(original, str):
+            m = re.search(r"(?im)^to:[ \t]*(.*)$", original)
+            value = m.group(1) if m else None
+        if value is not None:
+            shown = " ".join(str(value).split())[:60]
+            return f'("{shown}") ' if shown else ""
+    return ""
 
 
 def from_unsubscribe_or_jmrp(msg: Message, parts: Parts, occurred_at: datetime | None) -> list[BounceRecord]:

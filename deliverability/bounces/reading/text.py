@@ -7,7 +7,15 @@ from email.message import Message
 
 from .. import rules as rule_families
 from ..smtp import clean_diagnostic, detect_stage, find_remote_mta, find_reply_code, find_status
-from .fields import ADDRESS, ROBOT, Lowered, cap_diagnostic, header_addresses
+from .fields import (
+    ADDRESS,
+    ROBOT,
+    Lowered,
+    cap_diagnostic,
+    header_addresses,
+    quoted_id_field,
+    quoted_ids_on,
+)
 from .mime import Parts
 from .record import MAX_LINE_CHARS, MAX_RECIPIENTS, BounceRecord
 
@@ -18,7 +26,9 @@ _ORIGINAL_MARKER = Lowered(
     r"(?:original|returned|unsent|undelivered) message (?:follows|header|text|below|is attached)|"
     r"message headers follow|the header of the original message|"
     r"content-type:\s*message/rfc822|"
-    r"(?:original-)?(?:received|return-path|dkim-signature|x-original-to):\s)",
+    # A header field of the returned message, with or without a space after the colon: Zoho's bounce layout
+    # pastes the original's headers as "Received:from …", "Message-ID:<…>" right under its recipient lines.
+    r"(?:original-)?(?:received|return-path|dkim-signature|x-original-to):)",
 )
 ERROR_LINE = Lowered(
     r"(?:\b[245]\d\d[\s\-]|\b[245]\.\d{1,3}\.\d{1,3}\b|unknown|not exist|no such|invalid|reject|denied|"
@@ -236,10 +246,15 @@ def _mentions(lines: list[str], excluded: set[str], strict: bool) -> list[tuple[
     for no, line in enumerate(lines):
         lowered = line.lower()
         in_header = bool(_QUOTED_HEADER.match(line))
-        for m in ADDRESS.finditer(line):
+        ids: set[str] = set()
+        for k, m in enumerate(ADDRESS.finditer(line)):
+            if k == 0:
+                # Never a msg-id (RFC 5322 §3.6.4) of a header line quoted in the text: a returned original's
+                # "Message-ID:<…>", a References continuation line "\t<…>" that looks like a listed recipient.
+                ids = quoted_ids_on(line, quoted_id_field(lines, no))
             addr = m.group(0).strip(".")
             low = addr.lower()
-            if low in first or low in excluded or (strict and ROBOT.match(low)):
+            if low in first or low in excluded or low in ids or (strict and ROBOT.match(low)):
                 continue
             before = lowered[max(0, m.start() - 24):m.start()]
             if "from:" in before[-12:] or ("mail from" in lowered and "rcpt" not in lowered):
