@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from deliverability.accounts import audit
@@ -23,16 +24,20 @@ FORMAT_CHOICES = format_choices()  # in words: "Amazon SES notifications (JSON)"
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV, ESP export (JSON/CSV), bounce emails (.eml, mbox) or a zip of them")
-    campaign = forms.CharField(
-        max_length=300, required=False,
-        help_text="Campaign name for rows that do not name one (a file may hold several campaigns)",
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV, ESP export (JSON/CSV), bounce emails (.eml, mbox) or a zip of them"),
     )
-    format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
+    campaign = forms.CharField(
+        max_length=300, required=False, label=gettext_lazy("Campaign"),
+        help_text=gettext_lazy("Campaign name for rows that do not name one (a file may hold several campaigns)"),
+    )
+    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=FORMAT_CHOICES, initial="auto")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text += " " + _("(up to %(limit)s)") % {"limit": filesizeformat(limits.upload_limit())}
+        self.fields["file"].help_text = (f"{self.fields['file'].help_text} "
+                                         + _("(up to %(limit)s)") % {"limit": filesizeformat(limits.upload_limit())})
 
 
 @csrf_exempt  # checked by csrf_protect below, once the size limit is in place (reading the token reads the body)
