@@ -120,8 +120,12 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     # The campaigns its rows named, as the import recorded them (summary["campaigns"]): joining every event
     # of the upload to find them took 1.3 s at a million events.
     campaigns = Campaign.objects.filter(organization=request.org, name__in=(upload.summary or {}).get("campaigns") or [])
+    # Why nothing was imported, said again from the upload's summary and row errors in the reader's language (the
+    # stored error was written in the worker's); any other failure as stored.
+    error = (services.nothing_imported_message(upload)[0] if (upload.summary or {}).get("nothing_imported")
+             else upload.error)
     return render(request, "campaigns/upload_detail.html", {
-        "org": request.org, "upload": upload, "can_manage": manage, "campaigns": campaigns,
+        "org": request.org, "upload": upload, "error": error, "can_manage": manage, "campaigns": campaigns,
         "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,
         "format_label": format_label(upload.detected_format or upload.requested_format),
         "import_running": upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING),

@@ -17,7 +17,6 @@ from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 from django.utils.translation import override
 
-from deliverability import i18n
 from deliverability.campaigns.models import Campaign
 from deliverability.verdicts.exports import COLUMNS, REPORTED, list_rows
 from deliverability.verdicts.facts import RecipientFacts
@@ -25,8 +24,7 @@ from deliverability.verdicts.judge import Verdict
 from deliverability.verdicts.models import RecipientVerdict
 from deliverability.verdicts.recovery import opted_out
 
-from .tables import PeopleCsv
-from .templatetags.labels import label
+from .tables import Label, PeopleCsv, Words
 
 FIELDS = ("recipient_id", "email", "domain", "outcome", "occurred_at", "category", "signature", "reply_code", "enhanced_status",
           "vendor", "domain_kind", "esp_hard", "verdict", "confidence", "evidence", "override_verdict")
@@ -53,8 +51,8 @@ def _in_words(row: list) -> list:
     """A list's row (verdicts.exports.COLUMNS) as its reader reads it: the verdict's label, the confidence with two
     decimals, what the ESP said in their words; the rest as it is (overridden, a bool, is written yes / no)."""
     email, domain, verdict, confidence, reported, category, vendor, evidence, overridden = row
-    said = i18n.label(reported) if reported in REPORTED else label(reported)
-    return [email, domain, label(verdict), Decimal(f"{confidence:.2f}"), said, category, vendor, evidence, overridden]
+    said = Words(reported) if reported in REPORTED else Label(reported)
+    return [email, domain, Label(verdict), Decimal(f"{confidence:.2f}"), said, category, vendor, evidence, overridden]
 
 
 def _by_address(verdicts: QuerySet[RecipientVerdict]) -> Iterator[dict]:

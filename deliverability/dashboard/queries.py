@@ -24,7 +24,7 @@ from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
-from .tables import Order
+from .tables import Label, Order
 from .templatetags.labels import label
 
 VERDICTS = figures.VERDICTS
@@ -131,13 +131,13 @@ def domain_stats(campaign: Campaign, filters: DomainFilters) -> QuerySet:
     return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign)).values(*DOMAIN_FIELDS)
 
 
-# The CSV rows below are for people (tables.PeopleCsv): a vocabulary value is written as the pages show it, its
-# label in the reader's language; a number as a number (the download writes it as the reader does); codes as
-# the receiving server wrote them.
+# The CSV rows below are for people (tables.PeopleCsv): a vocabulary value is a Label, written as the pages show
+# it (its label in the reader's language); a number is a number (written as the reader does); codes as the
+# receiving server wrote them.
 
 
 def domain_csv_row(row: dict) -> list:
-    return [row["domain"], label(row["kind"]), vendor_label(row["vendor"]), row["recipients"], row["delivered"],
+    return [row["domain"], Label(row["kind"]), vendor_label(row["vendor"]), row["recipients"], row["delivered"],
             row["bounced"], *(row[v] for v in VERDICTS)]
 
 
@@ -149,10 +149,10 @@ VERDICT_HEADER = ("email", "domain", "outcome", "occurred_at", "verdict", "confi
 
 
 def verdict_csv_row(row: dict) -> list:
-    return [row["email"], row["domain"], label(row["outcome"]),
-            row["occurred_at"].isoformat() if row["occurred_at"] else "", label(row["verdict"]),
+    return [row["email"], row["domain"], Label(row["outcome"]),
+            row["occurred_at"].isoformat() if row["occurred_at"] else "", Label(row["verdict"]),
             Decimal(f"{row['confidence']:.2f}"), bool(row["override_verdict"]), row["category"],
-            row["reply_code"] or "", row["enhanced_status"], vendor_label(row["vendor"]), label(row["domain_kind"]),
+            row["reply_code"] or "", row["enhanced_status"], vendor_label(row["vendor"]), Label(row["domain_kind"]),
             row["diagnostic"]]
 
 
@@ -227,7 +227,7 @@ VENDOR_HEADER = ("vendor", "category", "campaigns", "recipients", "bounced", *VE
 
 
 def vendor_csv_row(row: dict) -> list:
-    return [row["name"], label(row["category"]), row["campaigns"], row["recipients"], row["bounced"],
+    return [row["name"], Label(row["category"]), row["campaigns"], row["recipients"], row["bounced"],
             *(row[v] for v in VERDICTS)]
 
 
@@ -288,7 +288,7 @@ DOMAIN_CAMPAIGN_HEADER = ("campaign", "sent", "kind", "vendor", "recipients", "d
 
 
 def domain_campaign_csv_row(row: dict, tz) -> list:
-    return [row["campaign__name"], _day(row["campaign__sent_at"], tz), label(row["kind"]), vendor_label(row["vendor"]),
+    return [row["campaign__name"], _day(row["campaign__sent_at"], tz), Label(row["kind"]), vendor_label(row["vendor"]),
             row["recipients"], row["delivered"], row["bounced"], *(row[v] for v in VERDICTS)]
 
 

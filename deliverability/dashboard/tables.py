@@ -202,33 +202,73 @@ class _Echo:
         return value
 
 
+class Label(str):
+    """A vocabulary key (a verdict, a domain or vendor kind, an event type) that a people's CSV writes as the pages
+    show it: its label in the reader's language ("" for none)."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: str | None) -> Label:
+        return super().__new__(cls, key or "")
+
+
+class Words(str):
+    """English words of the catalogue that a people's CSV writes in the reader's language."""
+
+    __slots__ = ()
+
+
 class PeopleCsv:
     """How the product's reports for people are written (issue 23; the files made for an ESP are not: they keep
     that ESP's format). Opened in Excel as they are, in the reader's language:
 
     - UTF-8 with a byte-order mark (Excel reads UTF-8 only with one);
     - the column names are keys in the reader's language (`column_name`);
-    - a number (float or Decimal) is written with the reader's decimal separator (25.37, 25,37), and counts
-      without grouping; a bool is "yes" / "no" in the reader's words; text cells are written as the row gives them
-      (rows give labels and sentences in the reader's language, codes and names as they are);
+    - a Label cell is written as the pages show it, a Words cell in the reader's words; a number (float or Decimal)
+      with the reader's decimal separator (25.37, 25,37), counts without grouping; a bool is "yes" / "no" in the
+      reader's words; other text as the row gives it (names, codes, sentences already in the reader's language);
     - cells are separated by ";" where the decimal separator is a comma (Catalan, Spanish: Excel's list separator
       there, and a "25,37" between commas would be one more column), by "," elsewhere;
     - every cell passes through verdicts.exports.safe_cell (formula injection).
 
-    The language is the one active when the download is made; the body, which streams later, is written in it."""
+    The language is the one active when the download is made; the body, which streams later, is written in it.
+    Labels and words are translated once per download (a list has a handful of distinct ones)."""
 
     def __init__(self) -> None:
         self.language = get_language()
-        self.delimiter = ";" if get_format("DECIMAL_SEPARATOR") == "," else ","
+        self._decimal = str(get_format("DECIMAL_SEPARATOR"))
+        self.delimiter = ";" if self._decimal == "," else ","
         self._writer = csv.writer(_Echo(), delimiter=self.delimiter, lineterminator="\r\n")
         self._yes, self._no = pgettext("CSV value", "yes"), pgettext("CSV value", "no")
+        self._translated: dict[tuple[type, str], str] = {}
 
     def cell(self, value: object) -> str:
-        if isinstance(value, bool):
+        kind = type(value)
+        if kind is str or kind is int:  # most cells: names, addresses, codes, counts
+            return safe_cell(value)
+        if kind is Label or kind is Words:
+            value = self._translated.get((kind, value)) or self._translate(kind, value)
+        elif kind is bool:
             value = self._yes if value else self._no
-        elif isinstance(value, (float, Decimal)):
-            value = number_format(value)
+        elif kind is float or kind is Decimal:
+            value = self._number(value)
         return safe_cell(value)
+
+    def _translate(self, kind: type, value: Label | Words) -> str:
+        from deliverability import i18n
+
+        from .templatetags.labels import label
+
+        text = label(value) if kind is Label else i18n.label(str(value))
+        self._translated[(kind, value)] = text
+        return text
+
+    def _number(self, value: float | Decimal) -> str:
+        """As Django's number_format writes it (no grouping), without its per-call look-ups."""
+        text = format(value, "f") if type(value) is Decimal else repr(value)
+        if "e" in text or "E" in text or "n" in text:  # 1e-05, inf, nan
+            text = number_format(value)
+        return text.replace(".", self._decimal) if self._decimal != "." else text
 
     def header(self, keys: Sequence[str]) -> str:
         return "\ufeff" + self._writer.writerow([safe_cell(column_name(str(key))) for key in keys])

@@ -24,7 +24,7 @@ from deliverability.verdicts.explanations import UNIDENTIFIED_VENDOR, what_to_do
 from deliverability.verdicts.models import CampaignDomainStat
 from deliverability.verdicts.vocabulary import VerdictKind
 from tests.factories import make_membership, make_user
-from tests.i18n.test_translated_pages import ROOT, VisibleText, portal  # noqa: F401 - the fixture
+from tests.i18n.test_translated_pages import ROOT, VisibleText
 from tests.verdicts.test_unsuppress_views import content, download_url, imported, manager  # noqa: F401 - fixtures
 
 CATALAN = {"unidentified": "No identificat (servidor propi o desconegut)", "gateway": "Passarel·la de seguretat"}
@@ -289,6 +289,10 @@ def test_one_refusal_naming_the_sending_setup_reads_singular():
         assert sentence.render() == "1 que apunta a la teva configuració d'enviament"
     with translation.override("es"):
         assert sentence.render() == "1 que apunta a tu configuración de envío"
+    # Stored before it had a plural form (a campaign judged earlier): its count chooses the form.
+    stored = Sentence.from_json({"msgid": "%(count)s naming your sending setup", "params": {"count": 1}})
+    with translation.override("ca"):
+        assert stored.render() == "1 que apunta a la teva configuració d'enviament"
     # As the engine writes it in a campaign's "what to do" for one vendor.
     actions = what_to_do({VerdictKind.SENDER_ISSUE: 1}, 0, {"gmail": {VerdictKind.SENDER_ISSUE: 1}}, {}, {})
     vendor = next(a for a in actions if a["code"] == "vendor")
@@ -342,6 +346,8 @@ def test_an_upload_that_imported_nothing_is_listed_in_the_words_of_its_own_page(
     _, page, _ = _read(client, reverse("upload_detail", args=[portal["org"].slug, upload.pk]))
     assert "No s'ha importat res" in page and "No s'ha importat res" in listed
     assert "Ha fallat" not in listed
+    # Why, in the reader's language (said again from the upload's summary: the worker stored it in English).
+    assert "No s'ha importat res de e.csv" in page and "could be read" not in page
 
 
 # --- 8. A refused action --------------------------------------------------------------------------------------

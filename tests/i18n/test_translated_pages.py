@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from deliverability.accounts.models import Profile
-from deliverability.campaigns.models import Campaign, Upload
+from deliverability.campaigns.models import Upload
 from deliverability.ingest.values import monday_of_day
-from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, RecipientVerdict
-from tests.portal_data import SUBJECT, import_campaign, recent
+from tests.portal_data import SUBJECT
 
 ROOT = Path(__file__).resolve().parents[2]
 SPLIT = re.compile(r"%\([a-z_]+\)[sdr]|%[sd%]|\{[a-z_]+\}|%\{[^}]+\}|<[^>]+>|[“”\"«»]")
@@ -108,21 +107,6 @@ class VisibleText(HTMLParser):
         for data in self.figures:
             walk(json.loads(data))
         return " ".join(" ".join(found).split())
-
-
-@pytest.fixture
-def portal(org_a, manager_a, tmp_path):
-    upload = import_campaign(org_a, tmp_path, "November newsletter", recent(3))
-    campaign = Campaign.objects.get(organization=org_a, name="November newsletter")
-    # One big figure, to see the thousands written as the reader writes them.
-    stat = CampaignDomainStat.objects.filter(campaign=campaign).order_by("domain").first()
-    stat.recipients = 12345
-    stat.save()
-    verdict = RecipientVerdict.objects.get(campaign=campaign, email=SUBJECT)
-    diagnosis = CampaignDiagnosis.objects.get(campaign=campaign)
-    vendor = next(row["vendor_id"] for row in diagnosis.by_vendor.values() if row.get("vendor_id"))
-    return {"org": org_a, "user": manager_a, "campaign": campaign, "verdict": verdict, "upload": upload,
-            "vendor": vendor}
 
 
 def monday_of(moment, tz) -> str:
