@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -98,8 +99,9 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     manage = can_manage(request.user, request.org)
     # A failed upload, or a finished one with rows skipped for a reason the user can fix here.
     retryable = manage and (upload.status == Upload.Status.FAILED or services.can_import_again(upload))
-    if request.method == "POST" and not retryable:
-        return HttpResponse(status=403)
+    if request.method == "POST" and not retryable:  # the 403 page says why (accounts.views.permission_denied)
+        raise PermissionDenied(_("Your role in this organisation is read-only.") if not manage
+                               else _("This upload cannot be imported again now."))
     form = preview_rows = None
     preview_problem = ""
     if retryable:

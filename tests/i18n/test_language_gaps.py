@@ -367,6 +367,9 @@ def test_a_viewer_on_a_managers_page_reads_why_in_the_sites_layout(client, porta
     assert f'<html lang="{language}">' in html and 'class="topbar"' in html  # the base layout
     assert reason in html and "read-only" not in html
     assert f'href="{reverse("organization", args=[portal["org"].slug])}"' in html  # the way back
+    # Importing an upload again is a manager's action too: the same page, not a bare 403.
+    refused = client.post(reverse("upload_detail", args=[portal["org"].slug, portal["upload"].pk]), {"map_0": "email"})
+    assert refused.status_code == 403 and reason in refused.content.decode()
     # Another tenant's organisation stays a 404 (its existence is not disclosed).
     _reader(client, viewer_b, language)
     assert client.get(reverse("upload_new", args=[portal["org"].slug])).status_code == 404
