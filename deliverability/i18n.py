@@ -2,7 +2,7 @@
 
 The engines stay free of Django's models, settings and ORM (import-linter's forbidden contracts); they may
 mark and translate text, and only through this module, which imports django.utils.translation and nothing
-else from Django but django.utils.dates (the translated month names). The figure builders' contract ignores
+else from Django but django.utils.dates (the translated month and weekday names). The figure builders' contract ignores
 `deliverability.i18n -> django` for that reason alone; tests/test_i18n.py checks these stay its only imports.
 
 Vocabulary labels (deliverability.choices) stay plain English strings — they go into stored JSON (weekly
@@ -11,7 +11,8 @@ translate them where they are shown.
 """
 from __future__ import annotations
 
-from django.utils.dates import MONTHS_3  # Django's month abbreviations, translated (data of the translation module)
+# Django's month and weekday names, translated (data of the translation module)
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import (
     get_language,
     gettext,
@@ -22,7 +23,7 @@ from django.utils.translation import (
     pgettext_lazy,
 )
 
-__all__ = ["MONTHS_3", "choices", "get_language", "gettext", "gettext_lazy", "gettext_noop", "label", "ngettext",
+__all__ = ["MONTHS", "MONTHS_3", "WEEKDAYS", "WEEKDAYS_ABBR", "choices", "get_language", "gettext", "gettext_lazy", "gettext_noop", "label", "ngettext",
            "pgettext", "pgettext_lazy"]
 
 

@@ -75,8 +75,15 @@ class Sentence:
         try:
             if self.context is not None:
                 text = pgettext(self.context, self.msgid)
+            elif self.plural is not None:
+                text = ngettext(self.msgid, self.plural, self.n)
             else:
-                text = ngettext(self.msgid, self.plural, self.n) if self.plural is not None else gettext(self.msgid)
+                text = gettext(self.msgid)
+                count = self.params.get("count")
+                if text == self.msgid and type(count) is int:
+                    # Stored before its source text became a singular/plural pair (the catalogue keeps only the
+                    # pair): its count chooses the form.
+                    text = ngettext(self.msgid, self.msgid, count)
         except _NO_DJANGO:  # no Django settings (or apps) loaded: the English source
             text = self.msgid if self.plural is None or self.n == 1 else self.plural
         if not self.params:

@@ -92,6 +92,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # LANGUAGES as settings name them, each in its own language (the switcher: "English / Español /
+                # Català" whatever the page's language, as switchers do), unlike {% get_available_languages %}.
+                "django.template.context_processors.i18n",
             ],
         },
     },

@@ -13,6 +13,9 @@ password_reset_done = declare(Access.PUBLIC)(auth_views.PasswordResetDoneView.as
 password_reset_confirm = declare(Access.PUBLIC)(auth_views.PasswordResetConfirmView.as_view())
 password_reset_complete = declare(Access.PUBLIC)(auth_views.PasswordResetCompleteView.as_view())
 
+# A refused action (a viewer on a manager's page): a page in the site's layout that says why (issue 23).
+handler403 = "deliverability.accounts.views.permission_denied"
+
 urlpatterns = [
     path("accounts/login/", login, name="login"),
     path("accounts/logout/", logout, name="logout"),

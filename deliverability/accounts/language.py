@@ -60,9 +60,13 @@ def remember_languages(request: HttpRequest, user) -> None:
 
 def apply_organization(request: HttpRequest, org: Organization) -> None:
     """On an organisation's page (tenancy.org_view, which has the organisation at hand): its time zone, and
-    its language unless the user chose one (profile, or the switcher's cookie before signing in)."""
+    its language unless the user chose one (profile, or the switcher's cookie before signing in). Not for agency
+    staff: the organisation's language is its clients'; staff read theirs (their choice, else their browser's)
+    on every client's pages, as they do on the pages of no organisation."""
     timezone.activate(org.tzinfo)
     if getattr(request, "user_chose_language", False) or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in LANGUAGE_CODES:
+        return
+    if getattr(getattr(request, "user", None), "is_staff", False):
         return
     if org.language:
         _activate(request, org.language)

@@ -98,6 +98,13 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} → {self.organization} ({self.role})"
 
+    STATUS_LABELS = {"accepted": _("Accepted"), "revoked": _("Withdrawn"), "expired": _("Expired"),
+                     "pending": _("Pending")}
+
+    @property
+    def status_label(self) -> str:
+        return str(self.STATUS_LABELS[self.status])
+
     @property
     def status(self) -> str:
         from django.utils import timezone

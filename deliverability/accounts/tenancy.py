@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 
 from deliverability.accounts.models import Membership, Organization
 
@@ -82,13 +83,14 @@ def org_view(access: Access = Access.VIEW) -> Callable:
             role = role_in(request.user, org) if org else None
             if role is None:
                 raise Http404("No such organisation")
-            if access is Access.MANAGE and role not in ("staff", Membership.Role.MANAGER):
-                raise PermissionDenied("Your role in this organisation is read-only.")
             request.org = org
             request.role = role
             from deliverability.accounts.language import apply_organization
 
-            apply_organization(request, org)  # its language and time zone (issue 23)
+            apply_organization(request, org)  # its language and time zone (issue 23), for the 403 page too
+            if access is Access.MANAGE and role not in ("staff", Membership.Role.MANAGER):
+                # The reason reaches the reader on the 403 page (accounts.views.permission_denied).
+                raise PermissionDenied(gettext_lazy("Your role in this organisation is read-only."))
             return view(request, *args, **kwargs)
 
         wrapper.access = access

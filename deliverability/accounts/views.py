@@ -27,6 +27,7 @@ from deliverability.accounts.models import AuditEvent, Invitation, Membership, O
 from deliverability.accounts.tenancy import Access, declare, staff_view
 
 AUDIT_PAGE = 100
+INVITE_URL_KEY = "invite_url"  # the link of the invitation just sent, shown once on the members page it redirects to
 
 
 def _posted_id(request: HttpRequest, name: str) -> int:
@@ -42,8 +43,19 @@ def _org(slug: str) -> Organization:
 # --- Members (staff) -----------------------------------------------------------------------
 
 
+def _invitation_sent(request: HttpRequest, org: Organization, issued: invitations.Issued) -> HttpResponse:
+    """After an invitation's POST: the members page by a redirect (a refresh does not invite again), which shows the
+    link once (for the case where email is not delivered: the console backend locally)."""
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
+    request.session[INVITE_URL_KEY] = {"org": org.slug, "url": issued.url}
+    return redirect("members", org_slug=org.slug)
+
+
 def _members_page(request: HttpRequest, org: Organization, **forms) -> HttpResponse:
     apply_organization(request, org)  # its time zone for the invitations' times, like its other pages
+    sent = request.session.get(INVITE_URL_KEY)
+    if request.method == "GET" and sent and sent.get("org") == org.slug:
+        forms["invite_url"] = request.session.pop(INVITE_URL_KEY)["url"]
     context = {
         "org": org,
         "memberships": Membership.objects.filter(organization=org).select_related("user").order_by("user__username"),
@@ -77,9 +89,7 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
                                      % {"rate": settings.INVITATION_RATE})
         issued = invitations.invite(org, form.cleaned_data["email"], form.cleaned_data["role"], request.user,
                                     request=request)
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
-        # Shown once, for the case where email is not delivered (console backend locally).
-        return _members_page(request, org, invite_url=issued.url)
+        return _invitation_sent(request, org, issued)
     if action == "role":
         form = RoleForm(request.POST)
         if not form.is_valid():
@@ -142,7 +152,8 @@ def _removal_confirmation(request: HttpRequest, org: Organization, membership: M
 
 @staff_view
 def organization_new(request: HttpRequest) -> HttpResponse:
-    """Create a client organisation: name, short name, time zone, and optionally its first invitation."""
+    """Create a client organisation: name, short name, time zone, and optionally its first invitation; then its
+    members page, by a redirect (POST/redirect/GET: a refresh creates nothing twice)."""
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = form.save()
@@ -153,9 +164,18 @@ def organization_new(request: HttpRequest) -> HttpResponse:
         if not email:
             return redirect("members", org_slug=org.slug)
         issued = invitations.invite(org, email, form.cleaned_data["invite_role"], request.user, request=request)
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": issued.invitation.email})
-        return _members_page(request, org, invite_url=issued.url)
+        return _invitation_sent(request, org, issued)
     return render(request, "accounts/organization_new.html", {"form": form})
+
+
+# --- 403 ----------------------------------------------------------------------------------------
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's handler403: the site's layout, the reason the server knows (tenancy: "Your role in this
+    organisation is read-only."), in the reader's language, and the way back; the status stays 403."""
+    reason = str(exception) if exception is not None and str(exception) else ""
+    return render(request, "403.html", {"org": getattr(request, "org", None), "reason": reason}, status=403)
 
 
 # --- Password reset (public) -------------------------------------------------------------

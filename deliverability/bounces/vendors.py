@@ -10,14 +10,24 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from deliverability.choices import LabelledStrEnum, gettext_noop
+
 DATA_FILE = Path(__file__).with_name("data") / "vendors.json"
+
+
+class VendorCategory(LabelledStrEnum):
+    """What kind of system a vendor is, with its label (shown as the vendor's "kind" on the pages)."""
+
+    SECURITY_GATEWAY = "security_gateway", gettext_noop("Security gateway")
+    MAILBOX_PROVIDER = "mailbox_provider", gettext_noop("Mailbox provider")
+    HOSTING = "hosting", gettext_noop("Hosting")
 
 
 @dataclass(frozen=True, slots=True)
 class Vendor:
     id: str
     name: str
-    category: str  # security_gateway | mailbox_provider | hosting
+    category: str  # a VendorCategory
     lookup_url: str | None = None
     family: str | None = None  # the company whose consumer and business products share rejection texts
     consumer_only: bool = False  # hosts (almost) only consumer mail

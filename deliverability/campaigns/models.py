@@ -125,12 +125,21 @@ class Upload(models.Model):
         return self.status == self.Status.PENDING and bool((self.summary or {}).get("queue_unavailable"))
 
     @property
+    def status_label(self) -> str:
+        """The status in a list of uploads, in the words of the upload's own page: an upload whose file was read but
+        not one row could be used says so, not "Failed"."""
+        if self.status == self.Status.FAILED and (self.summary or {}).get("nothing_imported"):
+            return gettext("Nothing imported")
+        return self.get_status_display()
+
+    @property
     def stage_label(self) -> str:
+        """The status on the upload's own page (and its progress poll): the list's word, or where the work is."""
         if self.queue_unavailable:
             return gettext("Waiting: the task queue is unavailable. The file is stored, and its import will "
                            "start by itself when the queue is back.")
-        if self.status == self.Status.FAILED and (self.summary or {}).get("nothing_imported"):
-            return gettext("Nothing imported")  # the file was read, but not one row could be used
+        if self.status == self.Status.FAILED:
+            return self.status_label
         if self.status == self.Status.DONE and self.analysis_skipped:
             return gettext("Imported, not analysed")
         if self.status == self.Status.DONE and self.analyzed_at is None:

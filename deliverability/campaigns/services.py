@@ -597,6 +597,7 @@ def can_import_again(upload: Upload) -> bool:
 
 def nothing_imported_message(upload: Upload) -> tuple[str, dict[str, int]]:
     """(one paragraph for the user, {reason: rows among the kept row errors}) for an upload that imported nothing."""
+    from django.utils.formats import number_format
     from django.utils.translation import gettext as _
 
     name = Path(upload.original_name).name
@@ -609,7 +610,7 @@ def nothing_imported_message(upload: Upload) -> tuple[str, dict[str, int]]:
                       "(only %(what)s).") % {"name": name, "what": ", ".join(passed)}, {})
         return _("Nothing was imported from %(name)s: it holds no rows.") % {"name": name}, {}
     parts = [_("Nothing was imported from %(name)s: none of its %(rows)s rows could be read.")
-             % {"name": name, "rows": f"{rows:,}"}]
+             % {"name": name, "rows": number_format(rows, force_grouping=True)}]
     if reasons["campaign"]:
         parts.append(_("The rows name no campaign: type a campaign name below."))
     if reasons["status"]:

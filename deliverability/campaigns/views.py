@@ -6,10 +6,12 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from deliverability.accounts import audit
@@ -23,16 +25,20 @@ FORMAT_CHOICES = format_choices()  # in words: "Amazon SES notifications (JSON)"
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV, ESP export (JSON/CSV), bounce emails (.eml, mbox) or a zip of them")
-    campaign = forms.CharField(
-        max_length=300, required=False,
-        help_text="Campaign name for rows that do not name one (a file may hold several campaigns)",
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV, ESP export (JSON/CSV), bounce emails (.eml, mbox) or a zip of them"),
     )
-    format = forms.ChoiceField(choices=FORMAT_CHOICES, initial="auto")
+    campaign = forms.CharField(
+        max_length=300, required=False, label=gettext_lazy("Campaign"),
+        help_text=gettext_lazy("Campaign name for rows that do not name one (a file may hold several campaigns)"),
+    )
+    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=FORMAT_CHOICES, initial="auto")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text += " " + _("(up to %(limit)s)") % {"limit": filesizeformat(limits.upload_limit())}
+        self.fields["file"].help_text = (f"{self.fields['file'].help_text} "
+                                         + _("(up to %(limit)s)") % {"limit": filesizeformat(limits.upload_limit())})
 
 
 @csrf_exempt  # checked by csrf_protect below, once the size limit is in place (reading the token reads the body)
@@ -93,8 +99,9 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     manage = can_manage(request.user, request.org)
     # A failed upload, or a finished one with rows skipped for a reason the user can fix here.
     retryable = manage and (upload.status == Upload.Status.FAILED or services.can_import_again(upload))
-    if request.method == "POST" and not retryable:
-        return HttpResponse(status=403)
+    if request.method == "POST" and not retryable:  # the 403 page says why (accounts.views.permission_denied)
+        raise PermissionDenied(_("Your role in this organisation is read-only.") if not manage
+                               else _("This upload cannot be imported again now."))
     form = preview_rows = None
     preview_problem = ""
     if retryable:
@@ -116,8 +123,12 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     # The campaigns its rows named, as the import recorded them (summary["campaigns"]): joining every event
     # of the upload to find them took 1.3 s at a million events.
     campaigns = Campaign.objects.filter(organization=request.org, name__in=(upload.summary or {}).get("campaigns") or [])
+    # Why nothing was imported, said again from the upload's summary and row errors in the reader's language (the
+    # stored error was written in the worker's); any other failure as stored.
+    error = (services.nothing_imported_message(upload)[0] if (upload.summary or {}).get("nothing_imported")
+             else upload.error)
     return render(request, "campaigns/upload_detail.html", {
-        "org": request.org, "upload": upload, "can_manage": manage, "campaigns": campaigns,
+        "org": request.org, "upload": upload, "error": error, "can_manage": manage, "campaigns": campaigns,
         "retry_form": form, "preview_rows": preview_rows, "preview_problem": preview_problem,
         "format_label": format_label(upload.detected_format or upload.requested_format),
         "import_running": upload.status in (Upload.Status.PENDING, Upload.Status.RUNNING),

@@ -1,24 +1,30 @@
-"""The recovery- and suppress-list downloads, from stored verdicts through the lead's writer in verdicts.exports.
+"""The recovery- and suppress-list downloads, from stored verdicts through the lists' rules in verdicts.exports.
 
-The writer takes (facts, verdict) pairs; a stored RecipientVerdict holds exactly the fields it
+verdicts.exports.list_rows takes (facts, verdict) pairs; a stored RecipientVerdict holds exactly the fields it
 reads (outcome, ESP hard label, reply code, category, answering vendor, effective verdict and
-evidence), so each row is turned back into those two objects and the rules stay in one place.
+evidence), so each row is turned back into those two objects and the rules stay in one place. The lists are
+for people, written as the product's other reports are (tables.PeopleCsv: the reader's language, numbers and
+words, a byte-order mark for Excel).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from itertools import islice
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
+from django.utils.translation import override
 
 from deliverability.campaigns.models import Campaign
-from deliverability.verdicts.exports import write_recovery_list, write_suppress_list
+from deliverability.verdicts.exports import COLUMNS, REPORTED, list_rows
 from deliverability.verdicts.facts import RecipientFacts
 from deliverability.verdicts.judge import Verdict
 from deliverability.verdicts.models import RecipientVerdict
 from deliverability.verdicts.recovery import opted_out
+
+from .tables import Label, PeopleCsv, Words
 
 FIELDS = ("recipient_id", "email", "domain", "outcome", "occurred_at", "category", "signature", "reply_code", "enhanced_status",
           "vendor", "domain_kind", "esp_hard", "verdict", "confidence", "evidence", "override_verdict")
@@ -37,25 +43,16 @@ def stored_pairs(rows: Iterable[dict]) -> Iterable[tuple[RecipientFacts, Verdict
         yield facts, verdict
 
 
-WRITERS = {"recovery": write_recovery_list, "suppress": write_suppress_list}
-
-
 FIRST_BATCH = 200  # verdict rows in the download's first piece (its first byte waits for them)
 BATCH = 2000  # verdict rows per later piece
 
 
-class _Chunk:
-    """The writer's file-like target for one batch; `header=False` drops the header row it writes first."""
-
-    def __init__(self, header: bool):
-        self.parts: list[str] = []
-        self.skip = not header
-
-    def write(self, text: str) -> None:
-        if self.skip:
-            self.skip = False
-            return
-        self.parts.append(text)
+def _in_words(row: list) -> list:
+    """A list's row (verdicts.exports.COLUMNS) as its reader reads it: the verdict's label, the confidence with two
+    decimals, what the ESP said in their words; the rest as it is (overridden, a bool, is written yes / no)."""
+    email, domain, verdict, confidence, reported, category, vendor, evidence, overridden = row
+    said = Words(reported) if reported in REPORTED else Label(reported)
+    return [email, domain, Label(verdict), Decimal(f"{confidence:.2f}"), said, category, vendor, evidence, overridden]
 
 
 def _by_address(verdicts: QuerySet[RecipientVerdict]) -> Iterator[dict]:
@@ -74,21 +71,20 @@ def _by_address(verdicts: QuerySet[RecipientVerdict]) -> Iterator[dict]:
         last, size = rows[-1]["email"], BATCH
 
 
-def _chunks(pairs: Iterator[tuple[RecipientFacts, Verdict]], kind: str) -> Iterator[str]:
-    """The list's CSV in pieces (FIRST_BATCH verdicts, then BATCH): the first byte leaves once the first rows
-    are read and written, not once a campaign's hundred thousand verdicts are."""
-    first, size = True, FIRST_BATCH
-    while True:
-        batch = list(islice(pairs, size))
-        if not batch and not first:
-            return
-        chunk = _Chunk(header=first)
-        WRITERS[kind](batch, chunk)
-        first = False
-        yield "".join(chunk.parts)
-        if len(batch) < size:
-            return
-        size = BATCH
+def _chunks(pairs: Iterator[tuple[RecipientFacts, Verdict]], kind: str, people: PeopleCsv) -> Iterator[str]:
+    """The list's CSV in pieces: the header, then FIRST_BATCH verdicts, then BATCH at a time; the first rows leave
+    once they are read and written, not once a campaign's hundred thousand verdicts are."""
+    yield people.header(COLUMNS)
+    size = FIRST_BATCH
+    with override(people.language):  # the body streams after the view returned: in the download's language
+        while True:
+            batch = list(islice(pairs, size))
+            if not batch:
+                return
+            yield "".join(people.row(_in_words(row)) for row in list_rows(kind, batch))
+            if len(batch) < size:
+                return
+            size = BATCH
 
 
 def _without_opt_outs(rows: Iterator[dict]) -> Iterator[dict]:
@@ -113,7 +109,7 @@ def address_list_response(campaign: Campaign, verdicts: QuerySet[RecipientVerdic
     if kind == "recovery":
         rows = _without_opt_outs(rows)
     pairs = stored_pairs(rows)
-    response = StreamingHttpResponse(_chunks(iter(pairs), kind), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_chunks(iter(pairs), kind, PeopleCsv()), content_type="text/csv; charset=utf-8")
     name = slugify(campaign.name)[:80] or f"campaign-{campaign.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}-{kind}-list.csv"'
     return response

@@ -22,8 +22,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from deliverability.i18n import MONTHS_3, get_language, gettext_noop, pgettext
+from deliverability.i18n import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR, get_language, gettext_noop, pgettext
 from deliverability.i18n import gettext as _
+from deliverability.verdicts.explanations import shown_vendor_name
 from deliverability.verdicts.vocabulary import VERDICTS, VerdictKind
 
 # Okabe & Ito (2008), "Color Universal Design", as in R's palette.colors("Okabe-Ito").
@@ -48,6 +49,25 @@ OUTCOME_COLOURS = {
     "deferred": OKABE_ITO["sky_blue"],
 }
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# What plotly itself writes on these charts (the toolbar's tooltips, its notices), for its locale dictionary.
+PLOTLY_WORDS = (
+    gettext_noop("Autoscale"),
+    gettext_noop("Compare data on hover"),
+    gettext_noop("Double-click on legend to isolate one trace"),
+    gettext_noop("Double-click to zoom back out"),
+    gettext_noop("Download plot"),
+    gettext_noop("Download plot as a PNG"),
+    gettext_noop("Image download succeeded"),
+    gettext_noop("Pan"),
+    gettext_noop("Preparing image - this may take a few seconds"),
+    gettext_noop("Reset axes"),
+    gettext_noop("Show closest data on hover"),
+    gettext_noop("Sorry, there was a problem downloading your image!"),
+    gettext_noop("Toggle Spike Lines"),
+    gettext_noop("Zoom"),
+    gettext_noop("Zoom in"),
+    gettext_noop("Zoom out"),
+)
 MAX_VENDORS = 12
 MAX_MINUTE_BUCKETS = 360  # past six hours of minutes, the timeline switches to hours
 
@@ -116,7 +136,33 @@ def _category_axis(layout: dict, labels: Sequence[str]) -> None:
 
 
 def _figure(data: list[dict], layout: dict) -> dict:
-    return {"data": data, "layout": layout, "config": CONFIG}
+    return {"data": data, "layout": layout, "config": _config()}
+
+
+def _config() -> dict:
+    """Plotly's configuration, with a locale for a reader who does not read English: plotly writes the ticks of
+    a date axis itself ("09:00 / Nov 5, 2026") and the toolbar's tooltips, in English unless told. Its locale
+    format takes the month and day names from Django's translations (plotly's d3 lists start on Sunday), and
+    the date orders from the catalogue."""
+    language = (get_language() or "en").split("-")[0]
+    if language == "en":
+        return CONFIG
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    locale = {
+        "dictionary": {word: _(word) for word in PLOTLY_WORDS},
+        "format": {
+            "months": [str(MONTHS[m]) for m in range(1, 13)],
+            "shortMonths": [str(MONTHS_3[m]) for m in range(1, 13)],
+            "days": [str(WEEKDAYS[d]) for d in sunday_first],
+            "shortDays": [str(WEEKDAYS_ABBR[d]) for d in sunday_first],
+            "date": pgettext("plotly date format (d3)", "%m/%d/%Y"),
+            "dayMonth": pgettext("plotly tick: day and month (d3)", "%b %-d"),
+            "dayMonthYear": pgettext("plotly tick: day, month and year (d3)", "%b %-d, %Y"),
+            "month": pgettext("plotly tick: month and year (d3)", "%b %Y"),
+            "year": "%Y",
+        },
+    }
+    return {**CONFIG, "locale": language, "locales": {language: locale}}
 
 
 # --- Campaign page ----------------------------------------------------------------------------
@@ -183,7 +229,7 @@ def bounces_by_vendor(by_vendor: Mapping[str, Mapping], limit: int = MAX_VENDORS
     `by_vendor`: {display name: {"bounced", "recipients", "by_verdict": {verdict: n}}} (as
     CampaignDiagnosis.by_vendor holds it, or summed over campaigns)."""
     rows = _vendor_rows(by_vendor, limit)
-    names = [esc(name) for name, _ in rows]
+    names = [esc(shown_vendor_name(name)) for name, _ in rows]
     data = []
     for verdict in VERDICTS:
         counts = [(row.get("by_verdict") or {}).get(verdict, 0) or 0 for _, row in rows]
@@ -231,13 +277,15 @@ def timeline(buckets: Sequence[Mapping], tz_name: str = "UTC") -> dict:
     xs = [row["minute"].strftime("%Y-%m-%d %H:%M") for row in rows]
     data = []
     per_unit = _("per minute") if unit == "minute" else _("per hour")
+    # The hover label's time as the reader writes it (the ticks follow plotly's locale, see _config).
+    when = "%{x|" + pgettext("plotly hover: date and time (d3)", "%Y-%m-%d %H:%M") + "}"
     for key, label in (("delivered", _("Delivered")), ("bounced", _("Bounced")), ("deferred", _("Deferred"))):
         ys = [row.get(key) or 0 for row in rows]
         if key == "deferred" and not any(ys):
             continue
         data.append({
             "type": "bar", "name": label, "x": xs, "y": ys, "marker": {"color": OUTCOME_COLOURS[key]},
-            "hovertemplate": f"%{{x}}<br>{label}: %{{y:,}} {per_unit}<extra></extra>",
+            "hovertemplate": f"{when}<br>{label}: %{{y:,}} {per_unit}<extra></extra>",
         })
     title = _("Deliveries and bounces per minute") if unit == "minute" else _("Deliveries and bounces per hour")
     y_title = _("Recipients per minute") if unit == "minute" else _("Recipients per hour")
@@ -329,6 +377,17 @@ def per_campaign_outcomes(rows: Sequence[Mapping], title: str, with_delivered: b
                      y_title=_("Recipients") if with_delivered else _("Bounced recipients"), barmode="stack")
     _category_axis(layout, xs)
     return _figure(data, layout)
+
+
+def domain_per_campaign(rows: Sequence[Mapping], domain: str) -> dict:
+    """The domain page's chart: the domain's bounces in each campaign, by verdict (titled in the reader's words)."""
+    return per_campaign_outcomes(rows, _("%(domain)s in each campaign") % {"domain": domain}, with_delivered=False)
+
+
+def vendor_per_campaign(rows: Sequence[Mapping], vendor: str) -> dict:
+    """The vendor page's chart: bounces at the vendor in each campaign, by verdict (titled in the reader's words)."""
+    return per_campaign_outcomes(rows, _("Bounces at %(vendor)s in each campaign") % {"vendor": vendor},
+                                 with_delivered=False)
 
 
 # --- Home page sparkline (inline SVG, no plotly: one per organisation) ------------------------

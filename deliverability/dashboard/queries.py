@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 
 from django.db import connection, transaction
@@ -18,11 +19,12 @@ from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
 from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.kinds import DomainKind
+from deliverability.verdicts.explanations import shown_vendor_name
 from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
-from .tables import Order
+from .tables import Label, Order
 from .templatetags.labels import label
 
 VERDICTS = figures.VERDICTS
@@ -129,8 +131,13 @@ def domain_stats(campaign: Campaign, filters: DomainFilters) -> QuerySet:
     return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign)).values(*DOMAIN_FIELDS)
 
 
+# The CSV rows below are for people (tables.PeopleCsv): a vocabulary value is a Label, written as the pages show
+# it (its label in the reader's language); a number is a number (written as the reader does); codes as the
+# receiving server wrote them.
+
+
 def domain_csv_row(row: dict) -> list:
-    return [row["domain"], row["kind"], vendor_label(row["vendor"]), row["recipients"], row["delivered"],
+    return [row["domain"], Label(row["kind"]), vendor_label(row["vendor"]), row["recipients"], row["delivered"],
             row["bounced"], *(row[v] for v in VERDICTS)]
 
 
@@ -142,9 +149,10 @@ VERDICT_HEADER = ("email", "domain", "outcome", "occurred_at", "verdict", "confi
 
 
 def verdict_csv_row(row: dict) -> list:
-    return [row["email"], row["domain"], row["outcome"], row["occurred_at"].isoformat() if row["occurred_at"] else "",
-            row["verdict"], f"{row['confidence']:.2f}", "yes" if row["override_verdict"] else "no", row["category"],
-            row["reply_code"] or "", row["enhanced_status"], vendor_label(row["vendor"]), row["domain_kind"],
+    return [row["email"], row["domain"], Label(row["outcome"]),
+            row["occurred_at"].isoformat() if row["occurred_at"] else "", Label(row["verdict"]),
+            Decimal(f"{row['confidence']:.2f}"), bool(row["override_verdict"]), row["category"],
+            row["reply_code"] or "", row["enhanced_status"], vendor_label(row["vendor"]), Label(row["domain_kind"]),
             row["diagnostic"]]
 
 
@@ -208,7 +216,7 @@ def vendor_table(summed: dict[str, dict]) -> list[dict]:
         if not row["bounced"]:
             continue
         verdicts = row["by_verdict"]
-        rows.append({"name": name, "vendor_id": row.get("vendor_id") or "", "category": row.get("category") or "",
+        rows.append({"name": shown_vendor_name(name), "vendor_id": row.get("vendor_id") or "", "category": row.get("category") or "",
                      "bounced": row["bounced"], "recipients": row["recipients"], "campaigns": row["campaigns"],
                      **verdicts})
     rows.sort(key=lambda r: (-(r[VerdictKind.FILTER_REJECTION] + r[VerdictKind.SENDER_ISSUE]), -r["bounced"], r["name"]))
@@ -219,7 +227,7 @@ VENDOR_HEADER = ("vendor", "category", "campaigns", "recipients", "bounced", *VE
 
 
 def vendor_csv_row(row: dict) -> list:
-    return [row["name"], row["category"], row["campaigns"], row["recipients"], row["bounced"],
+    return [row["name"], Label(row["category"]), row["campaigns"], row["recipients"], row["bounced"],
             *(row[v] for v in VERDICTS)]
 
 
@@ -280,7 +288,7 @@ DOMAIN_CAMPAIGN_HEADER = ("campaign", "sent", "kind", "vendor", "recipients", "d
 
 
 def domain_campaign_csv_row(row: dict, tz) -> list:
-    return [row["campaign__name"], _day(row["campaign__sent_at"], tz), row["kind"], vendor_label(row["vendor"]),
+    return [row["campaign__name"], _day(row["campaign__sent_at"], tz), Label(row["kind"]), vendor_label(row["vendor"]),
             row["recipients"], row["delivered"], row["bounced"], *(row[v] for v in VERDICTS)]
 
 

@@ -7,9 +7,10 @@ total and no page numbers: counting millions of rows is what the rollups exist t
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -18,17 +19,18 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import get_format, number_format
 from django.utils.text import slugify
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import get_language, override, pgettext, pgettext_lazy
 
 from deliverability.verdicts.exports import safe_cell
 
 PAGE_SIZE = 50
 
 
-# The column names of the product's own CSV reports (not the files made for an ESP, which keep that ESP's
-# format), marked for the catalogues: English keeps the plain keys, Catalan and Spanish get words in the same
-# snake_case style (issue 23). A report's header goes through `column_name` when written.
+# The keys of the product's own CSV reports (not the files made for an ESP, which keep that ESP's format): their
+# column names, and the weekly report's sections and measures. Marked for the catalogues: English keeps the plain
+# keys, Catalan and Spanish get words in the same snake_case style (issue 23). Written through `column_name`.
 CSV_COLUMNS = (
     pgettext_lazy("CSV column", "b2b_bounce_rate_pct"),
     pgettext_lazy("CSV column", "b2b_rate_change_pts"),
@@ -83,6 +85,21 @@ CSV_COLUMNS = (
     pgettext_lazy("CSV column", "unknown"),
     pgettext_lazy("CSV column", "vendor"),
     pgettext_lazy("CSV column", "verdict"),
+    # the recovery and suppress lists
+    pgettext_lazy("CSV column", "evidence"),
+    pgettext_lazy("CSV column", "reported_by_esp"),
+    # the weekly report: its sections, and the measures of its totals
+    pgettext_lazy("CSV column", "week"),
+    pgettext_lazy("CSV column", "totals"),
+    pgettext_lazy("CSV column", "rates_pct"),
+    pgettext_lazy("CSV column", "verdict_share_pct"),
+    pgettext_lazy("CSV column", "vendor_rejections"),
+    pgettext_lazy("CSV column", "new_problem_domain"),
+    pgettext_lazy("CSV column", "campaign_bounce_pct"),
+    pgettext_lazy("CSV column", "b2b_bounced"),
+    pgettext_lazy("CSV column", "b2c_bounced"),
+    pgettext_lazy("CSV column", "reported_hard"),
+    pgettext_lazy("CSV column", "estimated_invalid"),
 )
 
 
@@ -185,18 +202,91 @@ class _Echo:
         return value
 
 
+class Label(str):
+    """A vocabulary key (a verdict, a domain or vendor kind, an event type) that a people's CSV writes as the pages
+    show it: its label in the reader's language ("" for none)."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: str | None) -> Label:
+        return super().__new__(cls, key or "")
+
+
+class Words(str):
+    """English words of the catalogue that a people's CSV writes in the reader's language."""
+
+    __slots__ = ()
+
+
+class PeopleCsv:
+    """How the product's reports for people are written (issue 23; the files made for an ESP are not: they keep
+    that ESP's format). Opened in Excel as they are, in the reader's language:
+
+    - UTF-8 with a byte-order mark (Excel reads UTF-8 only with one);
+    - the column names are keys in the reader's language (`column_name`);
+    - a Label cell is written as the pages show it, a Words cell in the reader's words; a number (float or Decimal)
+      with the reader's decimal separator (25.37, 25,37), counts without grouping; a bool is "yes" / "no" in the
+      reader's words; other text as the row gives it (names, codes, sentences already in the reader's language);
+    - cells are separated by ";" where the decimal separator is a comma (Catalan, Spanish: Excel's list separator
+      there, and a "25,37" between commas would be one more column), by "," elsewhere;
+    - every cell passes through verdicts.exports.safe_cell (formula injection).
+
+    The language is the one active when the download is made; the body, which streams later, is written in it.
+    Labels and words are translated once per download (a list has a handful of distinct ones)."""
+
+    def __init__(self) -> None:
+        self.language = get_language()
+        self._decimal = str(get_format("DECIMAL_SEPARATOR"))
+        self.delimiter = ";" if self._decimal == "," else ","
+        self._writer = csv.writer(_Echo(), delimiter=self.delimiter, lineterminator="\r\n")
+        self._yes, self._no = pgettext("CSV value", "yes"), pgettext("CSV value", "no")
+        self._translated: dict[tuple[type, str], str] = {}
+
+    def cell(self, value: object) -> str:
+        kind = type(value)
+        if kind is str or kind is int:  # most cells: names, addresses, codes, counts
+            return safe_cell(value)
+        if kind is Label or kind is Words:
+            value = self._translated.get((kind, value)) or self._translate(kind, value)
+        elif kind is bool:
+            value = self._yes if value else self._no
+        elif kind is float or kind is Decimal:
+            value = self._number(value)
+        return safe_cell(value)
+
+    def _translate(self, kind: type, value: Label | Words) -> str:
+        from deliverability import i18n
+
+        from .templatetags.labels import label
+
+        text = label(value) if kind is Label else i18n.label(str(value))
+        self._translated[(kind, value)] = text
+        return text
+
+    def _number(self, value: float | Decimal) -> str:
+        """As Django's number_format writes it (no grouping), without its per-call look-ups."""
+        text = format(value, "f") if type(value) is Decimal else repr(value)
+        if "e" in text or "E" in text or "n" in text:  # 1e-05, inf, nan
+            text = number_format(value)
+        return text.replace(".", self._decimal) if self._decimal != "." else text
+
+    def header(self, keys: Sequence[str]) -> str:
+        return "\ufeff" + self._writer.writerow([safe_cell(column_name(str(key))) for key in keys])
+
+    def row(self, cells: Sequence) -> str:
+        return self._writer.writerow([self.cell(value) for value in cells])
+
+    def lines(self, keys: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+        """The header, then each row (read as the body streams, in the download's language)."""
+        yield self.header(keys)
+        with override(self.language):
+            for row in rows:
+                yield self.row(row)
+
+
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
-    """Stream a CSV download; every cell passes through verdicts.exports.safe_cell (formula injection)."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    names = [column_name(str(h)) for h in header]  # now, in the request's language (the body streams later)
-
-    def lines():
-        yield "\ufeff"  # Excel opens UTF-8 correctly only with a byte-order mark
-        yield writer.writerow([safe_cell(name) for name in names])
-        for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    """Stream one of the product's CSV reports for people (PeopleCsv: the reader's language and numbers, for Excel)."""
+    response = StreamingHttpResponse(PeopleCsv().lines(header, rows), content_type="text/csv; charset=utf-8")
     safe_name = slugify(filename.rsplit(".", 1)[0])[:80] or "table"
     response["Content-Disposition"] = f'attachment; filename="{safe_name}.csv"'
     return response

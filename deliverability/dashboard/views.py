@@ -252,9 +252,8 @@ def org_domain(request: HttpRequest, domain: str) -> HttpResponse:
     if stat_rows:
         # Bounces alone, on their own scale: a large domain's deliveries would flatten them (the table beside
         # the chart gives the delivered counts).
-        figs["campaigns"] = figures.per_campaign_outcomes(
-            [q.per_campaign_point(r, org.tzinfo) for r in reversed(stat_rows)], f"{name} in each campaign",
-            with_delivered=False)
+        figs["campaigns"] = figures.domain_per_campaign(
+            [q.per_campaign_point(r, org.tzinfo) for r in reversed(stat_rows)], name)
     return render(request, "dashboard/domain.html", {
         "org": org, **_domain_context(name), "figures": figs, "stats": stat_rows, "bounces": page.rows,
         "next_url": _next_url(request, "after", page.next_cursor), "top_rows": TOP_ROWS,

@@ -11,18 +11,20 @@ from datetime import date, timedelta
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
+from deliverability import i18n
 from deliverability.accounts.language import organization_language
 from deliverability.accounts.tenancy import Access, org_view, staff_view
 from deliverability.campaigns.models import Campaign
 from deliverability.ingest.values import monday_of_day
+from deliverability.verdicts.explanations import shown_vendor_name
 
 from . import figures, snapshots, weekly
 from .models import DigestSubscription, WeeklySnapshot
 from .queries import vendor_label
-from .tables import csv_response
+from .tables import column_name, csv_response
 
 
 def _week_or_redirect(text: str, tz, url_name: str, **kwargs) -> date | HttpResponse:
@@ -61,22 +63,26 @@ CSV_HEADER = ("section", "item", "this_week", "previous_week", "change")
 
 
 def csv_rows(org_name: str, payload: dict):
-    """The week's figures as (section, item, this week, previous week, change) rows."""
-    yield ("week", f"{org_name} {payload['week']} to {payload['week_end']}", payload["week"], payload["previous_week"], "")
+    """The week's figures as (section, item, this week, previous week, change) rows, for people (tables.PeopleCsv):
+    sections and measures named by the report's keys in the reader's language (column_name), labels in their words,
+    numbers as numbers. Read as the download streams, in its language."""
+    section = column_name
+    yield (section("week"), gettext("%(org)s, %(start)s to %(end)s") % {
+        "org": org_name, "start": payload["week"], "end": payload["week_end"]}, payload["week"], payload["previous_week"], "")
     for key in ("campaigns", "recipients", "delivered", "bounced", "b2b_recipients", "b2b_bounced", "b2c_recipients",
                 "b2c_bounced", "reported_hard", "estimated_invalid"):
         now, before = payload["current"][key], payload["previous"][key]
-        yield ("totals", key, now, before, now - before)
+        yield (section("totals"), column_name(key), now, before, now - before)
     for h in payload["headline"]:
-        yield ("rates_pct", h["label"], h["value"], h["previous"], h["delta"])
+        yield (section("rates_pct"), i18n.label(h["label"]), h["value"], h["previous"], h["delta"])
     for v in payload["verdicts"]:
-        yield ("verdict_share_pct", v["label"], v["share"], v["previous_share"], v["delta"])
+        yield (section("verdict_share_pct"), i18n.label(v["label"]), v["share"], v["previous_share"], v["delta"])
     for v in payload["vendors"]:
-        yield ("vendor_rejections", v["name"], v["rejections"], v["previous"], v["delta"])
+        yield (section("vendor_rejections"), shown_vendor_name(v["name"]), v["rejections"], v["previous"], v["delta"])
     for d in payload["new_domains"]:
-        yield ("new_problem_domain", d["domain"], d["rejections"], 0, d["rejections"])
+        yield (section("new_problem_domain"), d["domain"], d["rejections"], 0, d["rejections"])
     for c in payload["campaigns"]:
-        yield ("campaign_bounce_pct", f"{c['name']} ({c['sent']})", c["reported_hard_rate"], "", "")
+        yield (section("campaign_bounce_pct"), f"{c['name']} ({c['sent']})", c["reported_hard_rate"], "", "")
 
 
 def _week_context(request: HttpRequest, monday: date) -> dict:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deliverability.choices import gettext_noop  # the hints are client text: translated where shown
+
 
 @dataclass(frozen=True)
 class Esp:
@@ -24,14 +26,15 @@ ESPS: dict[str, Esp] = {esp.id: esp for esp in (
     Esp("mailchimp", "Mailchimp / Mandrill", ("servers.mcsv.net", "spf.mandrillapp.com"), ("k1", "k2", "k3"),
         source="Mailchimp docs: authenticate your domain (k1/k2/k3._domainkey CNAMEs); Mandrill SPF include"),
     Esp("postmark", "Postmark", ("spf.mtasv.net",), (),
-        selector_hint="dated selectors such as 20220101pm: copy the one shown in Postmark's sender signatures",
+        selector_hint=gettext_noop("dated selectors such as 20220101pm: copy the one shown in Postmark's sender signatures"),
         source="Postmark docs: DKIM and Return-Path setup (dated selectors, include:spf.mtasv.net)"),
     Esp("google", "Google Workspace", ("_spf.google.com",), ("google",),
         source="Google Workspace admin help 33786 (SPF) and 174124 (DKIM selector 'google')"),
     Esp("microsoft", "Microsoft 365", ("spf.protection.outlook.com",), ("selector1", "selector2"),
         source="Microsoft Learn: set up SPF / DKIM for Microsoft 365 (selector1, selector2)"),
     Esp("amazonses", "Amazon SES", ("amazonses.com",), (),
-        selector_hint="three random tokens CNAME'd to <token>.dkim.amazonses.com: copy them from the SES console",
+        selector_hint=gettext_noop("three random tokens CNAME'd to <token>.dkim.amazonses.com: copy them from the SES "
+                                   "console"),
         source="Amazon SES developer guide: Easy DKIM (three token CNAMEs), custom MAIL FROM (include:amazonses.com)"),
     Esp("mailgun", "Mailgun", ("mailgun.org",), ("mx", "k1", "smtp", "pic"),
         source="Mailgun docs: domain verification (include:mailgun.org; selector shown per domain)"),

@@ -28,13 +28,13 @@ SENTENCES = (
     # bounces/data/vendors.json microsoft365 what_it_is
     gettext_noop("Microsoft 365 hosts the company's mailboxes and filters mail in front of them."),
     # bounces/data/vendors.json microsoft365 why_it_rejects
-    gettext_noop("\"550 5.4.1 Access denied\" comes from Directory-Based Edge Blocking: the address is missing from the company's Microsoft 365 directory, which is usually right but can lag behind; \"banned sending IP\" and \"blocked using Spamhaus\" are about your sending IP."),
+    gettext_noop("\"550 5.4.1 Access denied\" comes from Directory-Based Edge Blocking: the address is missing from the company's Microsoft 365 directory, which is usually right but can lag behind; \"banned sending IP\" and \"blocked using Spamhaus\" are about the sender's IP address."),
     # bounces/data/vendors.json microsoft365 what_fixes_it
     gettext_noop("Suppress addresses the company confirms are gone; for IP refusals use Microsoft's delisting page (sender.office.com)."),
     # bounces/data/vendors.json outlook_com what_it_is
     gettext_noop("Outlook.com (Hotmail, Live) is Microsoft's consumer mailbox service."),
     # bounces/data/vendors.json outlook_com why_it_rejects
-    gettext_noop("Missing-mailbox answers are real; refusals naming your IP are about sending reputation."),
+    gettext_noop("Missing-mailbox answers are real; refusals naming the sending IP are about its reputation."),
     # bounces/data/vendors.json google_workspace what_it_is
     gettext_noop("Google Workspace hosts the company's mailboxes on Gmail's infrastructure."),
     # bounces/data/vendors.json google_workspace why_it_rejects
@@ -60,7 +60,7 @@ SENTENCES = (
     # bounces/data/vendors.json yahoo what_it_is
     gettext_noop("Yahoo and AOL Mail are consumer mailbox providers."),
     # bounces/data/vendors.json yahoo why_it_rejects
-    gettext_noop("\"This user doesn't have an account\" is real; codes such as TSS04 mean Yahoo is holding back mail from your IP or sending domain (volume, complaints, reputation or missing authentication)."),
+    gettext_noop("\"This user doesn't have an account\" is real; codes such as TSS04 mean Yahoo is holding back mail from the sending IP or domain (volume, complaints, reputation or missing authentication)."),
     # bounces/data/phrases.json sender_named blocklist
     gettext_noop("a blocklist"),
     # bounces/data/phrases.json sender_named reputation
@@ -135,4 +135,8 @@ SENTENCES = (
     gettext_noop("Prefer allowing IP addresses with sender authentication (SPF, DKIM, DMARC) still checked: a domain alone is easy to forge."),
     # verdicts/data/vendor_guidance.json generic directory_check
     gettext_noop("If the filter validates recipients against a directory, check that the refused addresses are in it."),
+    # verdicts/data/vendor_guidance.json generic sources
+    gettext_noop("how a receiver checks that mail really comes from the sending domain"),
+    # verdicts/data/vendor_guidance.json generic sources
+    gettext_noop("the receiving server's reply text is where a filter states its reason"),
 )

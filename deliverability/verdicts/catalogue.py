@@ -5,7 +5,8 @@ xgettext reads Python, not JSON: ``manage.py content_catalogue`` writes ``_catal
 locale/{ca,es}/LC_MESSAGES/django.po with the rest and one completeness test covers them. The
 pages translate them when they render (guidance.vendor_guidance, explanations.explain_vendor,
 rules.text_names_sender_problem). tests/i18n/test_content_sentences.py fails when the generated
-module is stale. Sources (URLs, citations of public pages) stay as they are: they name the pages.
+module is stale. Sources (URLs, citations of public pages) stay as they are: they name the pages; what a cited
+RFC says (vendor_guidance.json's {cite, about}) is a client sentence like the others.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def data_sentences() -> list[tuple[str, str]]:
         for text in steps["allowlist_steps"]:
             found.append((f"verdicts/data/vendor_guidance.json {vendor_id} allowlist_steps", text))
         found.append((f"verdicts/data/vendor_guidance.json {vendor_id} directory_check", steps["directory_check"]))
+        for source in steps["sources"]:
+            if isinstance(source, dict):  # a citation: what it says is a client sentence, the citation stays
+                found.append((f"verdicts/data/vendor_guidance.json {vendor_id} sources", source["about"]))
     seen: set[str] = set()
     unique = []
     for where, text in found:

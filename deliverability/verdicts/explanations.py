@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from deliverability.bounces.vendors import get_vendor
-from deliverability.sentences import Number, Sentence, gettext, gettext_lazy, override
+from deliverability.sentences import Number, Sentence, gettext, gettext_lazy, gettext_noop, override
 
 from .vocabulary import VerdictKind
 
@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 S = Sentence
 
-UNIDENTIFIED_VENDOR = "Unidentified (own or unknown server)"
+# The by_vendor key of the bounces no known vendor answered (stored in English in the diagnoses and weekly
+# snapshots; shown_vendor_name translates it where it is shown).
+UNIDENTIFIED_VENDOR = gettext_noop("Unidentified (own or unknown server)")
 ASK_IT_DOMAINS = 8  # domains named in the "ask the IT team" action
 NO_RECIPIENTS = Sentence.gettext("No recipient has a send outcome in this campaign.")
 COLLEAGUES_MIN = 3  # fewer accepted copies beside a refusal is not an argument worth the headline
@@ -331,6 +333,12 @@ def vendor_display_name(vendor_id: str | None) -> str:
     return vendor_id or UNIDENTIFIED_VENDOR
 
 
+def shown_vendor_name(name: str) -> str:
+    """A by_vendor key as its reader reads it: the unidentified key in the active language, a vendor's name
+    (a product name) as it is."""
+    return gettext(UNIDENTIFIED_VENDOR) if name == UNIDENTIFIED_VENDOR else name
+
+
 def dns_unchecked_said(domains: int, addresses: int) -> Sentence:
     """The note of a diagnosis whose analysis could not check some domains' DNS (their verdicts carry the
     dns_unchecked evidence, see rules.dns_says_no_mail)."""
@@ -406,7 +414,8 @@ def what_to_do(
                                     "%(count)s at %(companies)s companies without naming a reason on your side",
                                     len(where), count=refused, companies=len(where)))
         if blocked:
-            parts.append(S.gettext("%(count)s naming your sending setup", count=blocked))
+            parts.append(S.ngettext("%(count)s naming your sending setup", "%(count)s naming your sending setup",
+                                    blocked, count=blocked))
         sentences = [S.ngettext("%(vendor)s refused %(count)s message: %(reasons)s.",
                                 "%(vendor)s refused %(count)s messages: %(reasons)s.", refused + blocked,
                                 vendor=vendor.name, count=refused + blocked, reasons=parts)]

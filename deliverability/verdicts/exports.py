@@ -5,19 +5,18 @@
   never on it.
 - Suppress list: addresses whose verdict is invalid_recipient.
 
-Rows stream to any text file-like object (an HttpResponse, a StreamingHttpResponse's pseudo-buffer,
-an open file). Every text cell is made safe against spreadsheet formula injection: a cell that
-starts with = + - @ tab or carriage return gets a leading apostrophe, so Excel / Sheets / Calc
-show it as text instead of evaluating it (OWASP "CSV Injection").
+Which addresses belong on each list, and their cells as data (``list_rows``, streamed); the download
+(dashboard/exports.py) writes them for people, in its reader's language, as the product's other reports are.
+Every text cell is made safe against spreadsheet formula injection (``safe_cell``, used by every CSV the
+product writes): a cell that starts with = + - @ tab or carriage return gets a leading apostrophe, so
+Excel / Sheets / Calc show it as text instead of evaluating it (OWASP "CSV Injection").
 """
 from __future__ import annotations
 
-import csv
 import unicodedata
-from collections.abc import Iterable, Mapping
-from typing import IO
+from collections.abc import Iterable, Iterator, Mapping
 
-from deliverability.sentences import say
+from deliverability.sentences import gettext_noop, say
 
 from .diagnosis import belongs_on_recovery_list
 from .explanations import vendor_display_name
@@ -52,6 +51,7 @@ def safe_cell(value: object) -> str:
 
 
 def _reported(facts: RecipientFacts) -> str:
+    """What the ESP said of the address, in English words (REPORTED, or the outcome's key)."""
     if facts.outcome == "suppressed":
         return "suppressed"
     if facts.outcome == "bounce":
@@ -59,20 +59,24 @@ def _reported(facts: RecipientFacts) -> str:
     return facts.outcome
 
 
-def _row(facts: RecipientFacts, verdict: Verdict) -> list[str]:
-    cells = (
+# What the ESP said (the reported_by_esp column), marked for the catalogues: the download writes them in its
+# reader's words (dashboard/exports.py).
+REPORTED = (gettext_noop("suppressed"), gettext_noop("hard bounce"), gettext_noop("soft bounce"))
+
+
+def _row(facts: RecipientFacts, verdict: Verdict) -> list[object]:
+    return [
         facts.email,
         facts.domain,
         verdict.verdict,
-        f"{verdict.confidence:.2f}",
+        verdict.confidence,
         _reported(facts),
         facts.category or "",
         vendor_display_name(facts.answering_vendor) if facts.answering_vendor else "",
         # prose for the reader, in their language (issue 23); the quoted reply inside stays verbatim
         EVIDENCE_SEPARATOR.join(say(item.get("text"), item.get("msg")) for item in verdict.evidence),
-        "yes" if verdict.overridden else "no",
-    )
-    return [safe_cell(cell) for cell in cells]
+        verdict.overridden,
+    ]
 
 
 def _effective(
@@ -90,32 +94,21 @@ def belongs_on_suppress_list(facts: RecipientFacts, verdict: str) -> bool:
     return verdict == VerdictKind.INVALID_RECIPIENT
 
 
-def _write(out: IO[str], rows, overrides, keep) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    written = 0
-    for facts, verdict in _effective(rows, overrides):
-        if keep(facts, verdict.verdict):
-            writer.writerow(_row(facts, verdict))
-            written += 1
-    return written
+LISTS = {"recovery": belongs_on_recovery_list, "suppress": belongs_on_suppress_list}
 
 
-def write_recovery_list(
+def list_rows(
+    kind: str,
     rows: Iterable[tuple[RecipientFacts, Verdict | None]],
-    out: IO[str],
     overrides: Mapping[str, str] | None = None,
-) -> int:
-    """Write the recovery list CSV (header + rows) to ``out``; return the number of rows.
+) -> Iterator[list[object]]:
+    """The recovery list's (``kind="recovery"``) or the suppress list's rows, one per address that belongs on it,
+    in COLUMNS order, streamed: the values as data (the verdict's key, the confidence as a number, whether staff
+    overrode it as a bool, what the ESP said in English words); the download writes them for its reader and makes
+    every cell safe (``safe_cell``).
 
     ``rows``: (facts, computed verdict) per recipient; ``overrides``: email → verdict, which wins."""
-    return _write(out, rows, overrides, belongs_on_recovery_list)
-
-
-def write_suppress_list(
-    rows: Iterable[tuple[RecipientFacts, Verdict | None]],
-    out: IO[str],
-    overrides: Mapping[str, str] | None = None,
-) -> int:
-    """Write the suppress list CSV (header + rows) to ``out``; return the number of rows."""
-    return _write(out, rows, overrides, belongs_on_suppress_list)
+    keep = LISTS[kind]
+    for facts, verdict in _effective(rows, overrides):
+        if keep(facts, verdict.verdict):
+            yield _row(facts, verdict)

@@ -19,6 +19,13 @@ def _data() -> dict:
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
 
+def _source(source: str | dict) -> str:
+    """A source as the letter cites it: a URL as it is; a citation (an RFC) with what it says in the reader's words."""
+    if isinstance(source, str):
+        return source
+    return f"{source['cite']}: {gettext(source['about'])}"
+
+
 def vendor_guidance(vendor_id: str) -> dict | None:
     """Everything the guidance page shows for a known vendor, in the active language (the data file's
     sentences are in the catalogues through _catalogue.py; sources stay as written); None for an unknown id."""
@@ -33,6 +40,6 @@ def vendor_guidance(vendor_id: str) -> dict | None:
         "specific": specific is not None,
         "allowlist_steps": [gettext(step) for step in steps["allowlist_steps"]],
         "directory_check": gettext(steps["directory_check"]),
-        "sources": list(steps["sources"]),
+        "sources": [_source(source) for source in steps["sources"]],
         "lookup_url": vendor.lookup_url,
     }

@@ -16,8 +16,8 @@ def test_staff_create_an_organisation_with_its_first_invitation(client, staff):
     assert 'name="timezone"' in page and ">Europe/Madrid<" in page and 'name="invite_email"' in page
     response = client.post(reverse("organization_new"), {
         "name": "Lumen Analytics", "slug": "", "timezone": "America/New_York",
-        "invite_email": "Maria@Lumen.example", "invite_role": "manager"})
-    assert response.status_code == 200
+        "invite_email": "Maria@Lumen.example", "invite_role": "manager"}, follow=True)
+    assert response.redirect_chain == [(reverse("members", args=["lumen-analytics"]), 302)]  # POST/redirect/GET
     org = Organization.objects.get(slug="lumen-analytics")
     assert (org.name, org.timezone) == ("Lumen Analytics", "America/New_York")
     invitation = Invitation.objects.get(organization=org)
@@ -99,10 +99,12 @@ def test_the_invitation_link_says_email_is_only_printed_when_the_server_does_not
     client.force_login(staff)
     url = reverse("members", args=[org_a.slug])
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    page = client.post(url, {"action": "invite", "email": "ana@acme.example", "role": "viewer"}).content.decode()
+    page = client.post(url, {"action": "invite", "email": "ana@acme.example", "role": "viewer"},
+                       follow=True).content.decode()
     assert 'id="invite-url"' in page and 'id="email-printed"' in page and "terminal" in page
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    page = client.post(url, {"action": "invite", "email": "bob@acme.example", "role": "viewer"}).content.decode()
+    page = client.post(url, {"action": "invite", "email": "bob@acme.example", "role": "viewer"},
+                       follow=True).content.decode()
     assert 'id="invite-url"' in page and 'id="email-printed"' not in page
 
 
@@ -123,7 +125,7 @@ def test_the_members_page_gives_invitation_times_in_the_organisations_time_zone(
     # the members page shown right after New client organisation, too
     page = client.post(reverse("organization_new"), {"name": "Nordlicht", "slug": "nordlicht",
                                                      "timezone": "Asia/Tokyo", "invite_email": "it@nordlicht.example",
-                                                     "invite_role": "manager"}).content.decode()
+                                                     "invite_role": "manager"}, follow=True).content.decode()
     sent = Invitation.objects.get(email="it@nordlicht.example").created_at
     assert 'id="invite-url"' in page
     assert sent.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%H:%M") in page

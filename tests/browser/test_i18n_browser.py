@@ -57,3 +57,36 @@ def test_a_catalan_client_reads_the_weekly_review_and_switches_to_spanish(live_s
     page.set_content(html)
     assert page.locator("h1").inner_text().startswith("Revisió setmanal")
     page.screenshot(path=str(artifacts / "weekly-pdf-ca.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("language", "month"), [("ca", r"\d{1,2} (gen\.|feb\.|març|abr\.|maig|juny|jul\.|ago\.|set\.|oct\.|nov\.|des\.) 20\d\d"),
+                                                 ("es", r"\d{1,2} (ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic) 20\d\d")])
+def test_the_timelines_date_ticks_are_written_in_the_readers_language(live_server, page, artifacts, tmp_path, language,
+                                                                      month):
+    """Plotly writes a date axis's ticks itself: in Catalan and Spanish they read "2 des. 2026", not "Dec 2, 2026"
+    (the trial saw "09:00Nov 5, 2026"), and the toolbar's tooltips are translated too."""
+    import re
+
+    from tests.portal_data import import_campaign, recent
+
+    org = make_org("Lumen Analytics", "lumen")
+    user = make_user("marta")
+    make_membership(user, org, "viewer")
+    Profile.objects.create(user=user, language=language)
+    import_campaign(org, tmp_path, "November newsletter", recent(3))
+    campaign = org.campaigns.get(name="November newsletter")
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "marta")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:not(.language-switcher) button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/o/lumen/campaigns/{campaign.pk}/")
+    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
+    ticks = page.locator("div[data-figure=fig-timeline] .xtick text").all_text_contents()
+    assert ticks and any(re.search(month, tick) for tick in ticks), ticks
+    assert not any(re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d", t) for t in ticks), ticks
+    tooltips = page.locator("div[data-figure=fig-timeline] .modebar-btn").evaluate_all("bs => bs.map(b => b.getAttribute('data-title'))")
+    assert tooltips and not {"Download plot as a PNG", "Zoom in", "Zoom out", "Reset axes"} & set(tooltips), tooltips
+    page.locator("div[data-figure=fig-timeline]").screenshot(path=str(artifacts / f"timeline-{language}.png"))
+    assert page.errors == []

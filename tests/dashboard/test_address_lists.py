@@ -41,3 +41,17 @@ def test_a_list_shorter_than_the_first_piece_and_an_empty_one_keep_their_header(
     assert _rows(client.get(url)) == []
     add_verdict(campaign, "gone@acme.example", "invalid_recipient")
     assert [r["email"] for r in _rows(client.get(url))] == ["gone@acme.example"]
+
+
+def test_addresses_and_evidence_crafted_as_formulas_are_written_as_text(client, viewer_a, org_a):
+    """GIVEN an address and evidence crafted as spreadsheet formulas WHEN the list is downloaded THEN no cell
+    starts with a formula character (verdicts.exports.safe_cell, through the people's CSV writer)."""
+    from deliverability.verdicts.models import RecipientVerdict
+
+    campaign = make_campaign(org_a, "November")
+    row = add_verdict(campaign, "=cmd|'/C calc'!A0@evil.example", "invalid_recipient")
+    RecipientVerdict.objects.filter(pk=row.pk).update(evidence=[{"code": "x", "text": '=IMPORTXML("http://x")'}])
+    client.force_login(viewer_a)
+    [listed] = _rows(client.get(reverse("campaign_suppress_list", args=[org_a.slug, campaign.pk])))
+    assert listed["email"].startswith("'=") and listed["evidence"].startswith("'=")
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in listed.values())

@@ -140,7 +140,7 @@ def test_recovery_list_keeps_filter_rejections_and_leaves_out_real_invalids(clie
     rows = _csv(client.get(reverse("campaign_recovery_list", args=[org_a.slug, diagnosed["november"].pk])))
     emails = [r[0] for r in rows[1:]]
     assert emails == ["jane.doe@northwind-freight.com"]
-    assert rows[1][2] == "filter_rejection" and rows[1][6] == "Proofpoint"
+    assert rows[1][2] == "Filter rejection" and rows[1][6] == "Proofpoint"  # the verdict as the pages name it
 
 
 def test_recovery_list_never_names_an_address_that_complained_or_unsubscribed_anywhere(client, viewer_a, org_a,

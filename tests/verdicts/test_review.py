@@ -55,7 +55,7 @@ def test_an_override_flows_into_figures_lists_and_exports(client, org_a, staff, 
     client.force_login(viewer_a)  # the client sees it everywhere
     recipients = _csv(client.get(reverse("campaign", args=[org_a.slug, november.pk]) + "?csv=recipients"))
     mine = next(r for r in recipients if r["email"] == SUBJECT)
-    assert mine["verdict"] == "filter_rejection" and mine["overridden"] == "yes"
+    assert mine["verdict"] == "Filter rejection" and mine["overridden"] == "yes"
     recovery = _csv(client.get(reverse("campaign_recovery_list", args=[org_a.slug, november.pk])))
     assert SUBJECT in {r["email"] for r in recovery}
     page = client.get(reverse("campaign_recipient", args=[org_a.slug, november.pk, row.recipient_id])).content.decode()

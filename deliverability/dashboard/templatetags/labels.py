@@ -26,11 +26,12 @@ def verdict_styles(context) -> SafeString:
 
 @cache
 def _vocabulary_labels() -> dict[str, str]:
-    """Stored key → English label, from the vocabularies (verdicts, domain kinds, event types)."""
+    """Stored key → English label, from the vocabularies (verdicts, domain kinds, event types, vendor kinds)."""
+    from deliverability.bounces.vendors import VendorCategory
     from deliverability.domains.kinds import DomainKind
     from deliverability.ingest.records import EventType
 
-    return {str(m): m.label for enum in (EventType, DomainKind, VerdictKind) for m in enum}
+    return {str(m): m.label for enum in (EventType, DomainKind, VerdictKind, VendorCategory) for m in enum}
 
 
 @register.filter
@@ -43,6 +44,15 @@ def label(value) -> str:
         return i18n.label(known)
     text = key.replace("_", " ").strip()
     return i18n.label(text[:1].upper() + text[1:])
+
+
+@register.filter
+def vendor_name(name) -> str:
+    """A vendor's name as the diagnoses key it (by_vendor, the weekly moves), in the reader's language where it
+    is words: "Unidentified (own or unknown server)" is translated, a product name stays as it is."""
+    from deliverability.verdicts.explanations import shown_vendor_name
+
+    return shown_vendor_name(str(name or ""))
 
 
 @register.filter
