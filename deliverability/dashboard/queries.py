@@ -11,14 +11,21 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
 from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.kinds import DomainKind
-from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
+from deliverability.verdicts.models import (
+    CampaignDiagnosis,
+    CampaignDomainStat,
+    CampaignTimeline,
+    CampaignVendorStat,
+    RecipientVerdict,
+)
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
@@ -90,28 +97,35 @@ def timeline_buckets(campaign: Campaign, org: Organization) -> list[dict]:
 
 @dataclass
 class DomainFilters:
+    """The campaign page's domain-table filters. `vendor` is the domain's MX vendor (its DNS fingerprint);
+    `answered_by` is the vendor that answered for the recipients (the bounce's answering server, as the vendor
+    page counts them): with it, each row holds only the recipients that vendor answered for at the domain."""
+
     kind: str = ""
     vendor: str = ""
     verdict: str = ""
     sort: str = "bounced"
+    answered_by: str = ""
 
     @classmethod
     def from_request(cls, request) -> DomainFilters:
         kind = request.GET.get("kind", "")
         verdict = request.GET.get("verdict", "")
         sort = request.GET.get("sort", "bounced")
+        answered_by = request.GET.get("answered_by", "")
         return cls(
             kind=kind if kind in dict(DOMAIN_KINDS) else "",
             vendor=request.GET.get("vendor", "")[:40],
             verdict=verdict if verdict in VERDICTS else "",
             sort=sort if sort in DOMAIN_SORTS else "bounced",
+            answered_by=answered_by if get_vendor(answered_by) else "",
         )
 
     def apply(self, qs: QuerySet) -> QuerySet:
         if self.kind:
             qs = qs.filter(kind="" if self.kind == "unknown" else self.kind)
         if self.vendor:
-            qs = qs.filter(vendor="" if self.vendor == "none" else self.vendor)
+            qs = qs.filter(mx_vendor="" if self.vendor == "none" else self.vendor)
         if self.verdict:
             qs = qs.filter(**{f"{self.verdict}__gt": 0})
         return qs
@@ -121,17 +135,37 @@ class DomainFilters:
         return DOMAIN_SORTS[self.sort]
 
 
-DOMAIN_FIELDS = ("id", "domain", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
-DOMAIN_HEADER = ("domain", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
+DOMAIN_NUMBERS = ("recipients", "delivered", "bounced", *VERDICTS)
+DOMAIN_FIELDS = ("id", "domain", "kind", "mx_vendor", *DOMAIN_NUMBERS)
+DOMAIN_HEADER = ("domain", "kind", "vendor", *DOMAIN_NUMBERS)
+
+
+def _domain_rows(campaign: Campaign, filters: DomainFilters) -> QuerySet:
+    if not filters.answered_by:
+        return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign).annotate(mx_vendor=F("vendor")))
+    # The vendor page's rollup rows of this campaign and vendor, with each domain's kind and MX vendor beside them
+    # (from its domain row: (campaign, domain) is unique).
+    domain = CampaignDomainStat.objects.filter(campaign=campaign, domain=OuterRef("domain"))
+    return filters.apply(CampaignVendorStat.objects.filter(campaign=campaign, vendor=filters.answered_by).annotate(
+        kind=Coalesce(Subquery(domain.values("kind")), Value("")),
+        mx_vendor=Coalesce(Subquery(domain.values("vendor")), Value(""))))
 
 
 def domain_stats(campaign: Campaign, filters: DomainFilters) -> QuerySet:
-    return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign)).values(*DOMAIN_FIELDS)
+    """The domain table's rows: each domain's figures (CampaignDomainStat), or, with `answered_by`, the figures of
+    the recipients that vendor answered for at each domain (CampaignVendorStat, the rows the vendor page sums)."""
+    return _domain_rows(campaign, filters).values(*DOMAIN_FIELDS)
+
+
+def domain_totals(campaign: Campaign, filters: DomainFilters) -> dict[str, int]:
+    """The sums of every row `domain_stats` gives (all pages): with only `answered_by`, the vendor page's row
+    for this campaign."""
+    sums = _domain_rows(campaign, filters).aggregate(**{n: Sum(n) for n in DOMAIN_NUMBERS})
+    return {n: sums[n] or 0 for n in DOMAIN_NUMBERS}
 
 
 def domain_csv_row(row: dict) -> list:
-    return [row["domain"], row["kind"], vendor_label(row["vendor"]), row["recipients"], row["delivered"],
-            row["bounced"], *(row[v] for v in VERDICTS)]
+    return [row["domain"], row["kind"], vendor_label(row["mx_vendor"]), *(row[n] for n in DOMAIN_NUMBERS)]
 
 
 VERDICT_FIELDS = ("id", "recipient_id", "campaign_id", "email", "domain", "outcome", "occurred_at", "category",

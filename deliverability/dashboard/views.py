@@ -139,7 +139,8 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     table = request.GET.get("csv")
     if table == "domains":
         rows = iterate(q.domain_stats(camp, filters).order_by(*filters.order.order_by()))
-        return csv_response(f"{camp.name}-domains", q.DOMAIN_HEADER, (q.domain_csv_row(r) for r in rows))
+        answered = f"-answered-by-{filters.answered_by}" if filters.answered_by else ""
+        return csv_response(f"{camp.name}-domains{answered}", q.DOMAIN_HEADER, (q.domain_csv_row(r) for r in rows))
     if table == "recipients":
         rows = iterate(q.campaign_verdicts(camp, verdict_filter).order_by("-id"))
         return csv_response(f"{camp.name}-bounced-recipients", q.VERDICT_HEADER, (q.verdict_csv_row(r) for r in rows))
@@ -163,8 +164,13 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "dashboard/campaign.html", {
         "org": org, "campaign": camp, "diagnosis": diagnosis, "data": diagnosis.data if diagnosis else {},
         "figures": figs,
-        "domains": [{**r, "vendor_name": q.vendor_label(r["vendor"])} for r in domains.rows],
+        "domains": [{**r, "vendor_name": q.vendor_label(r["mx_vendor"])} for r in domains.rows],
         "domains_next": _next_url(request, "dafter", domains.next_cursor),
+        # With ?answered_by= (the vendor page's campaign links): the rows are what that vendor answered for, and
+        # their sums over every page are the vendor page's figures for this campaign.
+        "answered_by": get_vendor(filters.answered_by),
+        "answered_totals": q.domain_totals(camp, filters) if filters.answered_by else None,
+        "all_answers_link": query_with(request, answered_by=None, dafter=None, csv=None) + "#domains",
         "recipients": [{**r, "vendor_name": q.vendor_label(r["vendor"]), "dns_unchecked": r["id"] in unchecked}
                        for r in recipients.rows],
         "recipients_next": _next_url(request, "rafter", recipients.next_cursor),
