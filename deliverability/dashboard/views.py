@@ -21,7 +21,7 @@ from deliverability.accounts.tenancy import (
     visible_organizations,
 )
 from deliverability.bounces.vendors import get_vendor
-from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import (
     CampaignDiagnosis,
@@ -394,12 +394,7 @@ def search(request: HttpRequest) -> HttpResponse:
         selected = recipients.filter(email=text).filter(Exists(Event.objects.filter(
             recipient=OuterRef("pk"), upload__status=Upload.Status.DONE))).first()
         if selected is None:
-            if text.startswith("@"):
-                found = RecipientSearch.objects.filter(organization=org, domain=text[1:])
-            else:  # part of an address: the search table's trigram index
-                found = RecipientSearch.objects.filter(organization=org, email__contains=text)
-            # (The search table is filled by each upload's analysis, see RecipientSearch.)
-            found = found.values("email", id=F("recipient_id"))
+            found = q.address_matches(org, text)
             if request.GET.get("csv") == "matches":  # every match, not the page on screen
                 return csv_response(f"{org.slug}-search", q.MATCH_HEADER,
                                     q.match_csv_rows(iterate(found.order_by("email")), org))
