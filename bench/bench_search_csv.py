@@ -139,7 +139,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--generate", action="store_true")
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--org", default="bench")
+    parser.add_argument("--org", default="bench", help="the organisation (generated, or else read); when it is "
+                                                        "missing, the one with the most addresses")
     parser.add_argument("--matches", type=int, default=20_000)
     parser.add_argument("--query", help="the search text (default: the one with the number of matches nearest "
                                         "to --matches)")
@@ -157,7 +158,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             for table in READ_TABLES:
                 cursor.execute(f"ANALYZE {table}")
-    org = biggest_org()
+    org = Organization.objects.filter(slug=args.org).first() or biggest_org()
     text, count = (args.query, q.address_matches(org, args.query).count()) if args.query else pick_query(org, args.matches)
     matched = q.address_matches(org, text)
     ids = list(matched.values_list("id", flat=True))
