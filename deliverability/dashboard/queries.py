@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
-from deliverability.campaigns.models import Campaign, Event, RecipientSearch, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.models import (
     CampaignDiagnosis,
@@ -350,7 +350,7 @@ def vendor_campaign_csv_row(row: dict, tz) -> list:
 class OneOf(Expression):
     """`field` is one of `values`, as one array parameter on PostgreSQL (`= ANY(%s)`): a chunk of 2,000 ids
     written as `IN (%s, …)` cost more in Django's per-value preparation and psycopg's parsing of 2,000
-    placeholders (~30 ms) than the query itself. Elsewhere (SQLite) the plain `IN` list."""
+    placeholders (~10 ms a list, under a profiler) than the query itself. Elsewhere (SQLite) the `IN` list."""
 
     output_field = BooleanField()
 
@@ -381,66 +381,90 @@ def address_matches(org: Organization, text: str) -> QuerySet:
     return found.values("email", id=F("recipient_id"))
 
 
-def _newest_per_recipient(qs: QuerySet, *fields: str) -> dict[int, tuple]:
-    """Recipient id → `fields` of its newest row in `qs` (latest `occurred_at`, none last, then highest id):
-    DISTINCT ON where the database has it (PostgreSQL); elsewhere (SQLite) the older rows are skipped here."""
-    qs = (qs.order_by("recipient_id", F("occurred_at").desc(nulls_last=True), "-id")
-          .values_list("recipient_id", *fields))
-    if connection.features.can_distinct_on_fields:
-        qs = qs.distinct("recipient_id")
-    newest: dict[int, tuple] = {}
-    for recipient_id, *values in qs:
-        newest.setdefault(recipient_id, tuple(values))
-    return newest
-
-
-def finished_uploads(org: Organization) -> list[int]:
-    return list(Upload.objects.filter(organization=org, status=Upload.Status.DONE).values_list("pk", flat=True))
-
-
-def with_latest_verdicts(matches: list[dict], org: Organization, uploads: list[int] | None = None) -> list[dict]:
-    """Search matches (dicts with "email" and the recipient's "id") given the address's latest verdict and its
-    campaign, or, for an address that never bounced, the latest campaign it was sent in (an event of a finished
-    upload: `uploads`, read here unless the caller has them). Two queries for a page or a download's chunk of
-    matches, whatever its size, each one index scan for the chunk's recipient ids with the campaigns' names
-    joined: their verdicts by recipient, then the events of those that never bounced by (recipient, time).
+class LatestVerdicts:
+    """Search matches' latest verdicts and campaigns, read for a page of matches or chunk after chunk of a
+    download: per chunk one query for the verdicts of its addresses (by recipient id, DISTINCT ON on
+    PostgreSQL), one for the latest campaign of those that never bounced (each address's newest event of a
+    finished upload, read backwards on the (recipient, time) index: one or two events per address, however
+    many campaigns it was in), and the names of campaigns not met yet; the organisation's finished uploads
+    once. No query per match.
 
     By recipient rather than by (organisation, address): the same rows (a verdict carries its recipient's
     organisation and address), but for a list of addresses PostgreSQL read every verdict of the organisation
     (its organisation index, then the wide rows)."""
-    if not matches:
+
+    def __init__(self, org: Organization):
+        self.org = org
+        self.uploads: list[int] | None = None
+        self.names: dict[int, str] = {}
+
+    def fill(self, matches: list[dict]) -> list[dict]:
+        """Each match (a dict with "email" and the recipient's "id") given "verdict" (or ""), "campaign_id" (or
+        None) and "campaign_name": its latest verdict's, or for an address that never bounced its latest
+        campaign's."""
+        if not matches:
+            return matches
+        ids = [m["id"] for m in matches]
+        sent: dict[int, int] = {}
+        # No savepoint: inside a download's transaction the settings below last until its end, which suits it.
+        with transaction.atomic(savepoint=False):
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Each address's events through the (recipient, time) index alone: at 10M events the planner
+                    # ANDed it with the upload BRIN index, ~5 ms per address and upload (2,000 addresses: 30 s).
+                    # No JIT: compiling a 2,000-address query took longer (~250 ms at 1M events) than running it.
+                    cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true), "
+                                   "set_config('jit', 'off', true)")
+            latest = self._verdicts(ids)
+            never = [i for i in ids if i not in latest]
+            if never:
+                sent = self._last_campaigns(never)
+        wanted = ({c for _, c in latest.values()} | set(sent.values())) - set(self.names)
+        if wanted:
+            self.names.update(Campaign.objects.filter(pk__in=wanted).values_list("pk", "name"))
+        for match in matches:
+            verdict, campaign_id = latest.get(match["id"]) or ("", sent.get(match["id"]))
+            match.update(verdict=verdict, campaign_id=campaign_id, campaign_name=self.names.get(campaign_id, ""))
         return matches
-    ids = [m["id"] for m in matches]
-    sent: dict[int, tuple] = {}
-    # No savepoint: inside a download's transaction the settings below last until its end, which suits it.
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Each address's events through the (recipient, time) index alone: at 10M events the planner
-                # ANDed it with the upload BRIN index, ~5 ms per address and upload (2,000 addresses: over 30 s).
-                # And no JIT: compiling a 2,000-address query took longer (~250 ms at 1M events) than running it.
-                cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)")
-        latest = _newest_per_recipient(RecipientVerdict.objects.filter(OneOf("recipient_id", ids), organization=org),
-                                       "verdict", "campaign_id", "campaign__name")
-        never = [i for i in ids if i not in latest]
-        if never:
-            uploads = finished_uploads(org) if uploads is None else uploads
-            sent = _newest_per_recipient(Event.objects.filter(OneOf("recipient_id", never), upload_id__in=uploads),
-                                         "campaign_id", "campaign__name")
-    for match in matches:
-        verdict, campaign_id, name = latest.get(match["id"]) or ("", *sent.get(match["id"], (None, "")))
-        match.update(verdict=verdict, campaign_id=campaign_id, campaign_name=name or "")
-    return matches
+
+    def _verdicts(self, ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Recipient id → (verdict, campaign id) of its latest verdict (latest time, none last, then highest id):
+        DISTINCT ON where the database has it (PostgreSQL); elsewhere (SQLite) the older rows are skipped here."""
+        rows = (RecipientVerdict.objects.filter(OneOf("recipient_id", ids), organization=self.org)
+                .order_by("recipient_id", F("occurred_at").desc(nulls_last=True), "-id")
+                .values_list("recipient_id", "verdict", "campaign_id"))
+        if connection.features.can_distinct_on_fields:
+            rows = rows.distinct("recipient_id")
+        latest: dict[int, tuple[str, int]] = {}
+        for recipient_id, verdict, campaign_id in rows:
+            latest.setdefault(recipient_id, (verdict, campaign_id))
+        return latest
+
+    def _last_campaigns(self, ids: list[int]) -> dict[int, int]:
+        """Recipient id → campaign of its latest event in a finished upload (latest time, then highest id; events
+        without a time only when it has no other), for the recipients that have one."""
+        if self.uploads is None:
+            self.uploads = list(Upload.objects.filter(organization=self.org, status=Upload.Status.DONE)
+                                .values_list("pk", flat=True))
+        events = Event.objects.filter(recipient_id=OuterRef("pk"), upload_id__in=self.uploads)
+        dated = events.filter(occurred_at__isnull=False).order_by("-occurred_at", "-id").values("campaign_id")[:1]
+        undated = events.filter(occurred_at__isnull=True).order_by("-id").values("campaign_id")[:1]
+        rows = (Recipient.objects.filter(OneOf("id", ids), organization=self.org)
+                .annotate(last=Coalesce(Subquery(dated), Subquery(undated))).values_list("pk", "last"))
+        return {recipient_id: campaign_id for recipient_id, campaign_id in rows if campaign_id is not None}
+
+
+def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
+    """A page of search matches given each address's latest verdict and campaign (see LatestVerdicts)."""
+    return LatestVerdicts(org).fill(matches)
 
 
 def match_csv_rows(found: Iterable[dict], org: Organization, chunk: int = 2000, first: int = 100) -> Iterator[list]:
     """The matches CSV's rows, the verdicts read a chunk of matches at a time (a small first chunk: the
-    download starts at once), the organisation's finished uploads once for the whole download."""
-    rows = iter(found)
-    size, uploads = first, None
+    download starts at once)."""
+    rows, size, reader = iter(found), first, LatestVerdicts(org)
     while batch := [dict(row) for row in islice(rows, size)]:
-        uploads = finished_uploads(org) if uploads is None else uploads
-        yield from (match_csv_row(m) for m in with_latest_verdicts(batch, org, uploads))
+        yield from (match_csv_row(m) for m in reader.fill(batch))
         size = chunk
 
 
