@@ -7,14 +7,16 @@ matches written without them (the plain CSV), in the same run.
 --generate builds the data first with `generate_demo` as bench_dashboard.py does (the real import path: CSV → COPY
 → enrichment against the loopback DNS → verdicts → search table). Without it the existing database is used.
 
-The query: `--query`, else the search (a demo surname, a first name with its dot, or "@domain") whose number of
-matches in the organisation with the most addresses is nearest to --matches. The tables the search reads are
+The organisation: --org, or when there is none of that name the one with the most addresses. The query: --query,
+else the search (a demo surname, a first name with its dot, or "@domain") whose number of matches there is nearest
+to --matches. The tables the search reads are
 ANALYZEd first (the planner's statistics as autovacuum would leave them; on a server with autovacuum off a fresh
 dataset has none, and the plans are then other than production's).
 
 Timed, alternated, --repeat times each, in this process (no network):
 - plain: the view's matches queryset (`queries.address_matches`, in e-mail order, read through `tables.iterate`)
   written by `tables.csv_response` as e-mail and domain: what the download costs without verdicts;
+- plain_wide: the same with the three verdict columns present and empty (the cost of the wider rows alone);
 - verdicts: the same matches through `queries.match_csv_rows`, as the view writes them;
 - view: `GET /o/<org>/search/?q=…&csv=matches` through Django's test client, signed in as a manager (the product,
   middleware and session included).
@@ -90,6 +92,13 @@ def plain(org: Organization, text: str):
     return csv_response("plain", ("email", "domain"), ([r["email"], r["email"].rpartition("@")[2]] for r in rows))
 
 
+def plain_wide(org: Organization, text: str):
+    """The plain CSV with the verdict columns present and empty: what writing the wider rows costs by itself."""
+    rows = iterate(q.address_matches(org, text).order_by("email"))
+    return csv_response("plain", q.MATCH_HEADER, ([r["email"], r["email"].rpartition("@")[2], "", "", ""]
+                                                  for r in rows))
+
+
 def with_verdicts(org: Organization, text: str):
     rows = iterate(q.address_matches(org, text).order_by("email"))
     return csv_response("verdicts", q.MATCH_HEADER, q.match_csv_rows(rows, org))
@@ -109,8 +118,8 @@ def signed_in(org: Organization) -> Client:
 def measure(org: Organization, text: str, repeat: int) -> dict[str, dict]:
     client = signed_in(org)
     url = reverse("search", kwargs={"org_slug": org.slug}) + "?" + urlencode({"q": text, "csv": "matches"})
-    ways = {"plain": lambda: plain(org, text), "verdicts": lambda: with_verdicts(org, text),
-            "view": lambda: client.get(url)}
+    ways = {"plain": lambda: plain(org, text), "plain_wide": lambda: plain_wide(org, text),
+            "verdicts": lambda: with_verdicts(org, text), "view": lambda: client.get(url)}
     sizes = {}
     for name, make in ways.items():  # warm-up: caches, the view's session, the planner's statistics
         sizes[name] = read(make())[1]
@@ -173,12 +182,13 @@ def main() -> None:
     load_after = _load()
     base = statistics.median(results["plain"]["whole"])
     lines = []
-    for name, label in (("plain", "plain CSV (no verdicts): the baseline"), ("verdicts", "with the latest verdicts"),
-                        ("view", "with the latest verdicts, through the view")):
+    for name, label in (("plain", "plain CSV (e-mail, domain): the baseline"),
+                        ("plain_wide", "plain CSV with the verdict columns empty"),
+                        ("verdicts", "with the latest verdicts"), ("view", "with the latest verdicts, through the view")):
         r = results[name]
         ratio = statistics.median(r["whole"]) / base
         lines.append(f"| {label} | {_fmt(r['whole'])} | {ratio:.2f} | {_fmt(r['first'])} | {r['bytes']:,} |")
-        print(f"{name:9} whole {_fmt(r['whole'])} ms  ×{ratio:.2f}  first row {_fmt(r['first'])} ms  {r['bytes']:,} B")
+        print(f"{name:10} whole {_fmt(r['whole'])} ms  ×{ratio:.2f}  first row {_fmt(r['first'])} ms  {r['bytes']:,} B")
     print(f"load average before {load_before}, after {load_after}")
     if args.write:
         text_lines = [
