@@ -12,15 +12,22 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, Expression, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from deliverability import i18n
 from deliverability.accounts.models import Organization
 from deliverability.bounces.vendors import all_vendors, get_vendor
-from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
 from deliverability.domains.kinds import DomainKind
 from deliverability.verdicts.explanations import shown_vendor_name
-from deliverability.verdicts.models import CampaignDiagnosis, CampaignDomainStat, CampaignTimeline, RecipientVerdict
+from deliverability.verdicts.models import (
+    CampaignDiagnosis,
+    CampaignDomainStat,
+    CampaignTimeline,
+    CampaignVendorStat,
+    RecipientVerdict,
+)
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from . import figures
@@ -92,28 +99,35 @@ def timeline_buckets(campaign: Campaign, org: Organization) -> list[dict]:
 
 @dataclass
 class DomainFilters:
+    """The campaign page's domain-table filters. `vendor` is the domain's MX vendor (its DNS fingerprint);
+    `answered_by` is the vendor that answered for the recipients (the bounce's answering server, as the vendor
+    page counts them): with it, each row holds only the recipients that vendor answered for at the domain."""
+
     kind: str = ""
     vendor: str = ""
     verdict: str = ""
     sort: str = "bounced"
+    answered_by: str = ""
 
     @classmethod
     def from_request(cls, request) -> DomainFilters:
         kind = request.GET.get("kind", "")
         verdict = request.GET.get("verdict", "")
         sort = request.GET.get("sort", "bounced")
+        answered_by = request.GET.get("answered_by", "")
         return cls(
             kind=kind if kind in dict(DOMAIN_KINDS) else "",
             vendor=request.GET.get("vendor", "")[:40],
             verdict=verdict if verdict in VERDICTS else "",
             sort=sort if sort in DOMAIN_SORTS else "bounced",
+            answered_by=answered_by if get_vendor(answered_by) else "",
         )
 
     def apply(self, qs: QuerySet) -> QuerySet:
         if self.kind:
             qs = qs.filter(kind="" if self.kind == "unknown" else self.kind)
         if self.vendor:
-            qs = qs.filter(vendor="" if self.vendor == "none" else self.vendor)
+            qs = qs.filter(mx_vendor="" if self.vendor == "none" else self.vendor)
         if self.verdict:
             qs = qs.filter(**{f"{self.verdict}__gt": 0})
         return qs
@@ -123,12 +137,33 @@ class DomainFilters:
         return DOMAIN_SORTS[self.sort]
 
 
-DOMAIN_FIELDS = ("id", "domain", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
-DOMAIN_HEADER = ("domain", "kind", "vendor", "recipients", "delivered", "bounced", *VERDICTS)
+DOMAIN_NUMBERS = ("recipients", "delivered", "bounced", *VERDICTS)
+DOMAIN_FIELDS = ("id", "domain", "kind", "mx_vendor", *DOMAIN_NUMBERS)
+DOMAIN_HEADER = ("domain", "kind", "vendor", *DOMAIN_NUMBERS)
+
+
+def _domain_rows(campaign: Campaign, filters: DomainFilters) -> QuerySet:
+    if not filters.answered_by:
+        return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign).annotate(mx_vendor=F("vendor")))
+    # The vendor page's rollup rows of this campaign and vendor, with each domain's kind and MX vendor beside them
+    # (from its domain row: (campaign, domain) is unique).
+    domain = CampaignDomainStat.objects.filter(campaign=campaign, domain=OuterRef("domain"))
+    return filters.apply(CampaignVendorStat.objects.filter(campaign=campaign, vendor=filters.answered_by).annotate(
+        kind=Coalesce(Subquery(domain.values("kind")), Value("")),
+        mx_vendor=Coalesce(Subquery(domain.values("vendor")), Value(""))))
 
 
 def domain_stats(campaign: Campaign, filters: DomainFilters) -> QuerySet:
-    return filters.apply(CampaignDomainStat.objects.filter(campaign=campaign)).values(*DOMAIN_FIELDS)
+    """The domain table's rows: each domain's figures (CampaignDomainStat), or, with `answered_by`, the figures of
+    the recipients that vendor answered for at each domain (CampaignVendorStat, the rows the vendor page sums)."""
+    return _domain_rows(campaign, filters).values(*DOMAIN_FIELDS)
+
+
+def domain_totals(campaign: Campaign, filters: DomainFilters) -> dict[str, int]:
+    """The sums of every row `domain_stats` gives (all pages): with only `answered_by`, the vendor page's row
+    for this campaign."""
+    sums = _domain_rows(campaign, filters).aggregate(**{n: Sum(n) for n in DOMAIN_NUMBERS})
+    return {n: sums[n] or 0 for n in DOMAIN_NUMBERS}
 
 
 # The CSV rows below are for people (tables.PeopleCsv): a vocabulary value is a Label, written as the pages show
@@ -137,8 +172,7 @@ def domain_stats(campaign: Campaign, filters: DomainFilters) -> QuerySet:
 
 
 def domain_csv_row(row: dict) -> list:
-    return [row["domain"], Label(row["kind"]), vendor_label(row["vendor"]), row["recipients"], row["delivered"],
-            row["bounced"], *(row[v] for v in VERDICTS)]
+    return [row["domain"], Label(row["kind"]), vendor_label(row["mx_vendor"]), *(row[n] for n in DOMAIN_NUMBERS)]
 
 
 VERDICT_FIELDS = ("id", "recipient_id", "campaign_id", "email", "domain", "outcome", "occurred_at", "category",
@@ -321,46 +355,124 @@ def vendor_campaign_csv_row(row: dict, tz) -> list:
     return [p["name"], p["sent"], p["recipients"], p["bounced"], *(p[v] for v in VERDICTS)]
 
 
-def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
-    """Search matches (dicts with "email" and the recipient's "id") given the address's latest verdict and its
-    campaign, or, for an address that never bounced, the latest campaign it was sent in: three queries for a
-    page or a download's chunk of matches, not one per match (the verdicts by the (organisation, email) index,
-    the last event of each address that never bounced by (recipient, time), the campaigns' names)."""
-    latest: dict[str, tuple[str, int]] = {}
-    for email, verdict, campaign_id in (
-            RecipientVerdict.objects.filter(organization=org, email__in=[m["email"] for m in matches])
-            .order_by("email", F("occurred_at").desc(nulls_last=True), "-id")
-            .values_list("email", "verdict", "campaign_id")):
-        latest.setdefault(email, (verdict, campaign_id))  # the first of each address is its latest
-    never = [m["id"] for m in matches if m["email"] not in latest]
-    sent: dict[int, int | None] = {}
-    if never:
-        done = list(Upload.objects.filter(organization=org, status=Upload.Status.DONE).values_list("pk", flat=True))
-        last = (Event.objects.filter(recipient_id=OuterRef("pk"), upload_id__in=done)
-                .order_by(F("occurred_at").desc(nulls_last=True), "-id").values("campaign_id")[:1])
-        with transaction.atomic():
+class OneOf(Expression):
+    """`field` is one of `values`, as one array parameter on PostgreSQL (`= ANY(%s)`): a chunk of 2,000 ids
+    written as `IN (%s, …)` cost more in Django's per-value preparation and psycopg's parsing of 2,000
+    placeholders (~10 ms a list, under a profiler) than the query itself. Elsewhere (SQLite) the `IN` list."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, values: Iterable[int]):
+        super().__init__()
+        self.column, self.values = F(field), list(values)
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        resolved = self.copy()
+        resolved.column = self.column.resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", [*params, self.values]
+        return f"{column} IN ({', '.join(['%s'] * len(self.values))})", [*params, *self.values]
+
+
+def address_matches(org: Organization, text: str) -> QuerySet:
+    """The organisation's addresses that contain `text` (the search table's trigram index), or, for "@domain",
+    every address at that domain: dicts with "email" and the recipient's "id". The search table is filled by
+    each upload's analysis (see RecipientSearch)."""
+    if text.startswith("@"):
+        found = RecipientSearch.objects.filter(organization=org, domain=text[1:])
+    else:
+        found = RecipientSearch.objects.filter(organization=org, email__contains=text)
+    return found.values("email", id=F("recipient_id"))
+
+
+class LatestVerdicts:
+    """Search matches' latest verdicts and campaigns, read for a page of matches or chunk after chunk of a
+    download: per chunk one query for the verdicts of its addresses (by recipient id, DISTINCT ON on
+    PostgreSQL), one for the latest campaign of those that never bounced (each address's newest event of a
+    finished upload, read backwards on the (recipient, time) index: one or two events per address, however
+    many campaigns it was in), and the names of campaigns not met yet; the organisation's finished uploads
+    once. No query per match.
+
+    By recipient rather than by (organisation, address): the same rows (a verdict carries its recipient's
+    organisation and address), but for a list of addresses PostgreSQL read every verdict of the organisation
+    (its organisation index, then the wide rows)."""
+
+    def __init__(self, org: Organization):
+        self.org = org
+        self.uploads: list[int] | None = None
+        self.names: dict[int, str] = {}
+
+    def fill(self, matches: list[dict]) -> list[dict]:
+        """Each match (a dict with "email" and the recipient's "id") given "verdict" (or ""), "campaign_id" (or
+        None) and "campaign_name": its latest verdict's, or for an address that never bounced its latest
+        campaign's."""
+        if not matches:
+            return matches
+        ids = [m["id"] for m in matches]
+        sent: dict[int, int] = {}
+        # No savepoint: inside a download's transaction the settings below last until its end, which suits it.
+        with transaction.atomic(savepoint=False):
             if connection.vendor == "postgresql":
-                # Each address's events through the (recipient, time) index alone: at 10M events the planner
-                # ANDed it with the upload BRIN index, ~5 ms per address and upload (2,000 addresses: over 30 s).
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL enable_bitmapscan TO off")
-            sent = dict(Recipient.objects.filter(pk__in=never).annotate(campaign=Subquery(last))
-                        .values_list("pk", "campaign"))
-    campaign_ids = {c for _, c in latest.values()} | {c for c in sent.values() if c}
-    names = dict(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", "name")) if campaign_ids else {}
-    for match in matches:
-        verdict, campaign_id = latest.get(match["email"], ("", sent.get(match["id"])))
-        match.update(verdict=verdict, campaign_id=campaign_id, campaign_name=names.get(campaign_id, ""))
-    return matches
+                    # Each address's events through the (recipient, time) index alone: at 10M events the planner
+                    # ANDed it with the upload BRIN index, ~5 ms per address and upload (2,000 addresses: 30 s).
+                    # No JIT: compiling a 2,000-address query took longer (~250 ms at 1M events) than running it.
+                    cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true), "
+                                   "set_config('jit', 'off', true)")
+            latest = self._verdicts(ids)
+            never = [i for i in ids if i not in latest]
+            if never:
+                sent = self._last_campaigns(never)
+        wanted = ({c for _, c in latest.values()} | set(sent.values())) - set(self.names)
+        if wanted:
+            self.names.update(Campaign.objects.filter(pk__in=wanted).values_list("pk", "name"))
+        for match in matches:
+            verdict, campaign_id = latest.get(match["id"]) or ("", sent.get(match["id"]))
+            match.update(verdict=verdict, campaign_id=campaign_id, campaign_name=self.names.get(campaign_id, ""))
+        return matches
+
+    def _verdicts(self, ids: list[int]) -> dict[int, tuple[str, int]]:
+        """Recipient id → (verdict, campaign id) of its latest verdict (latest time, none last, then highest id):
+        DISTINCT ON where the database has it (PostgreSQL); elsewhere (SQLite) the older rows are skipped here."""
+        rows = (RecipientVerdict.objects.filter(OneOf("recipient_id", ids), organization=self.org)
+                .order_by("recipient_id", F("occurred_at").desc(nulls_last=True), "-id")
+                .values_list("recipient_id", "verdict", "campaign_id"))
+        if connection.features.can_distinct_on_fields:
+            rows = rows.distinct("recipient_id")
+        latest: dict[int, tuple[str, int]] = {}
+        for recipient_id, verdict, campaign_id in rows:
+            latest.setdefault(recipient_id, (verdict, campaign_id))
+        return latest
+
+    def _last_campaigns(self, ids: list[int]) -> dict[int, int]:
+        """Recipient id → campaign of its latest event in a finished upload (latest time, then highest id; events
+        without a time only when it has no other), for the recipients that have one."""
+        if self.uploads is None:
+            self.uploads = list(Upload.objects.filter(organization=self.org, status=Upload.Status.DONE)
+                                .values_list("pk", flat=True))
+        events = Event.objects.filter(recipient_id=OuterRef("pk"), upload_id__in=self.uploads)
+        dated = events.filter(occurred_at__isnull=False).order_by("-occurred_at", "-id").values("campaign_id")[:1]
+        undated = events.filter(occurred_at__isnull=True).order_by("-id").values("campaign_id")[:1]
+        rows = (Recipient.objects.filter(OneOf("id", ids), organization=self.org)
+                .annotate(last=Coalesce(Subquery(dated), Subquery(undated))).values_list("pk", "last"))
+        return {recipient_id: campaign_id for recipient_id, campaign_id in rows if campaign_id is not None}
+
+
+def with_latest_verdicts(matches: list[dict], org: Organization) -> list[dict]:
+    """A page of search matches given each address's latest verdict and campaign (see LatestVerdicts)."""
+    return LatestVerdicts(org).fill(matches)
 
 
 def match_csv_rows(found: Iterable[dict], org: Organization, chunk: int = 2000, first: int = 100) -> Iterator[list]:
     """The matches CSV's rows, the verdicts read a chunk of matches at a time (a small first chunk: the
-    download starts at once; 2,000 matches take 0.1–0.2 s at 10M events)."""
-    rows = iter(found)
-    size = first
+    download starts at once)."""
+    rows, size, reader = iter(found), first, LatestVerdicts(org)
     while batch := [dict(row) for row in islice(rows, size)]:
-        yield from (match_csv_row(m) for m in with_latest_verdicts(batch, org))
+        yield from (match_csv_row(m) for m in reader.fill(batch))
         size = chunk
 
 

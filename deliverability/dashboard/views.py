@@ -21,7 +21,7 @@ from deliverability.accounts.tenancy import (
     visible_organizations,
 )
 from deliverability.bounces.vendors import get_vendor
-from deliverability.campaigns.models import Campaign, Event, Recipient, RecipientSearch, Upload
+from deliverability.campaigns.models import Campaign, Event, Recipient, Upload
 from deliverability.domains.models import Domain, DomainHistory
 from deliverability.verdicts.models import (
     CampaignDiagnosis,
@@ -139,7 +139,8 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     table = request.GET.get("csv")
     if table == "domains":
         rows = iterate(q.domain_stats(camp, filters).order_by(*filters.order.order_by()))
-        return csv_response(f"{camp.name}-domains", q.DOMAIN_HEADER, (q.domain_csv_row(r) for r in rows))
+        answered = f"-answered-by-{filters.answered_by}" if filters.answered_by else ""
+        return csv_response(f"{camp.name}-domains{answered}", q.DOMAIN_HEADER, (q.domain_csv_row(r) for r in rows))
     if table == "recipients":
         rows = iterate(q.campaign_verdicts(camp, verdict_filter).order_by("-id"))
         return csv_response(f"{camp.name}-bounced-recipients", q.VERDICT_HEADER, (q.verdict_csv_row(r) for r in rows))
@@ -163,8 +164,13 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "dashboard/campaign.html", {
         "org": org, "campaign": camp, "diagnosis": diagnosis, "data": diagnosis.data if diagnosis else {},
         "figures": figs,
-        "domains": [{**r, "vendor_name": q.vendor_label(r["vendor"])} for r in domains.rows],
+        "domains": [{**r, "vendor_name": q.vendor_label(r["mx_vendor"])} for r in domains.rows],
         "domains_next": _next_url(request, "dafter", domains.next_cursor),
+        # With ?answered_by= (the vendor page's campaign links): the rows are what that vendor answered for, and
+        # their sums over every page are the vendor page's figures for this campaign.
+        "answered_by": get_vendor(filters.answered_by),
+        "answered_totals": q.domain_totals(camp, filters) if filters.answered_by else None,
+        "all_answers_link": query_with(request, answered_by=None, dafter=None, csv=None) + "#domains",
         "recipients": [{**r, "vendor_name": q.vendor_label(r["vendor"]), "dns_unchecked": r["id"] in unchecked}
                        for r in recipients.rows],
         "recipients_next": _next_url(request, "rafter", recipients.next_cursor),
@@ -387,12 +393,7 @@ def search(request: HttpRequest) -> HttpResponse:
         selected = recipients.filter(email=text).filter(Exists(Event.objects.filter(
             recipient=OuterRef("pk"), upload__status=Upload.Status.DONE))).first()
         if selected is None:
-            if text.startswith("@"):
-                found = RecipientSearch.objects.filter(organization=org, domain=text[1:])
-            else:  # part of an address: the search table's trigram index
-                found = RecipientSearch.objects.filter(organization=org, email__contains=text)
-            # (The search table is filled by each upload's analysis, see RecipientSearch.)
-            found = found.values("email", id=F("recipient_id"))
+            found = q.address_matches(org, text)
             if request.GET.get("csv") == "matches":  # every match, not the page on screen
                 return csv_response(f"{org.slug}-search", q.MATCH_HEADER,
                                     q.match_csv_rows(iterate(found.order_by("email")), org))

@@ -14,7 +14,7 @@ from deliverability.campaigns.demo import write_demo_csv
 from deliverability.campaigns.models import Campaign, Upload
 from deliverability.verdicts.models import RecipientVerdict
 from tests.browser.test_client_portal_browser import _drain, _import_and_analyse
-from tests.test_permissions import KWARGS, ROUTES, _access, world  # noqa: F401 - world is a fixture
+from tests.test_permissions import KWARGS, VARIANTS, _access, world  # noqa: F401 - world is a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,10 +80,10 @@ def _pages(objects: dict) -> list[tuple[str, str, str]]:
     from django.urls import reverse
 
     pages = []
-    for name, pattern in ROUTES:
+    for name, pattern, query in VARIANTS:  # with the matrix's query parameters (a campaign's filters open)
         access = _access(pattern)
         kwargs = {key: KWARGS[key](objects) for key in pattern.pattern.converters}
-        url = reverse(name, kwargs=kwargs)
+        url = reverse(name, kwargs=kwargs) + query
         for who in (("anonymous",) if access is Access.PUBLIC else
                     ("staff",) if access is Access.STAFF else ("staff", "viewer_a")):
             client = Client()
