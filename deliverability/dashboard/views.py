@@ -332,8 +332,7 @@ def org_vendor(request: HttpRequest, vendor_id: str) -> HttpResponse:
     campaigns = [q.vendor_campaign_point(r, org.tzinfo) for r in per_campaign]
     points = list(reversed(campaigns[:q.TREND_CAMPAIGNS]))
     # Bounces only, split by verdict: beside the deliveries they would be a sliver at any scale.
-    figs = {"campaigns": figures.per_campaign_outcomes(points, f"Bounces at {vendor.name} in each campaign",
-                                                       with_delivered=False)} if any(p["bounced"] for p in points) else {}
+    figs = {"campaigns": figures.vendor_per_campaign(points, vendor.name)} if any(p["bounced"] for p in points) else {}
     return render(request, "dashboard/vendor.html", {
         "org": org, "vendor": vendor, "figures": figs, "signatures": list(signatures),
         "domains": list(domains[:TOP_ROWS]), "campaigns": campaigns, "top_rows": TOP_ROWS,

@@ -143,8 +143,8 @@ def test_the_domains_csv_follows_the_answered_by_filter(client, viewer_a, org_a,
     assert "answered-by-proofpoint" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert lines[0].startswith("domain,kind,vendor,recipients,delivered,bounced")
-    assert sorted(lines[1:]) == ["contoso-mfg.com,corporate,Microsoft 365,3,0,3,1,2,0,0,0",
-                                 "fabrikam-tools.com,corporate,Proofpoint,5,3,2,1,0,1,0,0"]
+    assert sorted(lines[1:]) == ["contoso-mfg.com,Corporate (B2B),Microsoft 365,3,0,3,1,2,0,0,0",  # a people CSV: labels
+                                 "fabrikam-tools.com,Corporate (B2B),Proofpoint,5,3,2,1,0,1,0,0"]
 
 
 def test_an_unknown_vendor_turns_the_filter_off(client, viewer_a, org_a, behind_proofpoint):
