@@ -25,3 +25,15 @@ def make_membership(user, org: Organization, role: str) -> Membership:
 
 def make_campaign(org: Organization, name: str, **fields) -> Campaign:
     return Campaign.objects.create(organization=org, name=name, **fields)
+
+
+def zip_bytes(members: dict[str, bytes | str]) -> bytes:
+    """A zip archive holding ``members`` (name → content), as an upload would bring it."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

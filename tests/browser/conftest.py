@@ -53,3 +53,20 @@ def in_process_tasks(settings):
     """The live server runs imports on its own task thread, whatever REDIS_URL says: a browser test
     drives the pages, not the broker (the real-worker path has its own tests)."""
     settings.CELERY_BROKER_URL = None
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Sign in through the login form (not the header's language switch), as a user does."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:not(.language-switcher) button[type=submit]")
+    page.wait_for_load_state()
+
+
+def open_with_charts(page, url: str) -> None:
+    """Open a page and wait until charts.js says every chart on it is drawn."""
+    page.goto(url)
+    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)

@@ -10,7 +10,8 @@ from deliverability.campaigns.demo import write_demo_csv
 from deliverability.campaigns.models import Campaign
 from deliverability.taskqueue import wait_for_background_tasks
 from deliverability.verdicts.models import CampaignNote, RecipientVerdict
-from tests.factories import PASSWORD, make_membership, make_org, make_user
+from tests.browser.conftest import log_in as _login
+from tests.factories import make_membership, make_org, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,12 +31,6 @@ def no_background_work_left_behind():
     _drain()
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _import_and_analyse(org, path) -> None:

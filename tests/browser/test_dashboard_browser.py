@@ -4,17 +4,12 @@ from __future__ import annotations
 import pytest
 
 from deliverability.campaigns.demo import write_demo_csv
-from tests.factories import PASSWORD, make_membership, make_org, make_user
+from tests.browser.conftest import log_in as _login
+from tests.factories import make_membership, make_org, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
 
 
 def _assert_every_chart_drawn(page) -> int:

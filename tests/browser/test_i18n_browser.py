@@ -9,8 +9,9 @@ from django.test import RequestFactory
 from deliverability.accounts.models import Profile
 from deliverability.dashboard import weekly_views
 from deliverability.ingest.values import monday_of_day
+from tests.browser.conftest import log_in, open_with_charts
 from tests.browser.test_weekly_browser import _published_week
-from tests.factories import PASSWORD, make_membership, make_org, make_user
+from tests.factories import make_membership, make_org, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,13 +25,8 @@ def test_a_catalan_client_reads_the_weekly_review_and_switches_to_spanish(live_s
     monday = _published_week(org)
     base = live_server.url
 
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "marta")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:not(.language-switcher) button[type=submit]")
-    page.wait_for_load_state()
-    page.goto(f"{base}/o/lumen/weekly/{monday.isoformat()}/")
-    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
+    log_in(page, base, "marta")
+    open_with_charts(page, f"{base}/o/lumen/weekly/{monday.isoformat()}/")
     assert page.locator("html").get_attribute("lang") == "ca"
     assert page.locator("h1").inner_text().startswith("Revisió setmanal")
     charts = page.evaluate("Array.from(document.querySelectorAll('div.plotly-figure svg.main-svg'))"
@@ -76,13 +72,8 @@ def test_the_timelines_date_ticks_are_written_in_the_readers_language(live_serve
     import_campaign(org, tmp_path, "November newsletter", recent(3))
     campaign = org.campaigns.get(name="November newsletter")
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "marta")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:not(.language-switcher) button[type=submit]")
-    page.wait_for_load_state()
-    page.goto(f"{base}/o/lumen/campaigns/{campaign.pk}/")
-    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
+    log_in(page, base, "marta")
+    open_with_charts(page, f"{base}/o/lumen/campaigns/{campaign.pk}/")
     ticks = page.locator("div[data-figure=fig-timeline] .xtick text").all_text_contents()
     assert ticks and any(re.search(month, tick) for tick in ticks), ticks
     assert not any(re.search(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d", t) for t in ticks), ticks

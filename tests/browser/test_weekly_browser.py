@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from deliverability.dashboard import snapshots, weekly
 from deliverability.verdicts.models import CampaignDomainStat
+from tests.browser.conftest import log_in, open_with_charts
 from tests.dashboard.conftest import diagnose
-from tests.factories import PASSWORD, make_campaign, make_membership, make_org, make_user
+from tests.factories import make_campaign, make_membership, make_org, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +40,7 @@ def test_weekly_page_draws_its_charts_and_prints_on_a4_without_navigation(live_s
     monday = _published_week(org)
     base = live_server.url
 
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "viewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, base, "viewer")
     page.goto(f"{base}/o/lumen/weekly/")
     assert page.url.endswith(f"/o/lumen/weekly/{monday.isoformat()}/"), page.url
     page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
@@ -108,12 +105,7 @@ def test_weekly_charts_fit_a_phone(live_server, page, artifacts):
     make_membership(make_user("viewer"), org, "viewer")
     monday = _published_week(org, unidentified=True)
     page.set_viewport_size({"width": 390, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "viewer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
-    page.goto(f"{live_server.url}/o/lumen/weekly/{monday.isoformat()}/")
-    page.wait_for_function("document.documentElement.dataset.chartsDrawn !== undefined", timeout=15_000)
+    log_in(page, live_server.url, "viewer")
+    open_with_charts(page, f"{live_server.url}/o/lumen/weekly/{monday.isoformat()}/")
     page.screenshot(path=str(artifacts / "weekly-390.png"), full_page=True)
     assert page.evaluate(PHONE_CHART_JS) == []

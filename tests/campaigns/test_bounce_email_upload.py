@@ -7,9 +7,7 @@ corpora (read in place, never copied into the repository) and skips where they a
 """
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from deliverability.campaigns.models import Event, Recipient, Upload
 from deliverability.devtools.corpora import shared_data
 from deliverability.verdicts.analysis import analyze_upload
 from deliverability.verdicts.models import CampaignDiagnosis, RecipientVerdict
+from tests.factories import zip_bytes
 
 from .test_upload_journey import post_upload, run_pending
 
@@ -66,11 +65,7 @@ EMAILS = {
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    return zip_bytes(members)
 
 
 def _import_and_analyse(client, org, data: bytes) -> Upload:

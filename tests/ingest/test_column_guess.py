@@ -92,14 +92,9 @@ def test_the_survey_stops_at_max_rows():
 
 
 def _office(members: dict[str, str]) -> bytes:
-    import io
-    import zipfile
+    from tests.factories import zip_bytes
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in members.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
+    return zip_bytes(members)
 
 
 @pytest.mark.parametrize("members,says", [

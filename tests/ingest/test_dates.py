@@ -143,15 +143,10 @@ def test_the_organisations_zone_gives_the_local_custom(zone, day_first):
 
 # --- A zip of CSV files: each member decides its own order; the page shows the decision the user may change ---
 def _zip(tmp_path, members: dict[str, list[str]]):
-    import io
-    import zipfile
+    from tests.factories import zip_bytes
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, rows in members.items():
-            archive.writestr(name, HEADER + "".join(f"{row}\n" for row in rows))
     path = tmp_path / "exports.zip"
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(zip_bytes({name: HEADER + "".join(f"{row}\n" for row in rows) for name, rows in members.items()}))
     return path
 
 
