@@ -16,11 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from deliverability.bounces.vendors import vendor_name
+from deliverability.domains.kinds import DomainKind
 from deliverability.ingest.values import monday_of  # the one definition of a week
 from deliverability.sentences import gettext_noop
 from deliverability.verdicts.vocabulary import VerdictKind
 
 from .figures import VERDICT_LABELS, VERDICTS, sum_vendors
+
+B2C_KINDS = frozenset(kind.value for kind in DomainKind.b2c_kinds())
 
 READY_HOUR = 6  # the previous week's snapshot is built once Monday 06:00 local has passed
 TREND_WEEKS = 8
@@ -289,7 +292,8 @@ def biggest_causes(current_stats: Iterable[Mapping], limit: int = MAX_CAUSES) ->
             entry = pairs.setdefault((domain, verdict), {
                 "domain": domain, "verdict": str(verdict), "label": VERDICT_LABELS[verdict],
                 "vendor": row.get("vendor") or "", "vendor_name": vendor_name(row.get("vendor") or "") or "",
-                "count": 0})
+                # a consumer provider's users are not colleagues: the page says "copies", not "copies to colleagues"
+                "b2c": (row.get("kind") or "") in B2C_KINDS, "count": 0})
             entry["count"] += count
     rows = sorted(pairs.values(), key=lambda r: (-r["count"], r["domain"], r["verdict"]))[:limit]
     for row in rows:

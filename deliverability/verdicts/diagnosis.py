@@ -200,6 +200,8 @@ class _Tally:
         # domain → delivery times, and domain → filter-rejection times (the colleagues argument)
         self.delivered_at: dict[str, list] = defaultdict(list)
         self.filter_at: dict[str, list] = defaultdict(list)
+        # Consumer and disposable domains: their users are strangers to one another, not one company's colleagues.
+        self.b2c_domains: set[str] = set()
 
     def add(self, facts: RecipientFacts, verdict: Verdict | str | None) -> None:
         self.outcomes[facts.outcome] += 1
@@ -218,6 +220,8 @@ class _Tally:
             "by_verdict": _verdict_counts(),
         })
         domain_row["recipients"] += 1
+        if facts.is_b2c:
+            self.b2c_domains.add(facts.domain)
         if facts.outcome == "delivered":
             domain_row["delivered"] += 1
             if facts.occurred_at is not None:
@@ -288,11 +292,13 @@ class _Tally:
     def colleagues(self) -> dict | None:
         """The domain whose filter refusals are best contradicted by its own deliveries: how many
         colleagues' copies it accepted within COLLEAGUE_WINDOW of its first refusal, and the span
-        from the earliest of those deliveries to that refusal. None when no domain shows it."""
+        from the earliest of those deliveries to that refusal. None when no domain shows it. Only a company's
+        own domain makes the argument: at a consumer provider (gmail.com) one user's delivered copy says nothing
+        of whether another address exists, nor is there a company whose filter turned the sender away."""
         best = None
         for domain, refused in self.filter_at.items():
             delivered = self.delivered_at.get(domain)
-            if not delivered:
+            if not delivered or domain in self.b2c_domains:
                 continue
             first = min(refused)
             near = [t for t in delivered if _seconds(first, t) <= COLLEAGUE_WINDOW_SECONDS]

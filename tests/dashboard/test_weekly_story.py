@@ -88,3 +88,19 @@ def test_the_pdf_carries_the_story_and_the_hard_split(org, client, staff):
     response = client.get(reverse("weekly_pdf", args=[org.slug, NOVEMBER.isoformat()]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_a_consumer_providers_deliveries_are_not_colleagues_copies():
+    """The week's causes at gmail.com (a consumer provider) count its delivered copies without calling them
+    colleagues' (new-user trial); a company's domain keeps the word."""
+    from deliverability.dashboard.weekly import biggest_causes
+
+    rows = [{"domain": "gmail.com", "kind": "consumer", "vendor": "gmail", "delivered": 23, "sender_issue": 4},
+            {"domain": "acme.example", "kind": "corporate", "vendor": "proofpoint", "delivered": 8,
+             "filter_rejection": 6}]
+    causes = {c["domain"]: c for c in biggest_causes(rows)["causes"]}
+    assert causes["gmail.com"]["b2c"] is True and causes["acme.example"]["b2c"] is False
+    from django.template.loader import render_to_string
+
+    html = "".join(render_to_string("dashboard/_weekly_cause.html", {"c": c}) for c in causes.values())
+    assert "23 copies to other users were delivered" in html and "8 copies to colleagues were delivered" in html

@@ -139,3 +139,15 @@ def test_a_temporary_code_for_an_unmet_sender_requirement_is_a_sender_issue():
                  **PROOFPOINT)
     assert judge(spf).verdict == "sender_issue"
     assert judge(ptr).verdict == "sender_issue"
+
+
+def test_a_consumer_provider_makes_no_colleagues_argument():
+    """GIVEN Gmail, which delivered 30 copies in the minute before refusing 12 (new-user trial: "the same company
+    accepted 23 colleagues' copies" at gmail.com) THEN no colleagues argument: Gmail's users are strangers to one
+    another, one delivered copy says nothing of another address, and there is no company's filter."""
+    gmail = {"domain_kind": "consumer", "mx_status": "ok", "mx_vendor": "gmail"}
+    campaign = [_delivered(f"d{i}@gmail.com", at(i * 2), **gmail) for i in range(30)]
+    campaign += [bounce(f"p{i}@gmail.com", occurred_at=at(60) + timedelta(seconds=i), **gmail) for i in range(12)]
+    d = diagnose_campaign(campaign, {f"p{i}@gmail.com": "filter_rejection" for i in range(12)})
+    assert d.colleagues is None
+    assert "colleagues" not in d.headline
