@@ -156,13 +156,18 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
         Upload.objects.filter(pk=upload.pk).update(detected_format=fmt)
         passed_over: Counter = Counter()
         dates: dict = {}  # how the file's times were read (slash order, zone), for the upload's page
-        day_first, forced = date_reading(upload, date_order_of(upload.column_mapping))  # the user's, else the zone's custom
+
+        def read(mapping: dict | None):
+            """The file's records with a stored mapping: its columns, status values, date order (the user's, else
+            the zone's custom) and whether zone-less times are local."""
+            day_first, forced = date_reading(upload, date_order_of(mapping))
+            return ingest.read_records(path, fmt, mapping=columns_of(mapping), skipped=passed_over,
+                                       status_values=statuses_of(mapping), max_unpacked_bytes=settings.UPLOAD_MAX_BYTES,
+                                       day_first=day_first, day_first_forced=forced, notes=dates,
+                                       zone=upload.organization.tzinfo, local_times=local_times_of(mapping))
+
         try:
-            records = ingest.read_records(path, fmt, mapping=columns_of(upload.column_mapping), skipped=passed_over,
-                                          status_values=statuses_of(upload.column_mapping),
-                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo,
-                                          local_times=local_times_of(upload.column_mapping))
+            records = read(upload.column_mapping)
         except ingest.ColumnMappingNeeded as exc:
             saved = None if upload.column_mapping else SavedColumnMapping.objects.filter(
                 organization=upload.organization, headers_key=SavedColumnMapping.key_for(exc.headers)).first()
@@ -171,11 +176,7 @@ def _import_claimed(upload: Upload, on_batch, analyse: bool, rerun: bool) -> Upl
             # The organisation mapped this layout before: use that mapping again.
             upload.column_mapping = saved.mapping
             Upload.objects.filter(pk=upload.pk).update(column_mapping=saved.mapping)
-            records = ingest.read_records(path, fmt, mapping=columns_of(saved.mapping), skipped=passed_over,
-                                          status_values=statuses_of(saved.mapping),
-                                          max_unpacked_bytes=settings.UPLOAD_MAX_BYTES, day_first=day_first,
-                                          day_first_forced=forced, notes=dates, zone=upload.organization.tzinfo,
-                                          local_times=local_times_of(upload.column_mapping))
+            records = read(saved.mapping)
         bytes_per_row = _estimate_bytes_per_row(path)
 
         def progress(result: ImportResult) -> None:

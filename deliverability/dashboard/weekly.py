@@ -23,8 +23,6 @@ from deliverability.verdicts.vocabulary import VerdictKind
 
 from .figures import VERDICT_LABELS, VERDICTS, sum_vendors
 
-B2C_KINDS = frozenset(kind.value for kind in DomainKind.b2c_kinds())
-
 READY_HOUR = 6  # the previous week's snapshot is built once Monday 06:00 local has passed
 TREND_WEEKS = 8
 NEW_DOMAIN_LOOKBACK_WEEKS = 8  # "new" = no rejections at the domain in these earlier weeks
@@ -293,7 +291,7 @@ def biggest_causes(current_stats: Iterable[Mapping], limit: int = MAX_CAUSES) ->
                 "domain": domain, "verdict": str(verdict), "label": VERDICT_LABELS[verdict],
                 "vendor": row.get("vendor") or "", "vendor_name": vendor_name(row.get("vendor") or "") or "",
                 # a consumer provider's users are not colleagues: the page says "copies", not "copies to colleagues"
-                "b2c": (row.get("kind") or "") in B2C_KINDS, "count": 0})
+                "b2c": (row.get("kind") or "") in DomainKind.b2c_kinds(), "count": 0})
             entry["count"] += count
     rows = sorted(pairs.values(), key=lambda r: (-r["count"], r["domain"], r["verdict"]))[:limit]
     for row in rows:

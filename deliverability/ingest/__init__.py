@@ -110,23 +110,33 @@ def read_records(
     if fmt == "zip":
         return zipped.read_path(path, mapping=mapping, skipped=skipped, max_total_bytes=max_unpacked_bytes,
                                 status_values=status_values, day_first=day_first,
-                                day_first_forced=day_first_forced, notes=notes, zone=zone,
-                                local_zone=zone if local_times else None)
+                                day_first_forced=day_first_forced, notes=notes, zone=zone, local_times=local_times)
     if fmt == "dsn":
         return dsn.read_path(path, skipped=skipped)
     handle = open(path, "rb")  # noqa: SIM115 - closed by _closing when the records are done
     try:
-        reader = STREAM_READERS[fmt]
-        if fmt == "csv":
-            reader = partial(reader, status_values=status_values, day_first=day_first,
-                             day_first_forced=day_first_forced, notes=notes, local_zone=zone if local_times else None)
-        elif fmt == "hubspot":
-            reader = partial(reader, zone=zone, notes=notes)
+        reader = stream_reader(fmt, status_values=status_values, day_first=day_first,
+                               day_first_forced=day_first_forced, notes=notes, zone=zone, local_times=local_times)
         records = reader(Peeked(handle, path.name), mapping=mapping, skipped=skipped)
     except BaseException:
         handle.close()
         raise
     return _closing(records, handle)
+
+
+def stream_reader(fmt: str, *, status_values: dict[str, str] | None = None, day_first: bool = False,
+                  day_first_forced: bool = False, notes: dict | None = None, zone: tzinfo | None = None,
+                  local_times: bool = False):
+    """The reader of one stream of format ``fmt`` (a file, or a zip's member) with the options it reads (see
+    read_records): a CSV its status values, dates and local times; HubSpot the zone of its "Your time zone"
+    times; each reports how it read its times in ``notes``. Raw bounce emails for a format without a stream reader."""
+    reader = STREAM_READERS.get(fmt, dsn.read)
+    if fmt == "csv":
+        return partial(reader, status_values=status_values, day_first=day_first, day_first_forced=day_first_forced,
+                       notes=notes, local_zone=zone if local_times else None)
+    if fmt == "hubspot":
+        return partial(reader, zone=zone, notes=notes)
+    return reader
 
 
 def _closing(records: Iterator[Record | RowError], handle) -> Iterator[Record | RowError]:

@@ -88,7 +88,7 @@ _HEADER_PREFIXES = (("sentat", "occurred_at"), ("timestamp", "occurred_at"))
 
 # Status vocabularies of ESPs and spreadsheets, normalised (lower case, letters and digits only).
 STATUS_WORDS: dict[str, str] = {}
-for _event, _words in {
+_ENGLISH_STATUS_WORDS = {
     "delivered": "delivered delivery deliver success successful succeeded relayed",
     "bounce": "bounce bounced bounces failed failure fail hardbounce softbounce hard soft blocked "
               "block rejected reject undeliverable hardfail permanentfailure permanent",
@@ -100,12 +100,10 @@ for _event, _words in {
     "click": "click clicked clicks",
     "complaint": "complaint complaints complained spamreport spamreported spam abuse spamcomplaint fbl",
     "unsubscribe": "unsubscribe unsubscribed unsub optout optedout groupunsubscribe listunsubscribe",
-}.items():
-    for _word in _words.split():
-        STATUS_WORDS[_word] = _event
+}
 # The everyday Catalan and Spanish words for the same outcomes (a client's own spreadsheet, a localised export),
 # accents folded. Not "enviat"/"enviado" (sent, which says nothing of delivery) nor a bare "error".
-for _event, _words in {
+_CATALAN_SPANISH_STATUS_WORDS = {
     "delivered": "lliurat entregat entregado recibido",
     "bounce": "retornat rebotat rebuig rebutjat fallit rebotado rebote rechazado fallido devuelto",
     "deferred": "ajornat endarrerit diferit aplazado diferido retrasado demorado",
@@ -114,9 +112,11 @@ for _event, _words in {
     "click": "clic clicat clicado pulsado",
     "complaint": "queixa queja denunciadocomospam marcatcomaspam marcadocomospam",
     "unsubscribe": "baixa donatdebaixa desubscrit baja dadodebaja desuscrito",
-}.items():
-    for _word in _words.split():
-        STATUS_WORDS[_word] = _event
+}
+for _vocabulary in (_ENGLISH_STATUS_WORDS, _CATALAN_SPANISH_STATUS_WORDS):
+    for _event, _words in _vocabulary.items():
+        for _word in _words.split():
+            STATUS_WORDS[_word] = _event
 
 _MAX_CSV_ERRORS = 10_000
 _UNKNOWN = ("", None, None)
@@ -318,7 +318,7 @@ class _LocalTimes:
             text = cell.strip()
             found = moment
             if _SLASH_DATE.match(text) or values.states_zone(text) is False:  # slash dates never name a zone
-                found = datetime.combine(moment.date(), moment.time(), tzinfo=self.zone).astimezone(UTC)
+                found = values.wall_clock_in(moment, self.zone)
                 self.notes["times_local"] = str(self.zone)
             if len(self.seen) >= 100_000:
                 self.seen.clear()

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from .esp import as_list, first, note_skip, read_entries, record
 from .records import Record, RowError
 from .textio import Peeked
-from .values import parse_timestamp, states_zone
+from .values import parse_timestamp, states_zone, wall_clock_in
 
 _TYPES = {
     "DELIVERED": "delivered", "DEFERRED": "deferred", "BOUNCE": "bounce", "DROPPED": "dropped",
@@ -151,7 +151,7 @@ def _in_zone(value: Any, zone: tzinfo, notes: dict | None) -> Any:
         return value
     if notes is not None:
         notes["times_in_zone"] = str(zone)
-    return datetime.combine(moment.date(), moment.time(), tzinfo=zone).astimezone(UTC)  # records carry UTC
+    return wall_clock_in(moment, zone)
 
 
 def _looks_like_time(value: Any) -> bool:

@@ -116,6 +116,12 @@ def _parse_text_timestamp(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
 
 
+def wall_clock_in(moment: datetime, zone: tzinfo) -> datetime:
+    """The UTC moment of ``moment``'s wall-clock time (read as UTC from a text naming no zone) in ``zone``: a
+    local time the file or the user says is in ``zone`` (records carry UTC)."""
+    return datetime.combine(moment.date(), moment.time(), tzinfo=zone).astimezone(_UTC)
+
+
 def states_zone(value: str) -> bool | None:
     """Whether a time cell says which zone it is in: True for an offset, a zone or epoch seconds (UTC by
     definition), False for a naive time (read as UTC by parse_timestamp), None when it is not a time."""

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from datetime import tzinfo
 from pathlib import Path, PurePosixPath
 
-from . import dsn
 from .detect import detect_sample
 from .records import Record, RowError, UnsupportedFormat
 from .textio import Peeked
@@ -37,7 +36,7 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
               max_total_bytes: int | None = None, status_values: dict[str, str] | None = None,
               day_first: bool = False, day_first_forced: bool = False,
               notes: dict | None = None, zone: tzinfo | None = None,
-              local_zone: tzinfo | None = None) -> Iterator[Record | RowError]:
+              local_times: bool = False) -> Iterator[Record | RowError]:
     """The records of every member. `max_total_bytes`: the most the archive may unpack to (the upload
     limit); an archive declaring more, or more than MAX_ARCHIVE_RATIO times its size, is refused."""
     path = Path(path)
@@ -52,7 +51,7 @@ def read_path(path: str | Path, mapping: dict[str, str] | None = None, skipped: 
         archive.close()
         raise
     return _members(archive, mapping, skipped, budget, status_values, day_first, day_first_forced, notes, zone,
-                    local_zone)
+                    local_times)
 
 
 # Office documents are zip archives too. A workbook (Excel .xlsx: "[Content_Types].xml" and "xl/", ECMA-376
@@ -133,8 +132,8 @@ class _BudgetSpent(Exception):
 def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget: int,
              status_values: dict[str, str] | None = None, day_first: bool = False,
              day_first_forced: bool = False, notes: dict | None = None,
-             zone: tzinfo | None = None, local_zone: tzinfo | None = None) -> Iterator[Record | RowError]:
-    from . import STREAM_READERS
+             zone: tzinfo | None = None, local_times: bool = False) -> Iterator[Record | RowError]:
+    from . import stream_reader
 
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir() and not _is_junk(i.filename)]
@@ -155,14 +154,12 @@ def _members(archive: zipfile.ZipFile, mapping, skipped: Counter | None, budget:
                     if fmt == "zip":
                         yield RowError(0, f"{name}: archives inside archives are not opened; upload it on its own")
                         continue
-                    reader = STREAM_READERS.get(fmt, dsn.read)
                     read = {}  # what this member's reader says about its times, added to `notes` once it is read
-                    extra = {"status_values": status_values, "day_first": day_first,
-                             "day_first_forced": day_first_forced, "notes": read,
-                             "local_zone": local_zone} if fmt == "csv" else {
-                        "zone": zone, "notes": read} if fmt == "hubspot" else {}
+                    reader = stream_reader(fmt, status_values=status_values, day_first=day_first,
+                                           day_first_forced=day_first_forced, notes=read, zone=zone,
+                                           local_times=local_times)
                     try:
-                        for item in reader(peeked, mapping=mapping, skipped=skipped, **extra):
+                        for item in reader(peeked, mapping=mapping, skipped=skipped):
                             if isinstance(item, RowError) and not item.message.startswith(name):
                                 # Named once: a raw bounce email's errors already start with its name (dsn.py).
                                 item = RowError(item.row, f"{name}: {item.message}")
